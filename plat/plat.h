@@ -1,0 +1,88 @@
+/*
+ * plat.h - the platform interface: everything the portable core (pool/, the
+ * DMAR parser, the IOMMU page tables, the IOVA allocator) needs from the world.
+ *
+ * Two implementations exist: kernel/plat.c for the booted kernel and
+ * tests/host/plat_host.c over libc and pthreads for the host tests.  Portable
+ * code includes this header and standard C headers only, never a kernel header.
+ */
+#ifndef PLAT_H
+#define PLAT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PLAT_PAGE_SHIFT 12
+#define PLAT_PAGE_SIZE  ((uint64_t)1 << PLAT_PAGE_SHIFT)
+#define PLAT_CACHE_LINE 64
+
+/* Upper bound on CPU ids this build supports (kernel) or on host threads that
+ * may act as CPUs (tests). */
+#define PLAT_MAX_CPUS 64
+
+#define plat_must_check __attribute__((warn_unused_result))
+#define plat_printf_like(f, a) __attribute__((format(printf, f, a)))
+
+/* --- CPUs ---------------------------------------------------------------- */
+
+/* Id of the CPU running the caller, 0 <= id < plat_cpu_count().  Stable only
+ * while the caller cannot migrate: between plat_irq_save and plat_irq_restore
+ * in the kernel, always on the host (one thread is one CPU). */
+uint32_t plat_cpu_id(void);
+
+/* Number of CPU slots in use (kernel: CPUs brought up; host: threads that
+ * registered with plat_host_set_cpu plus one). */
+uint32_t plat_cpu_count(void);
+
+/* Disable preemption and interrupts on this CPU; returns the previous state
+ * for plat_irq_restore.  A no-op on the host, where a CPU slot belongs to one
+ * thread. */
+uint64_t plat_irq_save(void);
+void plat_irq_restore(uint64_t state);
+
+/* A spin-wait hint (PAUSE). */
+void plat_cpu_relax(void);
+
+/* A cycle counter for benchmarks and timeouts (TSC); monotonic per CPU. */
+uint64_t plat_cycles(void);
+
+/* --- memory -------------------------------------------------------------- */
+
+/* One 4 KiB page, contents undefined, or NULL when memory is exhausted.  The
+ * pointer is usable by the CPU; plat_virt_to_phys gives what a device sees. */
+void *plat_page_alloc(void);
+void plat_page_free(void *page);
+uint64_t plat_virt_to_phys(const void *va);
+void *plat_phys_to_virt(uint64_t pa);
+
+/* Small objects from the general heap; NULL on exhaustion. */
+void *plat_malloc(size_t size);
+void plat_free(void *ptr);
+
+/* --- output -------------------------------------------------------------- */
+
+enum plat_log_level {
+	PLAT_LOG_ERR = 3,
+	PLAT_LOG_WARN = 4,
+	PLAT_LOG_INFO = 6,
+	PLAT_LOG_DEBUG = 7,
+};
+
+/* A log line with a level; the text should end in '\n'. */
+void plat_log(int level, const char *fmt, ...) plat_printf_like(2, 3);
+
+/* Raw output without level or timestamp (test harness, dumps). */
+void plat_printf(const char *fmt, ...) plat_printf_like(1, 2);
+void plat_vprintf(const char *fmt, va_list ap);
+
+/* Report a broken internal invariant and stop (kernel: panic; host: abort). */
+_Noreturn void plat_panic(const char *file, int line, const char *msg);
+
+#define PLAT_ASSERT(cond)                                              \
+	do {                                                           \
+		if (__builtin_expect(!(cond), 0))                      \
+			plat_panic(__FILE__, __LINE__, "assertion failed: " #cond); \
+	} while (0)
+
+#endif /* PLAT_H */
