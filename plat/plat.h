@@ -26,26 +26,28 @@
 
 /* --- CPUs ---------------------------------------------------------------- */
 
-/* Id of the CPU running the caller, 0 <= id < plat_cpu_count().  Stable only
- * while the caller cannot migrate: between plat_irq_save and plat_irq_restore
- * in the kernel, always on the host (one thread is one CPU). */
-uint32_t plat_cpu_id(void);
+/*
+ * The hot calls below are static inline functions in "plat_impl.h", a header
+ * of the same name in each implementation's folder (tests/host/ for the host,
+ * kernel/ for the kernel); the include path picks one.  Each provides:
+ *
+ *   uint32_t plat_cpu_id(void)
+ *	Id of the CPU running the caller, 0 <= id < PLAT_MAX_CPUS.  Stable
+ *	only while the caller cannot migrate: between plat_irq_save and
+ *	plat_irq_restore in the kernel, always on the host (a thread is a CPU).
+ *   uint64_t plat_irq_save(void), void plat_irq_restore(uint64_t state)
+ *	Disable interrupts on this CPU and give back the previous state; a
+ *	no-op on the host, where a CPU slot belongs to one thread.
+ *   void plat_cpu_relax(void)
+ *	A spin-wait hint (PAUSE).
+ *   uint64_t plat_cycles(void)
+ *	A cycle counter (TSC) for benchmarks and timeouts.
+ */
+#include "plat_impl.h"
 
-/* Number of CPU slots in use (kernel: CPUs brought up; host: threads that
- * registered with plat_host_set_cpu plus one). */
+/* Number of CPU slots in use (kernel: CPUs brought up; host: the highest id
+ * given to plat_host_set_cpu, plus one). */
 uint32_t plat_cpu_count(void);
-
-/* Disable preemption and interrupts on this CPU; returns the previous state
- * for plat_irq_restore.  A no-op on the host, where a CPU slot belongs to one
- * thread. */
-uint64_t plat_irq_save(void);
-void plat_irq_restore(uint64_t state);
-
-/* A spin-wait hint (PAUSE). */
-void plat_cpu_relax(void);
-
-/* A cycle counter for benchmarks and timeouts (TSC); monotonic per CPU. */
-uint64_t plat_cycles(void);
 
 /* --- memory -------------------------------------------------------------- */
 

@@ -9,9 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-static _Thread_local uint32_t host_cpu;
+_Thread_local uint32_t plat_host_cpu;
 static _Atomic uint32_t host_cpu_count = 1;
 static _Atomic int64_t pages_live;
 static _Atomic uint32_t pages_fail;
@@ -21,7 +20,7 @@ void plat_host_set_cpu(uint32_t id)
 	uint32_t seen;
 
 	PLAT_ASSERT(id < PLAT_MAX_CPUS);
-	host_cpu = id;
+	plat_host_cpu = id;
 	/* Raise the count to id + 1; relaxed: the count is only a bound. */
 	seen = atomic_load_explicit(&host_cpu_count, memory_order_relaxed);
 	while (seen < id + 1 &&
@@ -41,28 +40,9 @@ void plat_host_fail_next_pages(uint32_t n)
 	atomic_store(&pages_fail, n);
 }
 
-uint32_t plat_cpu_id(void) { return host_cpu; }
-uint32_t plat_cpu_count(void) { return atomic_load_explicit(&host_cpu_count, memory_order_relaxed); }
-uint64_t plat_irq_save(void) { return 0; }
-void plat_irq_restore(uint64_t state) { (void)state; }
-
-void plat_cpu_relax(void)
+uint32_t plat_cpu_count(void)
 {
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
-uint64_t plat_cycles(void)
-{
-#if defined(__x86_64__)
-	return __builtin_ia32_rdtsc();
-#else
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-#endif
+	return atomic_load_explicit(&host_cpu_count, memory_order_relaxed);
 }
 
 void *plat_page_alloc(void)
