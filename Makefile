@@ -14,7 +14,8 @@ QEMU_TIMEOUT ?= 120
 
 # The portable core: no kernel header, built for the kernel and for the host.
 PORTABLE_SRCS := $(sort $(wildcard pool/*.c) $(wildcard iommu/dmar*.c) \
-                        $(wildcard iommu/iova*.c) $(wildcard iommu/pgtable*.c))
+                        $(wildcard iommu/iova*.c) $(wildcard iommu/pgtable*.c) \
+                        kernel/cmdline.c)
 # Unit tests: each file one feature, built into the host runner and the kernel.
 UNIT_SRCS     := $(sort $(wildcard tests/unit/*.c)) tests/harness/ktest.c
 # Unit tests that need host threads (pthreads): host runner only.
@@ -23,11 +24,12 @@ HOST_PLAT_SRCS := tests/host/plat_host.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wvla -Wformat=2 -Wundef
-INCLUDES := -Iplat -Ipool -Iiommu -Itests/harness -Itests/host
+# Host builds find tests/host/plat_impl.h first; the kernel finds kernel/'s.
+HOST_INCLUDES := -Itests/host -Iplat -Ipool -Iiommu -Imm -Ikernel -Itests/harness
 
 # --- host builds (unit tests with sanitizers, tools, benchmarks) ---------------
 
-HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) $(INCLUDES) -MMD -MP -pthread
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) $(HOST_INCLUDES) -MMD -MP -pthread
 ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TSAN_FLAGS  := -fsanitize=thread -fno-omit-frame-pointer
 
@@ -50,6 +52,65 @@ $(BUILD)/host/unit-tests-tsan: $(HOST_TEST_SRCS:%.c=$(BUILD)/host/tsan/%.o)
 
 host-tests: $(BUILD)/host/unit-tests $(BUILD)/host/unit-tests-tsan
 .PHONY: host-tests
+
+# --- the kernel -----------------------------------------------------------------
+
+KCC := gcc
+KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc \
+           -isystem $(shell $(KCC) -print-file-name=include) -Ikernel/libc \
+           -Ikernel -Iarch/x86_64 -Imm -Iplat -Ipool -Iiommu -Itests/harness \
+           -fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
+           -mgeneral-regs-only -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+           -fno-asynchronous-unwind-tables -fcf-protection=none -MMD -MP
+KASFLAGS := -f elf64 -w+all -w+error
+KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
+
+KERNEL_C_SRCS := $(sort $(wildcard kernel/*.c kernel/lib/*.c arch/x86_64/*.c mm/*.c) \
+                        $(PORTABLE_SRCS) $(UNIT_SRCS))
+KERNEL_ASM_SRCS := boot/multiboot2.asm $(wildcard arch/x86_64/*.asm)
+KERNEL_OBJS := $(KERNEL_C_SRCS:%.c=$(BUILD)/kernel/%.o) $(KERNEL_ASM_SRCS:%.asm=$(BUILD)/kernel/%.o)
+
+$(BUILD)/kernel/%.o: %.c
+	@mkdir -p $(@D)
+	$(KCC) $(KCFLAGS) -c $< -o $@
+$(BUILD)/kernel/%.o: %.asm
+	@mkdir -p $(@D)
+	nasm $(KASFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
+$(BUILD)/kernel/%.o: $(BUILD)/kernel/%.asm
+	nasm $(KASFLAGS) -o $@ $<
+
+# Two links: the first with an empty symbol table, whose functions are then
+# listed into .ksymtab for the second.  .ksymtab is the image's last section,
+# so filling it moves no function (checked by tools/check-symtab).
+$(BUILD)/kernel/symtab-empty.asm: tools/gen-symtab
+	@mkdir -p $(@D)
+	tools/gen-symtab --empty $@
+$(BUILD)/kernel/stage1.elf: $(KERNEL_OBJS) $(BUILD)/kernel/symtab-empty.o linker.ld
+	ld $(KLDFLAGS) -T linker.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/symtab-empty.o
+$(BUILD)/kernel/symtab.asm: $(BUILD)/kernel/stage1.elf tools/gen-symtab
+	tools/gen-symtab $< $@
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/symtab.o linker.ld
+	ld $(KLDFLAGS) -T linker.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/symtab.o
+	tools/check-symtab $(BUILD)/kernel/stage1.elf $@
+
+# The hybrid ISO: GRUB for BIOS (i386-pc) and UEFI (x86_64-efi), bootable from
+# CD and, written raw, from a USB disk.
+$(BUILD)/iommu-kernel.iso: $(BUILD)/kernel.elf boot/grub.cfg
+	rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+	cp $(BUILD)/kernel.elf $(BUILD)/iso/boot/kernel.elf
+	cp boot/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log || \
+		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+kernel: $(BUILD)/kernel.elf
+iso: $(BUILD)/iommu-kernel.iso
+all: deps-check $(BUILD)/kernel.elf $(BUILD)/iommu-kernel.iso $(HOST_TOOLS)
+.PHONY: kernel iso all
+
+# Every tool the build needs; installs them (as root) or says what to run.
+deps-check:
+	@tools/install-deps
+.PHONY: deps-check
 
 # --- checks -------------------------------------------------------------------
 

@@ -1,0 +1,23 @@
+/*
+ * options.c - fills kopt from the kernel command line.
+ */
+#include "options.h"
+
+#include "cmdline.h"
+
+struct kernel_options kopt = {.loglevel = 6};
+
+void options_parse(const char *cl)
+{
+	char buf[8];
+
+	kopt.test = cmdline_has(cl, "test");
+	if (!cmdline_get(cl, "test", kopt.test_filter, sizeof(kopt.test_filter)))
+		kopt.test_filter[0] = '\0';
+	kopt.quick = cmdline_has(cl, "quick");
+	kopt.no_fb = cmdline_has(cl, "nofb");
+	if (cmdline_get(cl, "loglevel", buf, sizeof(buf)) && buf[0] >= '0' && buf[0] <= '9')
+		kopt.loglevel = buf[0] - '0';
+	if (!cmdline_get(cl, "fault", kopt.fault_test, sizeof(kopt.fault_test)))
+		kopt.fault_test[0] = '\0';
+}

@@ -1,0 +1,22 @@
+/*
+ * options.h - what the kernel command line asked for, read once at boot.
+ */
+#ifndef KERNEL_OPTIONS_H
+#define KERNEL_OPTIONS_H
+
+#include <stdbool.h>
+
+struct kernel_options {
+	bool test;              /* "test" or "test=PREFIX": run the unit tests */
+	char test_filter[64];   /* PREFIX of test names, or empty for all */
+	bool quick;             /* "quick": skip slow tests */
+	bool no_fb;             /* "nofb": do not use the framebuffer console */
+	int loglevel;           /* "loglevel=N" (3 errors .. 7 debug), default 6 */
+	char fault_test[16];    /* "fault=KIND": trigger a fault (harness tests) */
+};
+
+extern struct kernel_options kopt;
+
+void options_parse(const char *cmdline);
+
+#endif /* KERNEL_OPTIONS_H */

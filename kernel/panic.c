@@ -1,0 +1,93 @@
+/*
+ * panic.c - the one way the kernel stops on an error it cannot recover from.
+ * Prints what happened and where (a backtrace through the frame pointers,
+ * symbolised from .ksymtab), then halts, or in test mode leaves QEMU with
+ * the panic status so the test driver reports it at once.
+ */
+#include "panic.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+
+#include "cpu.h"
+#include "ksym.h"
+#include "options.h"
+#include "printk.h"
+#include "qemu_exit.h"
+
+#define BACKTRACE_DEPTH 24
+
+static _Atomic int panicking;
+
+extern const uint8_t _data_start[], _data_end[];
+
+void panic_begin(void)
+{
+	cpu_cli();
+	/* A panic inside the panic path: give up quietly rather than loop. */
+	if (atomic_fetch_add(&panicking, 1) != 0)
+		cpu_halt_forever();
+}
+
+static void print_frame(int i, uint64_t addr)
+{
+	uint64_t off = 0;
+	const char *name = ksym_lookup(addr, &off);
+
+	if (name)
+		kprintf("  #%-2d %016llx %s+%#llx\n", i, (unsigned long long)addr, name,
+			(unsigned long long)off);
+	else
+		kprintf("  #%-2d %016llx ?\n", i, (unsigned long long)addr);
+}
+
+/* Stacks live in the image's data/bss; a frame pointer elsewhere ends the
+ * walk rather than risk a fault inside the panic path. */
+static bool plausible_frame(uint64_t rbp)
+{
+	return (rbp & 7) == 0 && rbp >= (uint64_t)(uintptr_t)_data_start &&
+	       rbp + 16 <= (uint64_t)(uintptr_t)_data_end;
+}
+
+void panic_backtrace(uint64_t rip, uint64_t rbp)
+{
+	kprintf("backtrace:\n");
+	print_frame(0, rip);
+	for (int i = 1; i < BACKTRACE_DEPTH && plausible_frame(rbp); i++) {
+		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
+
+		if (!frame[1])
+			break;
+		print_frame(i, frame[1]);
+		if (frame[0] <= rbp)
+			break; /* frames must move up the stack */
+		rbp = frame[0];
+	}
+}
+
+_Noreturn void panic_end(const char *reason)
+{
+	kprintf("panic: %s\n", reason);
+	if (kopt.test) {
+		kprintf("verdict: fail\n");
+		qemu_exit(QEMU_EXIT_PANIC);
+	}
+	kprintf("system halted.\n");
+	cpu_halt_forever();
+}
+
+_Noreturn void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	panic_begin();
+	kprintf("\nKERNEL PANIC: ");
+	va_start(ap, fmt);
+	vkprintf(fmt, ap);
+	va_end(ap);
+	kprintf("\n");
+	/* Start at our caller: its return address and its saved frame. */
+	panic_backtrace((uint64_t)(uintptr_t)__builtin_return_address(0),
+			*(const uint64_t *)__builtin_frame_address(0));
+	panic_end("see above");
+}
