@@ -12,10 +12,14 @@ QEMU_TIMEOUT ?= 120
 
 # --- sources ------------------------------------------------------------------
 
+# Kernel pieces with no kernel header (formatting, boot information, memory
+# maps, allocators): unit-tested on the host as well as built into the kernel.
+KERNEL_PORTABLE_SRCS := kernel/cmdline.c kernel/format.c kernel/font8x16.c
+
 # The portable core: no kernel header, built for the kernel and for the host.
 PORTABLE_SRCS := $(sort $(wildcard pool/*.c) $(wildcard iommu/dmar*.c) \
                         $(wildcard iommu/iova*.c) $(wildcard iommu/pgtable*.c) \
-                        kernel/cmdline.c)
+                        $(KERNEL_PORTABLE_SRCS))
 # Unit tests: each file one feature, built into the host runner and the kernel.
 UNIT_SRCS     := $(sort $(wildcard tests/unit/*.c)) tests/harness/ktest.c
 # Unit tests that need host threads (pthreads): host runner only.
