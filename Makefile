@@ -14,7 +14,8 @@ QEMU_TIMEOUT ?= 120
 
 # The portable core: no kernel header, built for the kernel and for the host.
 PORTABLE_SRCS := $(sort $(wildcard pool/*.c) $(wildcard iommu/dmar*.c) \
-                        $(wildcard iommu/iova*.c) $(wildcard iommu/pgtable*.c))
+                        $(wildcard iommu/iova*.c) $(wildcard iommu/pgtable*.c)) \
+                 kernel/bootinfo.c
 # Unit tests: each file one feature, built into the host runner and the kernel.
 UNIT_SRCS     := $(sort $(wildcard tests/unit/*.c)) tests/harness/ktest.c
 # Unit tests that need host threads (pthreads): host runner only.
@@ -23,7 +24,8 @@ HOST_PLAT_SRCS := tests/host/plat_host.c
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wvla -Wformat=2 -Wundef
-INCLUDES := -Iplat -Ipool -Iiommu -Itests/harness -Itests/host
+# -Ikernel comes after -Itests/host so that the host's plat_impl.h wins there.
+INCLUDES := -Iplat -Ipool -Iiommu -Imm -Itests/harness -Itests/host -Ikernel
 
 # --- host builds (unit tests with sanitizers, tools, benchmarks) ---------------
 
