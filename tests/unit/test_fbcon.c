@@ -100,17 +100,22 @@ static struct fbcon_mode xrgb32(void)
 	return rgb_mode(64, 48, 32, 16, field(16, 8), field(8, 8), field(0, 8));
 }
 
-KTEST(fbcon_rejects_bad_modes)
+/* A valid 16 x 16 pixel mode (one row of two cells) on 'mem'. */
+static struct fbcon_mode small_mode(uint8_t *mem)
+{
+	struct fbcon_mode m = rgb_mode(16, 16, 32, 0, field(16, 8), field(8, 8),
+				       field(0, 8));
+
+	m.base = mem;
+	return m;
+}
+
+KTEST(fbcon_rejects_bad_geometry)
 {
 	uint8_t mem[64 * 16];
-	static const uint8_t pal[] = {0, 0, 0, 255, 255, 255};
 	struct fbcon c;
-	struct fbcon_mode good = xrgb32(), m;
+	struct fbcon_mode good = small_mode(mem), m;
 
-	good.pitch = 64; /* 16 x 16 pixels: one row of two cells, in mem */
-	good.width = 16;
-	good.height = 16;
-	good.base = mem;
 	KT_EXPECT_EQ(fbcon_init(&c, &good), 0);
 	m = good; m.base = NULL;
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_EINVAL);
@@ -126,11 +131,19 @@ KTEST(fbcon_rejects_bad_modes)
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_EINVAL);
 	m = good; m.height = 15;
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_EINVAL);
+}
+
+KTEST(fbcon_rejects_bad_rgb)
+{
+	uint8_t mem[64 * 16];
+	struct fbcon c;
+	struct fbcon_mode good = small_mode(mem), m;
+
 	m = good; m.bpp = 12;
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_ENOTSUP);
 	m = good; m.bpp = 8;
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_ENOTSUP);
-	m = good; m.type = 3;
+	m = good; m.bpp = 255;
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_ENOTSUP);
 	m = good; m.red = field(28, 8); /* past bit 31 */
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_EINVAL);
@@ -138,21 +151,38 @@ KTEST(fbcon_rejects_bad_modes)
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_EINVAL);
 	m = good; m.blue = field(0, 0);
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_EINVAL);
+	m = good; m.red = field(255, 8);
+	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_EINVAL);
 	m = good; m.bpp = 16; m.red = field(11, 6); /* 5:6:5 with red 6 wide */
 	m.green = field(5, 6); m.blue = field(0, 5);
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_EINVAL);
-	m = good; m.bpp = 255;
+	m.red = field(11, 5);
+	KT_EXPECT_EQ(fbcon_init(&c, &m), 0);
+}
+
+KTEST(fbcon_rejects_bad_types)
+{
+	static const uint8_t pal[] = {0, 0, 0, 255, 255, 255};
+	uint8_t mem[64 * 16];
+	struct fbcon c;
+	struct fbcon_mode good = small_mode(mem), m;
+
+	m = good; m.type = 3;
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_ENOTSUP);
 	m = good; m.type = FBCON_TYPE_INDEXED; m.bpp = 8;
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_EINVAL); /* no palette */
 	m.palette = pal; m.palette_count = 2;
 	KT_EXPECT_EQ(fbcon_init(&c, &m), 0);
-	m.bpp = 4;
+	m.palette_count = 257;
+	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_EINVAL);
+	m.palette_count = 2; m.bpp = 4;
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_ENOTSUP);
 	m = good; m.type = FBCON_TYPE_EGA_TEXT; m.bpp = 8;
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_EINVAL);
 	m.bpp = 16; m.width = 33; /* 66 bytes in a 64-byte pitch */
 	KT_EXPECT_EQ(fbcon_init(&c, &m), -FBCON_EINVAL);
+	m.width = 32;
+	KT_EXPECT_EQ(fbcon_init(&c, &m), 0);
 }
 
 KTEST(fbcon_init_clears_screen)
@@ -190,6 +220,8 @@ KTEST(fbcon_glyph_32bpp)
 	KT_EXPECT(cell_is(&f, 2, 0, '@', 0x123456, 0x654321));
 	KT_EXPECT(cell_is(&f, 3, 0, ' ', 0, 0));
 	KT_EXPECT(cell_is(&f, 1, 1, ' ', 0, 0));
+	fbcon_emit(&f.c, 'e'); /* the fmt_vformat callback is fbcon_putc */
+	KT_EXPECT(cell_is(&f, 3, 0, 'e', 0x123456, 0x654321));
 	KT_EXPECT(fb_close(&f));
 }
 
