@@ -14,8 +14,8 @@ QEMU_TIMEOUT ?= 120
 
 # Kernel pieces with no kernel header (formatting, boot information, memory
 # maps, allocators): unit-tested on the host as well as built into the kernel.
-KERNEL_PORTABLE_SRCS := kernel/cmdline.c kernel/format.c kernel/font8x16.c kernel/fbcon.c \
-                        kernel/bootinfo.c mm/memmap.c mm/buddy.c mm/heap.c
+KERNEL_PORTABLE_SRCS := $(wildcard kernel/cmdline.c kernel/format.c kernel/font8x16.c \
+                        kernel/fbcon.c kernel/bootinfo.c mm/memmap.c mm/buddy.c mm/heap.c)
 
 # The portable core: no kernel header, built for the kernel and for the host.
 PORTABLE_SRCS := $(sort $(wildcard pool/*.c) $(wildcard iommu/dmar*.c) \
