@@ -6,6 +6,15 @@ HOSTCC  ?= gcc
 CLANG   ?= clang
 QEMU_TIMEOUT ?= 120
 
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2)
+endif
+
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
@@ -42,18 +51,23 @@ HOST_TEST_SRCS := $(PORTABLE_SRCS) $(UNIT_SRCS) $(UNIT_HOST_SRCS) $(HOST_PLAT_SR
 
 $(BUILD)/host/asan/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+	$(call say,CC-ASAN,$<)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
 $(BUILD)/host/tsan/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) $(TSAN_FLAGS) -c $< -o $@
+	$(call say,CC-TSAN,$<)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(TSAN_FLAGS) -c $< -o $@
 $(BUILD)/host/opt/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(subst -O1,-O2,$(HOST_CFLAGS)) -DNDEBUG -c $< -o $@
+	$(call say,CC-OPT,$<)
+	$(Q)$(HOSTCC) $(subst -O1,-O2,$(HOST_CFLAGS)) -DNDEBUG -c $< -o $@
 
 $(BUILD)/host/unit-tests: $(HOST_TEST_SRCS:%.c=$(BUILD)/host/asan/%.o)
-	$(HOSTCC) $(ASAN_FLAGS) -pthread $^ -o $@
+	$(call say,LD,$@)
+	$(Q)$(HOSTCC) $(ASAN_FLAGS) -pthread $^ -o $@
 $(BUILD)/host/unit-tests-tsan: $(HOST_TEST_SRCS:%.c=$(BUILD)/host/tsan/%.o)
-	$(HOSTCC) $(TSAN_FLAGS) -pthread $^ -o $@
+	$(call say,LD,$@)
+	$(Q)$(HOSTCC) $(TSAN_FLAGS) -pthread $^ -o $@
 
 host-tests: $(BUILD)/host/unit-tests $(BUILD)/host/unit-tests-tsan
 .PHONY: host-tests
@@ -77,34 +91,41 @@ KERNEL_OBJS := $(KERNEL_C_SRCS:%.c=$(BUILD)/kernel/%.o) $(KERNEL_ASM_SRCS:%.asm=
 
 $(BUILD)/kernel/%.o: %.c
 	@mkdir -p $(@D)
-	$(KCC) $(KCFLAGS) -c $< -o $@
+	$(call say,KCC,$<)
+	$(Q)$(KCC) $(KCFLAGS) -c $< -o $@
 $(BUILD)/kernel/%.o: %.asm
 	@mkdir -p $(@D)
-	nasm $(KASFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
+	$(call say,NASM,$<)
+	$(Q)nasm $(KASFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
 $(BUILD)/kernel/%.o: $(BUILD)/kernel/%.asm
-	nasm $(KASFLAGS) -o $@ $<
+	$(call say,NASM,$<)
+	$(Q)nasm $(KASFLAGS) -o $@ $<
 
 # Two links: the first with an empty symbol table, whose functions are then
 # listed into .ksymtab for the second.  .ksymtab is the image's last section,
 # so filling it moves no function (checked by tools/check-symtab).
 $(BUILD)/kernel/symtab-empty.asm: tools/gen-symtab
 	@mkdir -p $(@D)
-	tools/gen-symtab --empty $@
+	$(Q)tools/gen-symtab --empty $@
 $(BUILD)/kernel/stage1.elf: $(KERNEL_OBJS) $(BUILD)/kernel/symtab-empty.o linker.ld
-	ld $(KLDFLAGS) -T linker.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/symtab-empty.o
+	$(call say,LD,$@)
+	$(Q)ld $(KLDFLAGS) -T linker.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/symtab-empty.o
 $(BUILD)/kernel/symtab.asm: $(BUILD)/kernel/stage1.elf tools/gen-symtab
-	tools/gen-symtab $< $@
+	$(call say,SYMTAB,$@)
+	$(Q)tools/gen-symtab $< $@
 $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel/symtab.o linker.ld
-	ld $(KLDFLAGS) -T linker.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/symtab.o
-	tools/check-symtab $(BUILD)/kernel/stage1.elf $@
+	$(call say,LD,$@)
+	$(Q)ld $(KLDFLAGS) -T linker.ld -o $@ $(KERNEL_OBJS) $(BUILD)/kernel/symtab.o
+	$(Q)tools/check-symtab $(BUILD)/kernel/stage1.elf $@
 
 # The hybrid ISO: GRUB for BIOS (i386-pc) and UEFI (x86_64-efi), bootable from
 # CD and, written raw, from a USB disk.
 $(BUILD)/iommu-kernel.iso: $(BUILD)/kernel.elf boot/grub.cfg
-	rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
-	cp $(BUILD)/kernel.elf $(BUILD)/iso/boot/kernel.elf
-	cp boot/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
-	grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log || \
+	$(call say,ISO,$@)
+	$(Q)rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+	$(Q)cp $(BUILD)/kernel.elf $(BUILD)/iso/boot/kernel.elf
+	$(Q)cp boot/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	$(Q)grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log || \
 		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
 kernel: $(BUILD)/kernel.elf
