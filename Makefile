@@ -15,7 +15,7 @@ QEMU_TIMEOUT ?= 120
 # The portable core: no kernel header, built for the kernel and for the host.
 PORTABLE_SRCS := $(sort $(wildcard pool/*.c) $(wildcard iommu/dmar*.c) \
                         $(wildcard iommu/iova*.c) $(wildcard iommu/pgtable*.c)) \
-                 kernel/bootinfo.c mm/memmap.c mm/buddy.c
+                 kernel/bootinfo.c mm/memmap.c mm/buddy.c mm/heap.c
 # Unit tests: each file one feature, built into the host runner and the kernel.
 UNIT_SRCS     := $(sort $(wildcard tests/unit/*.c)) tests/harness/ktest.c
 # Unit tests that need host threads (pthreads): host runner only.
