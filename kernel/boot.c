@@ -93,7 +93,7 @@ static void report_memory_map(void)
 	pr_info("boot: memory map, %u entries%s\n", bi.mmap_count,
 		bi.efi_mmap_count ? " (an EFI memory map is present too)" : "");
 	for (uint32_t i = 0; bootinfo_mmap_entry(&bi, i, &e); i++)
-		pr_info("  [%#014llx-%#014llx] %s\n", (unsigned long long)e.base,
+		pr_info("  [0x%012llx-0x%012llx] %s\n", (unsigned long long)e.base,
 			(unsigned long long)(e.base + e.len - 1), mem_type_name(e.type));
 }
 

@@ -29,14 +29,17 @@ void panic_begin(void)
 		cpu_halt_forever();
 }
 
-static void print_frame(int i, uint64_t addr)
+/* 'addr' is a return address unless it is frame 0 of an exception: look up
+ * the byte before it, which is inside the call even when the call was the
+ * function's last instruction (calls to _Noreturn functions). */
+static void print_frame(int i, uint64_t addr, bool is_return)
 {
 	uint64_t off = 0;
-	const char *name = ksym_lookup(addr, &off);
+	const char *name = ksym_lookup(addr - is_return, &off);
 
 	if (name)
 		kprintf("  #%-2d %016llx %s+%#llx\n", i, (unsigned long long)addr, name,
-			(unsigned long long)off);
+			(unsigned long long)(off + is_return));
 	else
 		kprintf("  #%-2d %016llx ?\n", i, (unsigned long long)addr);
 }
@@ -49,16 +52,16 @@ static bool plausible_frame(uint64_t rbp)
 	       rbp + 16 <= (uint64_t)(uintptr_t)_data_end;
 }
 
-void panic_backtrace(uint64_t rip, uint64_t rbp)
+void panic_backtrace(uint64_t rip, uint64_t rbp, bool rip_is_return)
 {
 	kprintf("backtrace:\n");
-	print_frame(0, rip);
+	print_frame(0, rip, rip_is_return);
 	for (int i = 1; i < BACKTRACE_DEPTH && plausible_frame(rbp); i++) {
 		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
 
 		if (!frame[1])
 			break;
-		print_frame(i, frame[1]);
+		print_frame(i, frame[1], true);
 		if (frame[0] <= rbp)
 			break; /* frames must move up the stack */
 		rbp = frame[0];
@@ -88,6 +91,6 @@ _Noreturn void panic(const char *fmt, ...)
 	kprintf("\n");
 	/* Start at our caller: its return address and its saved frame. */
 	panic_backtrace((uint64_t)(uintptr_t)__builtin_return_address(0),
-			*(const uint64_t *)__builtin_frame_address(0));
+			*(const uint64_t *)__builtin_frame_address(0), true);
 	panic_end("see above");
 }

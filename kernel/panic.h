@@ -5,13 +5,15 @@
 #ifndef KERNEL_PANIC_H
 #define KERNEL_PANIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The steps of panic, for the exception path that prints more in between. */
 void panic_begin(void);
-void panic_backtrace(uint64_t rip, uint64_t rbp);
+/* rip_is_return: rip is a return address (not a faulting instruction). */
+void panic_backtrace(uint64_t rip, uint64_t rbp, bool rip_is_return);
 _Noreturn void panic_end(const char *reason);
 
 #endif /* KERNEL_PANIC_H */

@@ -128,7 +128,7 @@ static _Noreturn void fatal_exception(const struct trap_frame *f)
 	if (f->vector == 14)
 		describe_page_fault(f->error_code);
 	dump_registers(f);
-	panic_backtrace(f->rip, f->rbp);
+	panic_backtrace(f->rip, f->rbp, false);
 	panic_end("fatal exception");
 }
 

@@ -1,0 +1,39 @@
+/*
+ * mm.h - the kernel's memory: physical pages (buddy allocator over the boot
+ * memory map), the direct map of RAM, MMIO mappings and the small-object heap.
+ * Every call here is safe from any CPU.
+ */
+#ifndef MM_H
+#define MM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bootinfo.h"
+
+/* Build everything from the boot information; panics only when no usable
+ * memory map exists. */
+void mm_init(const struct bootinfo *bi);
+
+/* Usable RAM the firmware reported (before the kernel took its share). */
+uint64_t mm_usable_bytes(void);
+/* Usable RAM above 4 GiB the allocator manages. */
+uint64_t mm_high_bytes(void);
+uint64_t mm_free_pages(void);
+
+/* 2^order contiguous 4 KiB pages as a direct-map pointer, or NULL. */
+void *pages_alloc(unsigned int order);
+void pages_free(void *va, unsigned int order);
+static inline void *page_alloc(void) { return pages_alloc(0); }
+static inline void page_free(void *va) { pages_free(va, 0); }
+
+/* Map device registers uncached; NULL when out of address space or pages.
+ * The mapping covers whole pages; the pointer keeps pa's page offset. */
+void *mmio_map(uint64_t pa, size_t size);
+/* The same with write-combining (framebuffers). */
+void *mmio_map_wc(uint64_t pa, size_t size);
+
+void *kmalloc(size_t size);
+void kfree(void *ptr);
+
+#endif /* MM_H */
