@@ -271,6 +271,8 @@ KTEST(bootinfo_modules_beyond_capacity_counted)
 	KT_ASSERT_EQ(bootinfo_parse(&bi, mb.buf, mb_finish()), 0);
 	KT_EXPECT_EQ(bi.module_count, BOOTINFO_MAX_MODULES);
 	KT_EXPECT_EQ(bi.modules_dropped, 3);
+	KT_EXPECT_EQ(bi.dropped_start, BOOTINFO_MAX_MODULES << 12);
+	KT_EXPECT_EQ(bi.dropped_end, (BOOTINFO_MAX_MODULES + 3) << 12);
 	KT_EXPECT_EQ(bi.modules[BOOTINFO_MAX_MODULES - 1].end,
 		     BOOTINFO_MAX_MODULES << 12);
 }

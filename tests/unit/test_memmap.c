@@ -119,6 +119,26 @@ KTEST(memmap_carve_kernel_bootinfo_modules)
 	KT_EXPECT_EQ(memmap_usable_bytes(m), 59 * MiB);
 }
 
+KTEST(memmap_carve_boot_ranges_from_bootinfo)
+{
+	struct memmap *m = new_map();
+	struct bootinfo bi = { .total_size = 0x300, .module_count = 2,
+			       .modules_dropped = 4, .dropped_start = 0x900000,
+			       .dropped_end = 0x980000 };
+
+	bi.modules[0] = (struct bootinfo_module){ .start = 0x800000, .end = 0x801000 };
+	bi.modules[1] = (struct bootinfo_module){ .start = 0x850000, .end = 0x850000 };
+	KT_EXPECT_EQ(memmap_add(m, 1 * MiB, 16 * MiB, MEMMAP_USABLE), 0);
+	KT_EXPECT_EQ(memmap_carve_boot(m, &bi, 0xa000f0, 1 * MiB, 2 * MiB), 0);
+	KT_EXPECT(well_formed(m));
+	KT_ASSERT_EQ(memmap_count(m), 8);
+	expect_range(m, 0, 1 * MiB, 2 * MiB, MEMMAP_KERNEL);
+	expect_range(m, 2, 0x800000, 0x801000, MEMMAP_MODULE);
+	expect_range(m, 4, 0x900000, 0x980000, MEMMAP_MODULE);
+	expect_range(m, 6, 0xa000f0, 0xa003f0, MEMMAP_BOOTINFO);
+	KT_EXPECT_EQ(memmap_usable_bytes(m), 14 * MiB - 0x1000 - 0x80000 - 0x300);
+}
+
 KTEST(memmap_align_usable_inward)
 {
 	struct memmap *m = new_map();
