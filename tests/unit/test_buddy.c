@@ -295,3 +295,35 @@ KTEST(buddy_init_rejects_bad_spans)
 	KT_EXPECT_EQ(buddy_free_pages(&b), 0);
 	KT_EXPECT_EQ(buddy_total_pages(&b), 0);
 }
+
+/* Frees of anything that is not a live block, at random, are all refused and
+ * change nothing; the live blocks then come back and merge completely. */
+KTEST(buddy_random_bad_frees_change_nothing)
+{
+	static uint64_t live[64];
+	struct buddy b;
+	uint64_t seed = 0xbadf4ee, base = 1ull << 30, pa, before, i, j;
+	unsigned order;
+	bool is_live;
+	void *meta = setup(&b, base, 2560, true);
+
+	KT_ASSERT(meta != NULL);
+	for (i = 0; i < 64; i++)
+		KT_ASSERT_EQ(buddy_alloc(&b, 1, &live[i]), 0);
+	before = buddy_free_pages(&b);
+	ktest_diag("seed %#llx", (unsigned long long)seed);
+	for (i = 0; i < 5000; i++) {
+		pa = base - 8 * PAGE + ktest_rand(&seed) % (2600 * PAGE);
+		pa &= ktest_rand(&seed) % 2 ? ~(PAGE - 1) : ~0ull;
+		order = (unsigned)(ktest_rand(&seed) % (BUDDY_MAX_ORDER + 3));
+		for (is_live = false, j = 0; j < 64; j++)
+			is_live |= order == 1 && pa == live[j];
+		if (!is_live)
+			KT_ASSERT(buddy_free(&b, pa, order) < 0);
+	}
+	KT_EXPECT_EQ(buddy_free_pages(&b), before);
+	for (i = 0; i < 64; i++)
+		KT_ASSERT_EQ(buddy_free(&b, live[i], 1), 0);
+	expect_fully_coalesced_2560(&b);
+	teardown(meta);
+}
