@@ -156,7 +156,10 @@ static const char *parse_module(struct bootinfo *bi, const uint8_t *t, uint32_t 
 	if (m.end < m.start)
 		return "module ends before it starts";
 	if (bi->module_count == BOOTINFO_MAX_MODULES) {
-		bi->modules_dropped++;
+		if (bi->modules_dropped++ == 0 || m.start < bi->dropped_start)
+			bi->dropped_start = m.start;
+		if (m.end > bi->dropped_end)
+			bi->dropped_end = m.end;
 		return NULL;
 	}
 	out = &bi->modules[bi->module_count];

@@ -126,6 +126,9 @@ struct bootinfo {
 	struct bootinfo_module modules[BOOTINFO_MAX_MODULES];
 	uint32_t module_count;    /* entries filled in modules[] */
 	uint32_t modules_dropped; /* further modules that did not fit */
+	/* The smallest [start, end) holding every dropped module, so that their
+	 * memory can still be kept from the allocator. */
+	uint32_t dropped_start, dropped_end;
 
 	const uint8_t *elf_sections; /* section headers, elf_num of elf_entsize */
 	uint32_t elf_num, elf_entsize, elf_shndx;

@@ -157,6 +157,7 @@ int buddy_alloc(struct buddy *b, unsigned order, uint64_t *pa_out)
 	uint64_t pa, upper;
 	unsigned k;
 
+	PLAT_ASSERT(pa_out != NULL);
 	if (order > BUDDY_MAX_ORDER)
 		return MM_EINVAL;
 	for (k = order; k <= BUDDY_MAX_ORDER && b->free_head[k] == NIL; k++)

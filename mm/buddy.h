@@ -47,8 +47,9 @@ int buddy_init(struct buddy *b, uint64_t base_pa, uint64_t span_bytes, void *met
 /*
  * Give the usable RAM [base, end) to the allocator, shrunk inward to whole
  * pages.  Holes between calls are fine.  The pages are not junk-filled (that
- * would touch all of RAM at boot).  Returns 0, MM_ERANGE (outside the span)
- * or MM_EALREADY (some page was already added); nothing is added on error.
+ * would touch all of RAM at boot).  A range holding no whole page adds
+ * nothing and returns 0.  Returns 0, MM_ERANGE (outside the span) or
+ * MM_EALREADY (some page was already added); nothing is added on error.
  */
 int buddy_add_free(struct buddy *b, uint64_t base, uint64_t end) plat_must_check;
 

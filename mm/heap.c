@@ -71,6 +71,7 @@ static uint8_t *objects(struct heap_page *pg)
 void heap_init(struct heap *h, void *(*page_alloc)(void *ctx),
 	       void (*page_free)(void *ctx, void *page), void *ctx)
 {
+	PLAT_ASSERT(page_alloc && page_free);
 	memset(h, 0, sizeof(*h));
 	h->page_alloc = page_alloc;
 	h->page_free = page_free;

@@ -145,6 +145,31 @@ int memmap_carve(struct memmap *m, uint64_t base, uint64_t end, uint32_t type)
 	return 0;
 }
 
+/* memmap_carve, with an empty range being nothing to do. */
+static int carve_if_any(struct memmap *m, uint64_t base, uint64_t end, uint32_t type)
+{
+	return base < end ? memmap_carve(m, base, end, type) : 0;
+}
+
+int memmap_carve_boot(struct memmap *m, const struct bootinfo *bi, uint64_t mbi_pa,
+		      uint64_t kernel_base, uint64_t kernel_end)
+{
+	const struct bootinfo_module *mod;
+	uint32_t i;
+	int rc;
+
+	rc = carve_if_any(m, kernel_base, kernel_end, MEMMAP_KERNEL);
+	if (!rc)
+		rc = carve_if_any(m, mbi_pa, mbi_pa + bi->total_size, MEMMAP_BOOTINFO);
+	for (i = 0; !rc && i < bi->module_count; i++) {
+		mod = &bi->modules[i];
+		rc = carve_if_any(m, mod->start, mod->end, MEMMAP_MODULE);
+	}
+	if (!rc && bi->modules_dropped)
+		rc = carve_if_any(m, bi->dropped_start, bi->dropped_end, MEMMAP_MODULE);
+	return rc;
+}
+
 int memmap_align_usable(struct memmap *m, uint64_t align)
 {
 	uint64_t mask = align - 1, nb, ne;

@@ -72,6 +72,15 @@ int memmap_add(struct memmap *m, uint64_t base, uint64_t end, uint32_t type) pla
  */
 int memmap_carve(struct memmap *m, uint64_t base, uint64_t end, uint32_t type) plat_must_check;
 
+/*
+ * Carve what the boot left in RAM: the kernel image [kernel_base, kernel_end),
+ * the boot information at mbi_pa (bi->total_size bytes), every module, and the
+ * span of modules bootinfo had no room to list.  Returns 0 or the first error
+ * of memmap_carve.
+ */
+int memmap_carve_boot(struct memmap *m, const struct bootinfo *bi, uint64_t mbi_pa,
+		      uint64_t kernel_base, uint64_t kernel_end) plat_must_check;
+
 /* Shrink each usable range inward to 'align' (a power of two) boundaries,
  * dropping those that vanish.  Returns 0 or MM_EINVAL. */
 int memmap_align_usable(struct memmap *m, uint64_t align) plat_must_check;

@@ -175,11 +175,36 @@ static void check_small_tags(const struct bootinfo *bi)
 	KT_EXPECT_EQ(bi->elf_shndx, 1);
 }
 
+static void check_maps_and_fb(const struct bootinfo *bi)
+{
+	struct bootinfo_mmap_entry e;
+	struct bootinfo_efi_desc d;
+
+	KT_ASSERT_EQ(bi->mmap_count, 3);
+	KT_ASSERT(bootinfo_mmap_entry(bi, 2, &e));
+	KT_EXPECT_EQ(e.base, 0x100000000ull);
+	KT_EXPECT_EQ(e.len, 0x80000000ull);
+	KT_EXPECT(!bootinfo_mmap_entry(bi, 3, &e));
+	KT_ASSERT_EQ(bi->efi_mmap_count, 2);
+	KT_EXPECT_EQ(bi->efi_desc_size, 48);
+	KT_ASSERT(bootinfo_efi_desc(bi, 1, &d));
+	KT_EXPECT_EQ(d.type, 3);
+	KT_EXPECT_EQ(d.phys, 0x200000);
+	KT_EXPECT_EQ(d.npages, 16);
+	KT_EXPECT(!bootinfo_efi_desc(bi, 2, &d));
+	KT_EXPECT_EQ(bi->fb.addr, 0xfd000000ull);
+	KT_EXPECT_EQ(bi->fb.pitch, 4096);
+	KT_EXPECT_EQ(bi->fb.width, 1024);
+	KT_EXPECT_EQ(bi->fb.height, 768);
+	KT_EXPECT_EQ(bi->fb.bpp, 32);
+	KT_EXPECT_EQ(bi->fb.red_pos, 16);
+	KT_EXPECT_EQ(bi->fb.green_pos, 8);
+	KT_EXPECT_EQ(bi->fb.blue_size, 8);
+}
+
 KTEST(bootinfo_every_tag_type)
 {
 	struct bootinfo bi;
-	struct bootinfo_mmap_entry e;
-	struct bootinfo_efi_desc d;
 	uint32_t len, t;
 
 	mb_start();
@@ -195,31 +220,12 @@ KTEST(bootinfo_every_tag_type)
 		KT_EXPECT(bootinfo_has(&bi, t));
 	KT_EXPECT_EQ(bi.unknown_tags, 0);
 	check_small_tags(&bi);
+	check_maps_and_fb(&bi);
 	KT_ASSERT_EQ(bi.module_count, 2);
 	KT_EXPECT_EQ(bi.modules[0].start, 0x400000);
 	KT_EXPECT_EQ(bi.modules[0].end, 0x401000);
 	KT_EXPECT(strcmp(bi.modules[0].string, "initrd") == 0);
 	KT_EXPECT_EQ(bi.modules[1].string_len, 0);
-	KT_ASSERT_EQ(bi.mmap_count, 3);
-	KT_ASSERT(bootinfo_mmap_entry(&bi, 2, &e));
-	KT_EXPECT_EQ(e.base, 0x100000000ull);
-	KT_EXPECT_EQ(e.len, 0x80000000ull);
-	KT_EXPECT(!bootinfo_mmap_entry(&bi, 3, &e));
-	KT_ASSERT_EQ(bi.efi_mmap_count, 2);
-	KT_EXPECT_EQ(bi.efi_desc_size, 48);
-	KT_ASSERT(bootinfo_efi_desc(&bi, 1, &d));
-	KT_EXPECT_EQ(d.type, 3);
-	KT_EXPECT_EQ(d.phys, 0x200000);
-	KT_EXPECT_EQ(d.npages, 16);
-	KT_EXPECT(!bootinfo_efi_desc(&bi, 2, &d));
-	KT_EXPECT_EQ(bi.fb.addr, 0xfd000000ull);
-	KT_EXPECT_EQ(bi.fb.pitch, 4096);
-	KT_EXPECT_EQ(bi.fb.width, 1024);
-	KT_EXPECT_EQ(bi.fb.height, 768);
-	KT_EXPECT_EQ(bi.fb.bpp, 32);
-	KT_EXPECT_EQ(bi.fb.red_pos, 16);
-	KT_EXPECT_EQ(bi.fb.green_pos, 8);
-	KT_EXPECT_EQ(bi.fb.blue_size, 8);
 }
 
 KTEST(bootinfo_indexed_framebuffer_palette)
@@ -265,6 +271,8 @@ KTEST(bootinfo_modules_beyond_capacity_counted)
 	KT_ASSERT_EQ(bootinfo_parse(&bi, mb.buf, mb_finish()), 0);
 	KT_EXPECT_EQ(bi.module_count, BOOTINFO_MAX_MODULES);
 	KT_EXPECT_EQ(bi.modules_dropped, 3);
+	KT_EXPECT_EQ(bi.dropped_start, BOOTINFO_MAX_MODULES << 12);
+	KT_EXPECT_EQ(bi.dropped_end, (BOOTINFO_MAX_MODULES + 3) << 12);
 	KT_EXPECT_EQ(bi.modules[BOOTINFO_MAX_MODULES - 1].end,
 		     BOOTINFO_MAX_MODULES << 12);
 }

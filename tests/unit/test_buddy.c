@@ -11,9 +11,11 @@
 #define PAGE PLAT_PAGE_SIZE
 
 /* "Physical" pages [ram_base, ram_base + ram_npages * PAGE), each backed by
- * its own host page; p2v has no context argument, hence the globals. */
+ * its own host page; p2v has no context argument, hence the globals.  Large
+ * arrays are static: kernel stacks are small and heap objects stop at a page. */
+#define MAX_PAGES 2560
 static uint64_t ram_base, ram_npages;
-static uint8_t **ram_pages;
+static uint8_t *ram_pages[MAX_PAGES];
 
 static void *fake_p2v(uint64_t pa)
 {
@@ -27,10 +29,9 @@ static void ram_release(void)
 {
 	uint64_t i;
 
-	for (i = 0; ram_pages && i < ram_npages; i++)
+	for (i = 0; i < ram_npages; i++)
 		plat_page_free(ram_pages[i]);
-	plat_free(ram_pages);
-	ram_pages = NULL;
+	ram_npages = 0;
 }
 
 static bool ram_setup(uint64_t base, uint64_t npages)
@@ -39,8 +40,7 @@ static bool ram_setup(uint64_t base, uint64_t npages)
 
 	ram_base = base;
 	ram_npages = 0;
-	ram_pages = plat_malloc(npages * sizeof(*ram_pages));
-	if (!ram_pages)
+	if (npages > MAX_PAGES)
 		return false;
 	for (i = 0; i < npages; i++) {
 		ram_pages[i] = plat_page_alloc();
@@ -92,17 +92,15 @@ static void expect_fully_coalesced_2560(const struct buddy *b)
 
 KTEST(buddy_exhaust_then_everything_coalesces)
 {
+	static uint64_t pas[MAX_PAGES];
+	static uint8_t seen[MAX_PAGES];
 	struct buddy b;
-	uint64_t *pas, n = 0, i, j, t, seed = 0xb0dd1e5;
+	uint64_t n = 0, i, j, t, seed = 0xb0dd1e5;
 	uint64_t pa;
-	uint8_t *seen;
 	void *meta = setup(&b, 1ull << 30, 2560, true);
 
 	KT_ASSERT(meta != NULL);
-	pas = plat_malloc(2560 * sizeof(*pas));
-	seen = plat_malloc(2560);
-	KT_ASSERT(pas && seen);
-	memset(seen, 0, 2560);
+	memset(seen, 0, sizeof(seen));
 	expect_fully_coalesced_2560(&b);
 	KT_EXPECT_EQ(buddy_total_pages(&b), 2560);
 	while (n < 2561 && buddy_alloc(&b, 0, &pa) == 0) {
@@ -123,8 +121,6 @@ KTEST(buddy_exhaust_then_everything_coalesces)
 	for (i = 0; i < n; i++)
 		KT_ASSERT_EQ(buddy_free(&b, pas[i], 0), 0);
 	expect_fully_coalesced_2560(&b);
-	plat_free(seen);
-	plat_free(pas);
 	teardown(meta);
 }
 
@@ -167,17 +163,14 @@ static void random_free(struct buddy *b, uint8_t *shadow, struct live_block *blk
 
 KTEST_FLAGS(buddy_random_alloc_free_no_overlap, KTEST_SLOW)
 {
+	static struct live_block live[MAX_PAGES];
+	static uint8_t shadow[MAX_PAGES];
 	struct buddy b;
-	struct live_block *live;
 	uint64_t seed = 0x5a5a1234, nlive = 0, i, iter;
-	uint8_t *shadow;
 	void *meta = setup(&b, 3ull << 30, 2560, true);
 
 	KT_ASSERT(meta != NULL);
-	live = plat_malloc(2560 * sizeof(*live));
-	shadow = plat_malloc(2560);
-	KT_ASSERT(live && shadow);
-	memset(shadow, 0, 2560);
+	memset(shadow, 0, sizeof(shadow));
 	ktest_diag("seed %#llx", (unsigned long long)seed);
 	for (iter = 0; iter < 20000; iter++) {
 		if (nlive && ktest_rand(&seed) % 2) {
@@ -191,8 +184,6 @@ KTEST_FLAGS(buddy_random_alloc_free_no_overlap, KTEST_SLOW)
 	while (nlive)
 		random_free(&b, shadow, &live[--nlive]);
 	expect_fully_coalesced_2560(&b);
-	plat_free(shadow);
-	plat_free(live);
 	teardown(meta);
 }
 
@@ -303,4 +294,36 @@ KTEST(buddy_init_rejects_bad_spans)
 	KT_EXPECT_EQ(buddy_meta_bytes(1, 16), 16);
 	KT_EXPECT_EQ(buddy_free_pages(&b), 0);
 	KT_EXPECT_EQ(buddy_total_pages(&b), 0);
+}
+
+/* Frees of anything that is not a live block, at random, are all refused and
+ * change nothing; the live blocks then come back and merge completely. */
+KTEST(buddy_random_bad_frees_change_nothing)
+{
+	static uint64_t live[64];
+	struct buddy b;
+	uint64_t seed = 0xbadf4ee, base = 1ull << 30, pa, before, i, j;
+	unsigned order;
+	bool is_live;
+	void *meta = setup(&b, base, 2560, true);
+
+	KT_ASSERT(meta != NULL);
+	for (i = 0; i < 64; i++)
+		KT_ASSERT_EQ(buddy_alloc(&b, 1, &live[i]), 0);
+	before = buddy_free_pages(&b);
+	ktest_diag("seed %#llx", (unsigned long long)seed);
+	for (i = 0; i < 5000; i++) {
+		pa = base - 8 * PAGE + ktest_rand(&seed) % (2600 * PAGE);
+		pa &= ktest_rand(&seed) % 2 ? ~(PAGE - 1) : ~0ull;
+		order = (unsigned)(ktest_rand(&seed) % (BUDDY_MAX_ORDER + 3));
+		for (is_live = false, j = 0; j < 64; j++)
+			is_live |= order == 1 && pa == live[j];
+		if (!is_live)
+			KT_ASSERT(buddy_free(&b, pa, order) < 0);
+	}
+	KT_EXPECT_EQ(buddy_free_pages(&b), before);
+	for (i = 0; i < 64; i++)
+		KT_ASSERT_EQ(buddy_free(&b, live[i], 1), 0);
+	expect_fully_coalesced_2560(&b);
+	teardown(meta);
 }
