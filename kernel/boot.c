@@ -11,8 +11,12 @@
 #include "printk.h"
 
 #define CMDLINE_MAX 512
+#define MBI_COPY_MAX (64 * 1024)
 
 static struct bootinfo bi;
+/* The loader may leave the boot information anywhere, low memory included,
+ * which the final page tables do not map: keep a copy in the kernel. */
+static uint8_t mbi_copy[MBI_COPY_MAX] __attribute__((aligned(8)));
 static uint64_t mbi_phys;
 static char cmdline[CMDLINE_MAX];
 
@@ -25,6 +29,13 @@ void boot_info_init(uint32_t mbi_pa)
 	/* The early map covers 0..4 GiB, where a 32-bit EBX must point. */
 	mbi_phys = mbi_pa;
 	memcpy(&total, mbi, sizeof(total));
+	if (total <= sizeof(mbi_copy)) {
+		memcpy(mbi_copy, mbi, total);
+		mbi = mbi_copy;
+	} else {
+		pr_warn("boot: %u bytes of boot information, more than the %u-byte copy; "
+			"using it in place\n", total, MBI_COPY_MAX);
+	}
 	if (bootinfo_parse(&bi, mbi, total) != 0)
 		panic("boot information unusable: %s (tag type %u at offset %u)",
 		      bi.error ? bi.error : "?", bi.error_type, bi.error_offset);

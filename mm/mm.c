@@ -68,14 +68,9 @@ static void read_memory_map(const struct bootinfo *bi)
 static void carve_fixed(const struct bootinfo *bi, uint64_t mbi_pa)
 {
 	must(memmap_carve(&map, 0, LOW_RESERVED, MEMMAP_RESERVED), "reserving low memory");
-	must(memmap_carve(&map, (uint64_t)(uintptr_t)_image_phys_start,
-			  (uint64_t)(uintptr_t)_image_phys_end, MEMMAP_KERNEL), "reserving the kernel");
-	must(memmap_carve(&map, mbi_pa & ~0xFFFull, (mbi_pa + bi->total_size + 0xFFF) & ~0xFFFull,
-			  MEMMAP_BOOTINFO), "reserving the boot information");
-	for (uint32_t i = 0; i < bi->module_count; i++)
-		must(memmap_carve(&map, bi->modules[i].start & ~0xFFFull,
-				  (bi->modules[i].end + 0xFFFull) & ~0xFFFull, MEMMAP_MODULE),
-		     "reserving a module");
+	must(memmap_carve_boot(&map, bi, mbi_pa, (uint64_t)(uintptr_t)_image_phys_start,
+			       (uint64_t)(uintptr_t)_image_phys_end),
+	     "reserving the kernel, boot information and modules");
 	must(memmap_align_usable(&map, PLAT_PAGE_SIZE), "aligning the memory map");
 }
 
