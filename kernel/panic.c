@@ -38,7 +38,7 @@ static void print_frame(int i, uint64_t addr, bool is_return)
 	const char *name = ksym_lookup(addr - is_return, &off);
 
 	if (name)
-		kprintf("  #%-2d %016llx %s+%#llx\n", i, (unsigned long long)addr, name,
+		kprintf("  #%-2d %016llx %s+0x%llx\n", i, (unsigned long long)addr, name,
 			(unsigned long long)(off + is_return));
 	else
 		kprintf("  #%-2d %016llx ?\n", i, (unsigned long long)addr);

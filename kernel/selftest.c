@@ -50,6 +50,7 @@ static __attribute__((noinline)) void fault_exec_data(void)
 	void (*fn)(void) = (void (*)(void))(uintptr_t)code;
 
 	fn();
+	__asm__ volatile("" : : : "memory"); /* keep the call a call, not a jump */
 }
 
 static __attribute__((noinline)) void fault_non_canonical(void)

@@ -207,8 +207,10 @@ void mm_init(const struct bootinfo *bi)
 	read_memory_map(bi);
 	carve_fixed(bi, boot_info_phys());
 	start_buddy();
+	pr_debug("mm: allocator started\n");
 	add_usable(0, FOUR_GIB);
 	build_page_tables();
+	pr_debug("mm: final page tables live\n");
 	add_usable(FOUR_GIB, ~0ull);
 	heap_init(&heap, heap_page_alloc, heap_page_free, NULL);
 	report();

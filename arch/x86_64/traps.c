@@ -9,6 +9,7 @@
 
 #include "cpu.h"
 #include "gdt.h"
+#include "ksym.h"
 #include "panic.h"
 #include "printk.h"
 
@@ -90,12 +91,23 @@ trap_handler_fn trap_set_handler(uint8_t vector, trap_handler_fn fn)
 }
 
 /* Page-fault error code bits [SDM 3A 4.7]. */
-static void describe_page_fault(uint64_t err)
+static void describe_page_fault(const struct trap_frame *f)
 {
+	uint64_t err = f->error_code, off = 0;
+	const char *caller;
+
 	kprintf("  page fault: %s access, %s page%s%s\n",
 		err & 0x10 ? "instruction fetch" : err & 2 ? "write" : "read",
 		err & 1 ? "protection violation on a present" : "not-present",
 		err & 4 ? ", user mode" : "", err & 8 ? ", reserved bit set" : "");
+	/* A fetch fault right after a call: the return address is on top of
+	 * the stack and names the caller. */
+	if ((err & 0x10) && f->rsp >= 0xFFFFFFFF80000000ull && !(f->rsp & 7)) {
+		caller = ksym_lookup(*(const uint64_t *)f->rsp - 1, &off);
+		if (caller)
+			kprintf("  the fetch followed a call from %s+0x%llx\n", caller,
+				(unsigned long long)(off + 1));
+	}
 }
 
 static void dump_registers(const struct trap_frame *f)
@@ -122,11 +134,11 @@ static void dump_registers(const struct trap_frame *f)
 static _Noreturn void fatal_exception(const struct trap_frame *f)
 {
 	panic_begin();
-	kprintf("\nFATAL EXCEPTION: vector %llu (%s), error code %#llx\n",
+	kprintf("\nFATAL EXCEPTION: vector %llu (%s), error code 0x%llx\n",
 		(unsigned long long)f->vector, trap_name(f->vector),
 		(unsigned long long)f->error_code);
 	if (f->vector == 14)
-		describe_page_fault(f->error_code);
+		describe_page_fault(f);
 	dump_registers(f);
 	panic_backtrace(f->rip, f->rbp, false);
 	panic_end("fatal exception");
