@@ -140,7 +140,31 @@ deps-check:
 	@tools/install-deps
 .PHONY: deps-check
 
+# --- running it -----------------------------------------------------------------
+
+# make run [CMDLINE="test"] [UEFI=1] [QEMU_ARGS="-smp 4"]
+RUN_DEVICES := -device intel-iommu -device edu
+QEMU_RUN_FLAGS = $(if $(UEFI),--uefi,--bios) $(if $(CMDLINE),--cmdline "$(CMDLINE)")
+run: all
+	@if [ -t 0 ]; then \
+		tools/qemu-run --interactive $(QEMU_RUN_FLAGS) -- $(RUN_DEVICES) $(QEMU_ARGS); \
+	else \
+		tools/qemu-run --timeout $(QEMU_TIMEOUT) $(QEMU_RUN_FLAGS) -- $(RUN_DEVICES) $(QEMU_ARGS); \
+	fi
+.PHONY: run
+
+# QEMU halted with a gdb stub; gdb loads build/kernel.elf and stops at kernel_entry.
+debug: all
+	tools/debug $(QEMU_RUN_FLAGS) -- $(RUN_DEVICES) $(QEMU_ARGS)
+.PHONY: debug
+
 # --- checks -------------------------------------------------------------------
+
+# Every test: host unit tests (ASan+UBSan, TSan), QEMU scenarios, and the
+# suites in tests/suites/.  Ends with one line "N passed, N failed".
+check: all host-tests
+	@tools/check
+.PHONY: check
 
 # Host unit tests alone (no QEMU): quick feedback while working on the core.
 check-host: host-tests

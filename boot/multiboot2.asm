@@ -198,6 +198,8 @@ long_mode_entry:
 	mov gs, ax
 	mov rsp, boot_stack_top_high
 	xor ebp, ebp            ; ends the backtrace
+	push rbp                ; a zero return address, as after a call: keeps
+	                        ; the ABI's stack alignment and ends gdb's unwind
 	mov edi, [boot_magic]   ; arg 0: the loader's magic
 	mov esi, [boot_mbi]     ; arg 1: physical address of the boot information
 	extern kernel_entry
