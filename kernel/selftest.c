@@ -60,6 +60,14 @@ static __attribute__((noinline)) void fault_non_canonical(void)
 	(void)*p;
 }
 
+/* A fault with an unusable stack: the CPU cannot push the #PF frame, which
+ * makes a double fault, delivered on its own IST stack. */
+static __attribute__((noinline)) void fault_double(void)
+{
+	__asm__ volatile("movabs $0xFFFF900000001000, %%rsp\n\t"
+			 "pushq $0" : : : "memory");
+}
+
 void selftest_fault_if_asked(void)
 {
 	const char *k = kopt.fault_test;
@@ -77,6 +85,8 @@ void selftest_fault_if_asked(void)
 		__asm__ volatile("ud2");
 	else if (strcmp(k, "gp") == 0)
 		fault_non_canonical();
+	else if (strcmp(k, "df") == 0)
+		fault_double();
 	else if (strcmp(k, "panic") == 0)
 		panic("panic requested on the command line");
 	pr_err("selftest: fault \"%s\" did not stop the kernel (or is unknown)\n", k);

@@ -12,7 +12,8 @@ _Noreturn void selftest_run_and_exit(void);
 
 /* With "fault=KIND" on the command line, cause that fault now: pf (read of an
  * unmapped address), wp (write to kernel text), nx (execute from data), ud
- * (invalid opcode), gp (non-canonical address), panic. */
+ * (invalid opcode), gp (non-canonical address), df (stack gone: double
+ * fault on its IST stack), panic. */
 void selftest_fault_if_asked(void);
 
 #endif /* KERNEL_SELFTEST_H */

@@ -38,6 +38,17 @@ SCENARIOS = [
         "check": mem_between(480, 512),
     },
     {
+        # The hybrid image written raw to a disk, as on a USB stick.
+        "name": "boot_bios_usb_disk",
+        "args": ["--bios", "--disk", "--timeout", "60"],
+        "must": [READY, r"^ready: boot=bios "],
+    },
+    {
+        "name": "boot_uefi_usb_disk",
+        "args": ["--uefi", "--disk", "--timeout", "150"],
+        "must": [READY, r"^ready: boot=uefi-grub "],
+    },
+    {
         "name": "mem_128m",
         "args": ["--timeout", "60", "--", "-m", "128M"],
         "must": [READY, r"mm: \d+ MiB usable RAM, \d+ MiB free after boot, 0 MiB above 4 GiB"],

@@ -33,6 +33,8 @@ SCENARIOS = [
                                          r"selftest_fault_if_asked\+0x"]),
     fault("gp", "fault_general_protection", [r"vector 13 \(#GP general protection\)",
                                              r"fault_non_canonical\+0x"]),
+    fault("df", "fault_double_fault_on_ist", [r"vector 8 \(#DF double fault\), error code 0x0",
+                                              r"RSP ffff900000001000"]),
     fault("panic", "fault_panic_outside_test_mode", [], test_mode=False) | {
         "must": [r"KERNEL PANIC: panic requested on the command line", r"^backtrace:",
                  r"kernel_entry\+0x", r"^system halted\."]},
