@@ -14,6 +14,7 @@
 #include "options.h"
 #include "panic.h"
 #include "percpu.h"
+#include "pic.h"
 #include "printk.h"
 #include "qemu_exit.h"
 #include "serial.h"
@@ -40,6 +41,7 @@ static void early_cpu_setup(void)
 	percpu_init_cpu(0, apic_id);
 	gdt_init_cpu(0);
 	idt_init_cpu();
+	pic_disable();
 }
 
 static void tsc_report(const char *how)

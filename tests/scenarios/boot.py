@@ -23,14 +23,14 @@ def mem_between(lo, hi):
 SCENARIOS = [
     {
         "name": "boot_bios",
-        "args": ["--bios", "--timeout", "60", "--", "-m", "512M"],
+        "args": ["--bios", "--timeout", "60", "--settle", "3", "--", "-m", "512M"],
         "must": [READY, r"^ready: boot=bios ", r"boot: path bios, loader \"GRUB",
                  r"boot: ACPI RSDP", r"video: framebuffer console \d+x\d+ characters"],
         "check": mem_between(500, 512),
     },
     {
         "name": "boot_uefi",
-        "args": ["--uefi", "--timeout", "150", "--", "-m", "512M"],
+        "args": ["--uefi", "--timeout", "150", "--settle", "3", "--", "-m", "512M"],
         "must": [READY, r"^ready: boot=uefi-grub ", r"boot: ACPI RSDP v2",
                  r"boot: EFI system table at 0x[0-9a-f]+", r"an EFI memory map is present",
                  r"video: framebuffer console \d+x\d+ characters"],
