@@ -24,7 +24,8 @@ endif
 # Kernel pieces with no kernel header (formatting, boot information, memory
 # maps, allocators): unit-tested on the host as well as built into the kernel.
 KERNEL_PORTABLE_SRCS := $(wildcard kernel/cmdline.c kernel/format.c kernel/font8x16.c \
-                        kernel/fbcon.c kernel/bootinfo.c mm/memmap.c mm/buddy.c mm/heap.c)
+                        kernel/fbcon.c kernel/bootinfo.c mm/memmap.c mm/buddy.c mm/heap.c \
+                        arch/x86_64/acpi_parse.c)
 
 # The portable core: no kernel header, built for the kernel and for the host.
 PORTABLE_SRCS := $(sort $(wildcard pool/*.c) $(wildcard iommu/dmar*.c) \
@@ -39,7 +40,8 @@ HOST_PLAT_SRCS := tests/host/plat_host.c
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wvla -Wformat=2 -Wundef
 # Host builds find tests/host/plat_impl.h first; the kernel finds kernel/'s.
-HOST_INCLUDES := -Itests/host -Iplat -Ipool -Iiommu -Imm -Ikernel -Itests/harness
+HOST_INCLUDES := -Itests/host -Iplat -Ipool -Iiommu -Imm -Ikernel -Itests/harness \
+                 -Iarch/x86_64
 
 # --- host builds (unit tests with sanitizers, tools, benchmarks) ---------------
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "acpi.h"
 #include "boot.h"
 #include "bootinfo.h"
 #include "cpu.h"
@@ -81,6 +82,7 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 	boot_report();
 	mm_init(boot_info());
 	video_init(boot_info());
+	acpi_init(boot_info());
 	selftest_fault_if_asked();
 
 	print_summary();

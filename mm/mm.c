@@ -285,6 +285,11 @@ void *mmio_map(uint64_t pa, size_t size)
 	return map_io(pa, size, MAP_WRITE | MAP_UNCACHED);
 }
 
+const void *firmware_map(uint64_t pa, size_t size)
+{
+	return map_io(pa, size, 0);
+}
+
 void *mmio_map_wc(uint64_t pa, size_t size)
 {
 	return map_io(pa, size, MAP_WRITE | MAP_WC);

@@ -33,6 +33,10 @@ void *mmio_map(uint64_t pa, size_t size);
 /* The same with write-combining (framebuffers). */
 void *mmio_map_wc(uint64_t pa, size_t size);
 
+/* Map firmware memory (ACPI tables, EFI tables) read-only and cached; it
+ * may lie outside the direct map (reserved ranges, low memory). */
+const void *firmware_map(uint64_t pa, size_t size);
+
 void *kmalloc(size_t size);
 void kfree(void *ptr);
 

@@ -23,15 +23,21 @@ def mem_between(lo, hi):
 SCENARIOS = [
     {
         "name": "boot_bios",
-        "args": ["--bios", "--timeout", "60", "--settle", "3", "--", "-m", "512M"],
+        "args": ["--bios", "--timeout", "60", "--settle", "3", "--", "-m", "512M",
+                 "-device", "intel-iommu", "-device", "edu"],
         "must": [READY, r"^ready: boot=bios ", r"boot: path bios, loader \"GRUB",
+                 r"acpi: RSDP revision \d from loader", r"acpi:   DMAR at 0x",
+                 r"acpi: MADT: 1 CPUs enabled", r"acpi: MCFG: segment 0 buses 00-ff",
                  r"boot: ACPI RSDP", r"video: framebuffer console \d+x\d+ characters"],
         "check": mem_between(500, 512),
     },
     {
         "name": "boot_uefi",
-        "args": ["--uefi", "--timeout", "150", "--settle", "3", "--", "-m", "512M"],
+        "args": ["--uefi", "--timeout", "150", "--settle", "3", "--", "-m", "512M",
+                 "-device", "intel-iommu"],
         "must": [READY, r"^ready: boot=uefi-grub ", r"boot: ACPI RSDP v2",
+                 r"acpi: RSDP revision 2 from loader \(ACPI 2.0\+ tag\), XSDT",
+                 r"acpi:   DMAR at 0x",
                  r"boot: EFI system table at 0x[0-9a-f]+", r"an EFI memory map is present",
                  r"video: framebuffer console \d+x\d+ characters"],
         "must_not": [r"EFI boot services were not exited"],
