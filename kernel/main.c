@@ -19,6 +19,8 @@
 #include "printk.h"
 #include "qemu_exit.h"
 #include "serial.h"
+#include "smp.h"
+#include "idle.h"
 #include "selftest.h"
 #include "time.h"
 #include "traps.h"
@@ -57,15 +59,6 @@ static void print_summary(void)
 		(unsigned long long)(mm_usable_bytes() >> 20), 0u);
 }
 
-static _Noreturn void idle_loop(void)
-{
-	for (;;) {
-		this_cpu()->idle_passes++;
-		cpu_sti();
-		cpu_hlt();
-	}
-}
-
 void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 {
 	(void)magic; /* checked by the 32-bit entry */
@@ -83,6 +76,7 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 	mm_init(boot_info());
 	video_init(boot_info());
 	acpi_init(boot_info());
+	smp_init();
 	selftest_fault_if_asked();
 
 	print_summary();

@@ -11,8 +11,11 @@
 
 #include "cpu.h"
 #include "ksym.h"
+#include "layout.h"
+#include "paging.h"
 #include "options.h"
 #include "printk.h"
+#include "smp.h"
 #include "qemu_exit.h"
 
 #define BACKTRACE_DEPTH 24
@@ -24,9 +27,12 @@ extern const uint8_t _data_start[], _data_end[];
 void panic_begin(void)
 {
 	cpu_cli();
-	/* A panic inside the panic path: give up quietly rather than loop. */
+	/* A panic inside the panic path, or on a second CPU at once: give up
+	 * quietly rather than loop or interleave. */
 	if (atomic_fetch_add(&panicking, 1) != 0)
 		cpu_halt_forever();
+	smp_stop_others();
+	printk_panic_mode();
 }
 
 /* 'addr' is a return address unless it is frame 0 of an exception: look up
@@ -44,12 +50,20 @@ static void print_frame(int i, uint64_t addr, bool is_return)
 		kprintf("  #%-2d %016llx ?\n", i, (unsigned long long)addr);
 }
 
-/* Stacks live in the image's data/bss; a frame pointer elsewhere ends the
- * walk rather than risk a fault inside the panic path. */
+/* Stacks live in the image's data/bss (the boot CPU's, IST stacks) or the
+ * direct map (other CPUs'); a frame pointer elsewhere ends the walk rather
+ * than risk a fault inside the panic path. */
 static bool plausible_frame(uint64_t rbp)
 {
-	return (rbp & 7) == 0 && rbp >= (uint64_t)(uintptr_t)_data_start &&
-	       rbp + 16 <= (uint64_t)(uintptr_t)_data_end;
+	uint64_t pa, flags;
+
+	if (rbp & 7)
+		return false;
+	if (rbp >= (uint64_t)(uintptr_t)_data_start && rbp + 16 <= (uint64_t)(uintptr_t)_data_end)
+		return true;
+	/* Stacks of the other CPUs come from kmalloc, in the direct map. */
+	return rbp >= DIRECT_MAP_BASE && rbp < MMIO_BASE && paging_lookup(rbp, &pa, &flags) &&
+	       paging_lookup(rbp + 15, &pa, &flags);
 }
 
 void panic_backtrace(uint64_t rip, uint64_t rbp, bool rip_is_return)
@@ -70,7 +84,7 @@ void panic_backtrace(uint64_t rip, uint64_t rbp, bool rip_is_return)
 
 _Noreturn void panic_end(const char *reason)
 {
-	kprintf("panic: %s\n", reason);
+	kprintf("panic: %s (on CPU %u)\n", reason, plat_cpu_id());
 	if (kopt.test) {
 		kprintf("verdict: fail\n");
 		qemu_exit(QEMU_EXIT_PANIC);

@@ -6,7 +6,7 @@
 #include "cpu.h"
 
 struct percpu percpu_area[PLAT_MAX_CPUS];
-static uint32_t online = 1;
+static _Atomic uint32_t online = 1;
 
 void percpu_init_cpu(uint32_t cpu, uint32_t apic_id)
 {
@@ -20,10 +20,12 @@ void percpu_init_cpu(uint32_t cpu, uint32_t apic_id)
 
 uint32_t percpu_online(void)
 {
-	return online;
+	/* Acquire: pairs with the release in percpu_set_online, so a CPU
+	 * counted here has its per-CPU area initialised. */
+	return atomic_load_explicit(&online, memory_order_acquire);
 }
 
 void percpu_set_online(uint32_t n)
 {
-	online = n;
+	atomic_store_explicit(&online, n, memory_order_release);
 }

@@ -4,9 +4,11 @@
  */
 #include "printk.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "format.h"
+#include "plat.h"
 #include "spinlock.h"
 #include "time.h"
 
@@ -15,6 +17,26 @@
 static struct console *consoles;
 static struct spinlock log_lock = SPINLOCK_INIT;
 static int console_level = LOG_INFO;
+static bool panic_mode;
+
+void printk_panic_mode(void)
+{
+	panic_mode = true;
+}
+
+/* The log lock, unless a panic has stopped the CPU that may hold it. */
+static uint64_t log_lock_take(void)
+{
+	return panic_mode ? plat_irq_save() : spin_lock_irqsave(&log_lock);
+}
+
+static void log_lock_give(uint64_t f)
+{
+	if (panic_mode)
+		plat_irq_restore(f);
+	else
+		spin_unlock_irqrestore(&log_lock, f);
+}
 
 void console_register(struct console *con)
 {
@@ -61,9 +83,9 @@ void vprintk(int level, const char *fmt, va_list ap)
 	n = fmt_vsnprintf(line + len, sizeof(line) - len, fmt, ap);
 	if (n > 0)
 		len += (size_t)n < sizeof(line) - len ? (size_t)n : sizeof(line) - len - 1;
-	f = spin_lock_irqsave(&log_lock);
+	f = log_lock_take();
 	emit_locked(line, len);
-	spin_unlock_irqrestore(&log_lock, f);
+	log_lock_give(f);
 }
 
 void printk(int level, const char *fmt, ...)
@@ -80,10 +102,10 @@ void vkprintf(const char *fmt, va_list ap)
 	char line[LINE_MAX];
 	int n = fmt_vsnprintf(line, sizeof(line), fmt, ap);
 	size_t len = n < 0 ? 0 : (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
-	uint64_t f = spin_lock_irqsave(&log_lock);
+	uint64_t f = log_lock_take();
 
 	emit_locked(line, len);
-	spin_unlock_irqrestore(&log_lock, f);
+	log_lock_give(f);
 }
 
 void kprintf(const char *fmt, ...)

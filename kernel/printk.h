@@ -22,6 +22,9 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vkprintf(const char *fmt, va_list ap);
 
 void printk_set_level(int level);
+/* From now on print without taking the log lock (its holder may be a CPU
+ * that was just stopped): used once by panic. */
+void printk_panic_mode(void);
 
 #define pr_err(...)   printk(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...)  printk(LOG_WARN, __VA_ARGS__)

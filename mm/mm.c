@@ -65,8 +65,29 @@ static void read_memory_map(const struct bootinfo *bi)
 	usable_bytes = memmap_usable_bytes(&map);
 }
 
+/* The highest usable page below 1 MiB (not page 0): where application
+ * processors start.  Found before low memory is reserved. */
+static uint64_t low_page;
+
+static void find_low_page(void)
+{
+	for (uint32_t i = 0; i < memmap_count(&map); i++) {
+		const struct memmap_range *r = memmap_at(&map, i);
+		uint64_t end = (r->end < LOW_RESERVED ? r->end : LOW_RESERVED) & ~0xFFFull;
+
+		if (r->type == MEMMAP_USABLE && end >= 0x2000 && end - 0x1000 >= r->base)
+			low_page = end - 0x1000;
+	}
+}
+
+uint64_t mm_low_page(void)
+{
+	return low_page;
+}
+
 static void carve_fixed(const struct bootinfo *bi, uint64_t mbi_pa)
 {
+	find_low_page();
 	must(memmap_carve(&map, 0, LOW_RESERVED, MEMMAP_RESERVED), "reserving low memory");
 	must(memmap_carve_boot(&map, bi, mbi_pa, (uint64_t)(uintptr_t)_image_phys_start,
 			       (uint64_t)(uintptr_t)_image_phys_end),

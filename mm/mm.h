@@ -37,6 +37,10 @@ void *mmio_map_wc(uint64_t pa, size_t size);
  * may lie outside the direct map (reserved ranges, low memory). */
 const void *firmware_map(uint64_t pa, size_t size);
 
+/* A usable 4 KiB page below 1 MiB kept from the allocator (0 if none):
+ * the start-up page of application processors. */
+uint64_t mm_low_page(void);
+
 void *kmalloc(size_t size);
 void kfree(void *ptr);
 

@@ -122,6 +122,26 @@ int paging_map(uint64_t va, uint64_t pa, uint64_t size, uint32_t attrs)
 	return 0;
 }
 
+void paging_unmap(uint64_t va, uint64_t size)
+{
+	for (uint64_t end = va + size; va < end; va += SIZE_4K) {
+		uint64_t *t = top;
+		int level;
+
+		for (level = 3; level > 0; level--) {
+			uint64_t e = t[idx(va, level)];
+
+			if (!(e & PTE_P) || (e & PTE_PS))
+				break;
+			t = phys_to_virt(e & PTE_ADDR);
+		}
+		if (level == 0) {
+			t[idx(va, 0)] = 0;
+			invlpg(va);
+		}
+	}
+}
+
 void paging_activate(void)
 {
 	wrmsr(MSR_PAT, PAT_VALUE);

@@ -39,6 +39,8 @@
 int paging_begin(void *(*alloc)(void)) plat_must_check;
 /* Map [pa, pa+size) at va in the table being built or the live one. */
 int paging_map(uint64_t va, uint64_t pa, uint64_t size, uint32_t attrs) plat_must_check;
+/* Remove 4 KiB mappings of [va, va+size) from the live table (tables stay). */
+void paging_unmap(uint64_t va, uint64_t size);
 /* Switch CR3 to the new table (and set PAT entry 1 to WC). */
 void paging_activate(void);
 /* Physical address va maps to, or false when it is not mapped; *pte_flags

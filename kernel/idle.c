@@ -1,0 +1,96 @@
+/*
+ * idle.c - the idle loop: one pass runs every registered piece of
+ * background work with its budget; a pass that found nothing to do halts
+ * the CPU until the next interrupt (the 100 Hz tick at the latest).
+ *
+ * A slot's life: free -> (idle_register fills fn, then publishes 'live')
+ * -> live -> (idle_unregister clears 'live', waits for 'users' to drain)
+ * -> free.  CPUs count themselves into 'users' before calling fn.
+ */
+#include "idle.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "cpu.h"
+#include "percpu.h"
+
+struct idle_slot {
+	_Atomic bool live;
+	_Atomic uint32_t users; /* CPUs inside fn now */
+	const char *name;
+	idle_work_fn fn;
+	void *ctx;
+	uint32_t budget;
+};
+
+static struct idle_slot slots[IDLE_MAX_WORK];
+static _Atomic uint32_t claimed; /* bit i: slot i belongs to a registrant */
+
+int idle_register(const char *name, idle_work_fn fn, void *ctx, uint32_t budget)
+{
+	for (int i = 0; i < IDLE_MAX_WORK; i++) {
+		uint32_t bit = 1u << i;
+
+		if (atomic_fetch_or(&claimed, bit) & bit)
+			continue;
+		slots[i].name = name;
+		slots[i].fn = fn;
+		slots[i].ctx = ctx;
+		slots[i].budget = budget ? budget : 1;
+		/* Release: pairs with the acquire in run_work; a CPU that sees
+		 * 'live' sees fn, ctx and budget. */
+		atomic_store_explicit(&slots[i].live, true, memory_order_release);
+		return i;
+	}
+	return IDLE_EBUSY;
+}
+
+void idle_unregister(int h)
+{
+	if (h < 0 || h >= IDLE_MAX_WORK)
+		return;
+	atomic_store(&slots[h].live, false);
+	/* Seq-cst with the users increment in run_work: a CPU either saw
+	 * live == false or is counted in users before we read it. */
+	while (atomic_load(&slots[h].users))
+		cpu_pause();
+	atomic_fetch_and(&claimed, ~(1u << h));
+}
+
+static uint32_t run_work(void)
+{
+	uint32_t done = 0;
+
+	for (int i = 0; i < IDLE_MAX_WORK; i++) {
+		struct idle_slot *s = &slots[i];
+
+		if (!atomic_load_explicit(&s->live, memory_order_acquire))
+			continue;
+		atomic_fetch_add(&s->users, 1);
+		if (atomic_load(&s->live))
+			done += s->fn(s->ctx, s->budget);
+		atomic_fetch_sub(&s->users, 1);
+	}
+	return done;
+}
+
+_Noreturn void idle_loop(void)
+{
+	struct percpu *me = this_cpu();
+
+	for (;;) {
+		uint32_t done;
+
+		cpu_sti();
+		done = run_work();
+		atomic_fetch_add_explicit(&me->idle_passes, 1, memory_order_relaxed);
+		if (done) {
+			atomic_fetch_add_explicit(&me->background_work, done, memory_order_relaxed);
+			continue;
+		}
+		/* sti; hlt: an interrupt between the two is held off by sti's
+		 * one-instruction shadow, so no wake-up is lost. */
+		__asm__ volatile("cli; sti; hlt" : : : "memory");
+	}
+}
