@@ -13,6 +13,7 @@
 #include "ksym.h"
 #include "layout.h"
 #include "paging.h"
+#include "percpu.h"
 #include "options.h"
 #include "printk.h"
 #include "smp.h"
@@ -21,6 +22,7 @@
 #define BACKTRACE_DEPTH 24
 
 static _Atomic int panicking;
+static uint32_t stopped_cpus;
 
 extern const uint8_t _data_start[], _data_end[];
 
@@ -31,7 +33,7 @@ void panic_begin(void)
 	 * quietly rather than loop or interleave. */
 	if (atomic_fetch_add(&panicking, 1) != 0)
 		cpu_halt_forever();
-	smp_stop_others();
+	stopped_cpus = smp_stop_others();
 	printk_panic_mode();
 }
 
@@ -84,6 +86,9 @@ void panic_backtrace(uint64_t rip, uint64_t rbp, bool rip_is_return)
 
 _Noreturn void panic_end(const char *reason)
 {
+	if (percpu_online() > 1)
+		kprintf("panic: stopped %u of the %u other CPUs\n", stopped_cpus,
+			percpu_online() - 1);
 	kprintf("panic: %s (on CPU %u)\n", reason, plat_cpu_id());
 	if (kopt.test) {
 		kprintf("verdict: fail\n");

@@ -9,7 +9,9 @@
 #include "options.h"
 #include "panic.h"
 #include "printk.h"
+#include "percpu.h"
 #include "qemu_exit.h"
+#include "smp.h"
 
 _Noreturn void selftest_run_and_exit(void)
 {
@@ -68,6 +70,21 @@ static __attribute__((noinline)) void fault_double(void)
 			 "pushq $0" : : : "memory");
 }
 
+static void panic_here(void *arg)
+{
+	(void)arg;
+	panic("panic requested on CPU %u", plat_cpu_id());
+}
+
+/* Panic on the last CPU, from a cross-CPU call. */
+static void fault_panic_other_cpu(void)
+{
+	uint32_t cpu = percpu_online() - 1;
+
+	if (cpu == 0 || smp_call_on(cpu, panic_here, NULL, true) != 0)
+		pr_err("selftest: no other CPU to panic on\n");
+}
+
 void selftest_fault_if_asked(void)
 {
 	const char *k = kopt.fault_test;
@@ -87,6 +104,8 @@ void selftest_fault_if_asked(void)
 		fault_non_canonical();
 	else if (strcmp(k, "df") == 0)
 		fault_double();
+	else if (strcmp(k, "panic-ap") == 0)
+		fault_panic_other_cpu();
 	else if (strcmp(k, "panic") == 0)
 		panic("panic requested on the command line");
 	pr_err("selftest: fault \"%s\" did not stop the kernel (or is unknown)\n", k);

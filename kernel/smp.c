@@ -29,6 +29,7 @@
 
 static _Atomic uint32_t call_lock;
 static _Atomic bool stopping;
+static _Atomic uint32_t stopped; /* CPUs halted by the panic NMI */
 
 /* Run what is in this CPU's mailbox, if anything.  Interrupts are off (an
  * IPI handler or the lock loop), so this never runs twice at once on one
@@ -78,8 +79,10 @@ static bool on_spurious(struct trap_frame *f)
 static bool on_nmi(struct trap_frame *f)
 {
 	(void)f;
-	if (atomic_load_explicit(&stopping, memory_order_acquire))
+	if (atomic_load_explicit(&stopping, memory_order_acquire)) {
+		atomic_fetch_add(&stopped, 1);
 		cpu_halt_forever();
+	}
 	printk(LOG_WARN, "cpu %u: NMI received\n", plat_cpu_id());
 	return true;
 }
@@ -187,12 +190,18 @@ int smp_call_all(void (*fn)(void *), void *arg)
 	return err;
 }
 
-void smp_stop_others(void)
+uint32_t smp_stop_others(void)
 {
+	uint64_t start = rdtsc();
+	uint32_t others = percpu_online() - 1;
+
 	/* Release: a CPU taking the NMI sees 'stopping' and halts. */
 	atomic_store_explicit(&stopping, true, memory_order_release);
-	if (percpu_online() > 1)
-		lapic_send_ipi_all_others(ICR_NMI);
+	if (!others || !lapic_send_ipi_all_others(ICR_NMI))
+		return 0;
+	while (atomic_load(&stopped) < others && rdtsc() - start < tsc_hz() / 10)
+		cpu_pause();
+	return atomic_load(&stopped);
 }
 
 static void start_tick(void)

@@ -25,8 +25,9 @@ int smp_call_on(uint32_t cpu, void (*fn)(void *), void *arg, bool wait)
  * Returns 0 or the first error. */
 int smp_call_all(void (*fn)(void *), void *arg) __attribute__((warn_unused_result));
 
-/* Stop every other CPU (NMI); used by panic.  Safe to call more than once. */
-void smp_stop_others(void);
+/* Stop every other CPU (NMI) and wait up to 100 ms for them to halt;
+ * returns how many did.  Used by panic. */
+uint32_t smp_stop_others(void);
 
 /* The AP's life after smpboot has set up its CPU state. */
 _Noreturn void ap_main(uint32_t cpu);

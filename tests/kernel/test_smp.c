@@ -1,0 +1,135 @@
+/*
+ * test_smp.c - many CPUs, booted: every CPU QEMU was given is online,
+ * a function reaches each CPU exactly once, a spinlocked counter loses
+ * nothing under contention, each CPU's idle loop runs registered
+ * background work, and each CPU's timer ticks.
+ */
+#include <stdatomic.h>
+
+#include "acpi.h"
+#include "cpu.h"
+#include "idle.h"
+#include "ktest.h"
+#include "percpu.h"
+#include "smp.h"
+#include "spinlock.h"
+#include "tsc.h"
+
+KTEST(smp_all_madt_cpus_online)
+{
+	const struct madt_info *m = acpi_madt();
+
+	KT_ASSERT(m != NULL);
+	KT_EXPECT_EQ(percpu_online(), madt_usable_cpus(m));
+	for (uint32_t c = 0; c < percpu_online(); c++)
+		KT_EXPECT(atomic_load(&percpu_of(c)->online));
+	ktest_diag("%u CPUs online", percpu_online());
+}
+
+static _Atomic uint32_t ran_on[PLAT_MAX_CPUS];
+static _Atomic uint32_t wrong_cpu;
+
+static void mark_cpu(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&ran_on[plat_cpu_id()], 1);
+	if (this_cpu()->cpu_id != plat_cpu_id())
+		atomic_fetch_add(&wrong_cpu, 1);
+}
+
+KTEST(smp_call_reaches_each_cpu_once)
+{
+	for (uint32_t c = 0; c < PLAT_MAX_CPUS; c++)
+		atomic_store(&ran_on[c], 0);
+	KT_ASSERT_EQ(smp_call_all(mark_cpu, NULL), 0);
+	for (uint32_t c = 0; c < PLAT_MAX_CPUS; c++)
+		KT_EXPECT_EQ(atomic_load(&ran_on[c]), c < percpu_online() ? 1 : 0);
+	for (uint32_t c = 0; c < percpu_online(); c++)
+		KT_EXPECT_EQ(smp_call_on(c, mark_cpu, NULL, true), 0);
+	for (uint32_t c = 0; c < percpu_online(); c++)
+		KT_EXPECT_EQ(atomic_load(&ran_on[c]), 2);
+	KT_EXPECT_EQ(atomic_load(&wrong_cpu), 0);
+	KT_EXPECT_EQ(smp_call_on(PLAT_MAX_CPUS, mark_cpu, NULL, true), SMP_EINVAL);
+}
+
+#define COUNT_PER_CPU 20000
+static struct spinlock counter_lock = SPINLOCK_INIT;
+static uint64_t counter; /* plain: only the lock protects it */
+
+static void count_under_lock(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < COUNT_PER_CPU; i++) {
+		uint64_t f = spin_lock_irqsave(&counter_lock);
+
+		counter++;
+		spin_unlock_irqrestore(&counter_lock, f);
+	}
+}
+
+KTEST(smp_spinlock_counter_loses_nothing)
+{
+	counter = 0;
+	KT_ASSERT_EQ(smp_call_all(count_under_lock, NULL), 0);
+	KT_EXPECT_EQ(counter, (uint64_t)COUNT_PER_CPU * percpu_online());
+}
+
+static _Atomic uint64_t work_by_cpu[PLAT_MAX_CPUS];
+
+static uint32_t note_work(void *ctx, uint32_t budget)
+{
+	(void)ctx;
+	(void)budget;
+	if (atomic_load(&work_by_cpu[plat_cpu_id()]) >= 3)
+		return 0; /* nothing left to do here: let the CPU halt */
+	atomic_fetch_add(&work_by_cpu[plat_cpu_id()], 1);
+	return 1;
+}
+
+/* Every CPU but this one (which runs the tests) sits in its idle loop. */
+KTEST(smp_idle_loops_run_background_work)
+{
+	uint64_t start = rdtsc(), limit = tsc_hz() * 2;
+	uint32_t n = percpu_online(), done = 0;
+	int h;
+
+	if (n == 1) {
+		ktest_skip("one CPU: no idle CPU to watch");
+		return;
+	}
+	for (uint32_t c = 0; c < PLAT_MAX_CPUS; c++)
+		atomic_store(&work_by_cpu[c], 0);
+	h = idle_register("test", note_work, NULL, 1);
+	KT_ASSERT(h >= 0);
+	while (rdtsc() - start < limit) {
+		done = 0;
+		for (uint32_t c = 1; c < n; c++)
+			done += atomic_load(&work_by_cpu[c]) >= 3;
+		if (done == n - 1)
+			break;
+		cpu_sti();
+		cpu_hlt(); /* the tick wakes us */
+	}
+	idle_unregister(h);
+	KT_EXPECT_EQ(done, n - 1);
+	for (uint32_t c = 1; c < n; c++)
+		KT_EXPECT(atomic_load(&percpu_of(c)->background_work) >= 3);
+}
+
+KTEST(smp_timer_ticks_on_every_cpu)
+{
+	uint64_t before[PLAT_MAX_CPUS], start = rdtsc();
+	uint32_t n = percpu_online();
+	bool all;
+
+	for (uint32_t c = 0; c < n; c++)
+		before[c] = atomic_load(&percpu_of(c)->timer_ticks);
+	do {
+		all = true;
+		for (uint32_t c = 0; c < n; c++)
+			all &= atomic_load(&percpu_of(c)->timer_ticks) > before[c] + 2;
+		cpu_sti();
+		cpu_hlt();
+	} while (!all && rdtsc() - start < tsc_hz() * 2);
+	KT_EXPECT(all);
+}
