@@ -16,7 +16,7 @@
 uint32_t smp_init(void);
 
 /* Run fn(arg) on 'cpu' with interrupts off there.  With wait, return once
- * it has run (SMP_ETIMEDOUT after a second); without, return once it is
+ * it has run (SMP_ETIMEDOUT after 10 s); without, return once it is
  * queued (the previous call to that CPU must have finished).  Runs at once
  * when cpu is the caller's. */
 int smp_call_on(uint32_t cpu, void (*fn)(void *), void *arg, bool wait)

@@ -59,11 +59,23 @@ void ktest_diag(const char *fmt, ...)
 	plat_printf("\n");
 }
 
+/* The filter is a comma-separated list of name prefixes. */
 static bool selected(const struct ktest_case *tc, const struct ktest_options *opt)
 {
-	if (!opt->filter || !opt->filter[0])
+	const char *f = opt->filter;
+
+	if (!f || !f[0])
 		return true;
-	return strncmp(tc->name, opt->filter, strlen(opt->filter)) == 0;
+	while (*f) {
+		size_t n = 0;
+
+		while (f[n] && f[n] != ',')
+			n++;
+		if (n && strncmp(tc->name, f, n) == 0)
+			return true;
+		f += n + (f[n] == ',');
+	}
+	return false;
 }
 
 /* Why a selected case is not run here, or NULL when it runs. */

@@ -61,7 +61,7 @@ void ktest_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 	} while (0)
 
 struct ktest_options {
-	const char *filter; /* run only cases whose name starts with this */
+	const char *filter; /* comma-separated name prefixes; NULL/empty: all */
 	bool in_kernel;     /* skip KTEST_HOST_ONLY cases */
 	bool quick;         /* skip KTEST_SLOW cases */
 };

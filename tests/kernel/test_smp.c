@@ -52,17 +52,25 @@ KTEST(smp_call_reaches_each_cpu_once)
 	KT_EXPECT_EQ(smp_call_on(PLAT_MAX_CPUS, mark_cpu, NULL, true), SMP_EINVAL);
 }
 
-#define COUNT_PER_CPU 20000
+#define COUNT_PER_CPU 2000
 static struct spinlock counter_lock = SPINLOCK_INIT;
 static uint64_t counter; /* plain: only the lock protects it */
+static _Atomic int32_t holder = -1;   /* who is inside, or -1 */
+static _Atomic uint32_t overlaps;     /* entries that found someone inside */
 
 static void count_under_lock(void *arg)
 {
+	int32_t me = (int32_t)plat_cpu_id(), none;
+
 	(void)arg;
 	for (int i = 0; i < COUNT_PER_CPU; i++) {
 		uint64_t f = spin_lock_irqsave(&counter_lock);
 
+		none = -1;
+		if (!atomic_compare_exchange_strong(&holder, &none, me))
+			atomic_fetch_add(&overlaps, 1);
 		counter++;
+		atomic_store(&holder, -1);
 		spin_unlock_irqrestore(&counter_lock, f);
 	}
 }
@@ -71,6 +79,7 @@ KTEST(smp_spinlock_counter_loses_nothing)
 {
 	counter = 0;
 	KT_ASSERT_EQ(smp_call_all(count_under_lock, NULL), 0);
+	KT_EXPECT_EQ(atomic_load(&overlaps), 0);
 	KT_EXPECT_EQ(counter, (uint64_t)COUNT_PER_CPU * percpu_online());
 }
 
