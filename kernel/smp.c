@@ -23,7 +23,6 @@
 #include "traps.h"
 #include "tsc.h"
 
-#define TICK_HZ          100
 #define AP_TIMEOUT_MS    200
 #define CALL_TIMEOUT_MS  10000 /* generous: TCG vCPUs share few host cores */
 
@@ -206,7 +205,7 @@ uint32_t smp_stop_others(void)
 
 static void start_tick(void)
 {
-	lapic_timer_periodic(TICK_HZ);
+	lapic_timer_periodic(SMP_TICK_HZ);
 }
 
 _Noreturn void ap_main(uint32_t cpu)

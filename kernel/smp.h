@@ -10,6 +10,7 @@
 
 #define SMP_ETIMEDOUT (-110)
 #define SMP_EINVAL    (-22)
+#define SMP_TICK_HZ   100 /* each CPU's periodic local APIC tick */
 
 /* On the boot CPU: local APIC, per-CPU timers, then the other CPUs from the
  * MADT.  Returns the number of CPUs online. */

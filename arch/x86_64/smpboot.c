@@ -111,16 +111,33 @@ static bool start_one(uint32_t cpu, uint32_t apic_id, uint32_t timeout_ms)
 	return wait_online(cpu, timeout_ms);
 }
 
+static bool already_online(uint32_t apic_id)
+{
+	for (uint32_t cpu = 0; cpu < percpu_online(); cpu++)
+		if (percpu_of(cpu)->apic_id == apic_id)
+			return true;
+	return false;
+}
+
+static uint32_t waiting_cpus(const struct madt_info *madt)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < madt->cpu_count; i++)
+		n += madt->cpus[i].enabled && !already_online(madt->cpus[i].apic_id);
+	return n;
+}
+
 uint32_t smpboot_start_aps(const struct madt_info *madt, uint32_t timeout_ms)
 {
-	uint32_t self = lapic_id(), next = 1;
+	uint32_t next = percpu_online();
 
-	if (!madt || madt_usable_cpus(madt) <= 1 || !prepare_trampoline())
-		return 1;
+	if (!madt || !waiting_cpus(madt) || !prepare_trampoline())
+		return next;
 	for (uint32_t i = 0; i < madt->cpu_count; i++) {
 		const struct madt_cpu *c = &madt->cpus[i];
 
-		if (!c->enabled || c->apic_id == self)
+		if (!c->enabled || already_online(c->apic_id))
 			continue;
 		if (next == PLAT_MAX_CPUS) {
 			pr_warn("smp: more than %u CPUs; APIC id %u and later left out\n",

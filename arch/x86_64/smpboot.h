@@ -8,7 +8,7 @@
 
 #include "acpi_parse.h"
 
-/* Start every enabled CPU of the MADT except this one, one at a time, each
+/* Start every enabled CPU of the MADT not yet online, one at a time, each
  * given 'timeout_ms' to answer; those that do not are reported and left
  * out.  Each AP runs ap_main(cpu) (kernel/smp.c) on its own stack.
  * Returns the number of CPUs now online, the boot CPU included. */

@@ -13,6 +13,9 @@
 #include "percpu.h"
 #include "smp.h"
 #include "spinlock.h"
+#include "lapic.h"
+#include "smpboot.h"
+#include "time.h"
 #include "tsc.h"
 
 KTEST(smp_all_madt_cpus_online)
@@ -141,4 +144,65 @@ KTEST(smp_timer_ticks_on_every_cpu)
 		cpu_hlt();
 	} while (!all && rdtsc() - start < tsc_hz() * 2);
 	KT_EXPECT(all);
+}
+
+/* The one-shot mode fires once: exactly one tick in 50 ms after a 5 ms
+ * shot, with the periodic tick stopped; then the periodic tick resumes. */
+KTEST(smp_timer_oneshot_fires_once)
+{
+	struct percpu *me = this_cpu();
+	uint64_t before, start, f = plat_irq_save();
+
+	lapic_timer_stop();
+	cpu_sti(); /* let a tick that was already pending in, then count */
+	for (int i = 0; i < 1000; i++)
+		cpu_pause();
+	cpu_cli();
+	before = atomic_load(&me->timer_ticks);
+	lapic_timer_oneshot(5000000);
+	start = rdtsc();
+	while (rdtsc() - start < tsc_hz() / 20) {
+		cpu_sti();
+		cpu_pause();
+	}
+	cpu_cli();
+	KT_EXPECT_EQ(atomic_load(&me->timer_ticks) - before, 1);
+	lapic_timer_periodic(SMP_TICK_HZ);
+	plat_irq_restore(f);
+}
+
+/* A CPU listed in the MADT that never answers is reported and left out. */
+KTEST(smp_absent_cpu_left_out)
+{
+	static struct madt_info fake;
+	uint32_t n = percpu_online();
+
+	fake.cpu_count = 1;
+	fake.cpus[0] = (struct madt_cpu){.apic_id = 0x7E, .uid = 0x7E, .enabled = true};
+	KT_EXPECT_EQ(smpboot_start_aps(&fake, 50), n);
+	KT_EXPECT_EQ(percpu_online(), n);
+	KT_EXPECT(!atomic_load(&percpu_of(n)->online));
+}
+
+static void read_clock(void *slot)
+{
+	atomic_store((_Atomic uint64_t *)slot, time_since_boot_ns());
+}
+
+KTEST(smp_clock_is_monotonic_across_cpus)
+{
+	static _Atomic uint64_t seen[PLAT_MAX_CPUS];
+	uint64_t t0 = time_since_boot_ns(), prev = t0;
+
+	for (int i = 0; i < 1000; i++) {
+		uint64_t t = time_since_boot_ns();
+
+		KT_ASSERT(t >= prev);
+		prev = t;
+	}
+	for (uint32_t c = 0; c < percpu_online(); c++)
+		KT_ASSERT_EQ(smp_call_on(c, read_clock, (void *)&seen[c], true), 0);
+	for (uint32_t c = 0; c < percpu_online(); c++)
+		KT_EXPECT(atomic_load(&seen[c]) >= t0);
+	KT_EXPECT(time_since_boot_ns() >= atomic_load(&seen[percpu_online() - 1]));
 }
