@@ -1,0 +1,141 @@
+/*
+ * dmar_check.c - semantic checks on a sound DMAR table: firmware bugs that
+ * leave the table readable but must be reported (and some worked around).
+ *
+ * Each finding goes to the caller's callback with a text that names the bug.
+ * The checks allocate nothing: comparisons between structures (duplicate
+ * register bases, INCLUDE_PCI_ALL order per segment) rescan the table from
+ * the start, which is quadratic in the number of DRHDs - a handful in practice.
+ */
+#include "dmar.h"
+
+#include <string.h>
+
+#define DMAR_PAGE_MASK 0xfffull /* RMRR and register bases: 4 KiB [VT-d 8.3, 8.4] */
+
+struct dmar_checker {
+	const struct dmar_table *t;
+	dmar_warn_fn *warn;
+	void *ctx;
+	int count;
+};
+
+static void dmar_warn(struct dmar_checker *k, enum dmar_warn_kind kind,
+		      const struct dmar_struct *s, uint32_t offset,
+		      uint64_t value, uint32_t other, const char *text)
+{
+	struct dmar_warning w = {kind, offset, s ? s->type : 0, value, other, text};
+
+	k->count++;
+	if (k->warn)
+		k->warn(k->ctx, &w);
+}
+
+/* Compare DRHD d with each DRHD before it. */
+static void dmar_check_prior_drhds(struct dmar_checker *k,
+				   const struct dmar_struct *d)
+{
+	struct dmar_cursor c = DMAR_CURSOR_INIT;
+	struct dmar_struct p;
+
+	while (dmar_next(k->t, &c, &p, NULL) > 0 && p.offset < d->offset) {
+		if (p.type != DMAR_TYPE_DRHD)
+			continue;
+		if (p.register_base == d->register_base)
+			dmar_warn(k, DMAR_W_DRHD_BASE_DUPLICATE, d, d->offset,
+				  d->register_base, p.offset,
+				  "two DRHDs share one register base address");
+		if (p.segment != d->segment ||
+		    !(p.flags & DMAR_DRHD_F_INCLUDE_PCI_ALL))
+			continue;
+		if (d->flags & DMAR_DRHD_F_INCLUDE_PCI_ALL)
+			dmar_warn(k, DMAR_W_INCLUDE_ALL_TWICE, d, d->offset,
+				  d->segment, p.offset,
+				  "second INCLUDE_PCI_ALL DRHD on one segment");
+		dmar_warn(k, DMAR_W_INCLUDE_ALL_NOT_LAST, &p, p.offset,
+			  d->segment, d->offset,
+			  "INCLUDE_PCI_ALL DRHD is not the last DRHD of its segment");
+	}
+}
+
+/* An INCLUDE_PCI_ALL unit lists only the IOAPICs, HPETs and ACPI devices
+ * it covers [VT-d 8.3]; PCI endpoints and bridges are implied. */
+static bool dmar_scope_ok_on_include_all(uint8_t type)
+{
+	return type == DMAR_SCOPE_IOAPIC || type == DMAR_SCOPE_HPET ||
+	       type == DMAR_SCOPE_ACPI_NAMESPACE;
+}
+
+static int dmar_check_scopes(struct dmar_checker *k, const struct dmar_struct *s,
+			     struct dmar_error *err)
+{
+	bool include_all = s->type == DMAR_TYPE_DRHD &&
+			   (s->flags & DMAR_DRHD_F_INCLUDE_PCI_ALL);
+	struct dmar_cursor c = DMAR_CURSOR_INIT;
+	struct dmar_scope d;
+	int rc;
+
+	while ((rc = dmar_scope_next(k->t, s, &c, &d, err)) > 0) {
+		if (d.type < DMAR_SCOPE_ENDPOINT || d.type > DMAR_SCOPE_ACPI_NAMESPACE)
+			dmar_warn(k, DMAR_W_SCOPE_UNKNOWN_TYPE, s, d.offset, d.type,
+				  s->offset, "device scope of unknown type");
+		else if (include_all && !dmar_scope_ok_on_include_all(d.type))
+			dmar_warn(k, DMAR_W_INCLUDE_ALL_SCOPE, s, d.offset, d.type,
+				  s->offset,
+				  "PCI device scope on an INCLUDE_PCI_ALL DRHD");
+		if (d.path_len == 0)
+			dmar_warn(k, DMAR_W_SCOPE_EMPTY_PATH, s, d.offset, d.type,
+				  s->offset, "device scope with an empty path");
+	}
+	return rc;
+}
+
+static void dmar_check_drhd(struct dmar_checker *k, const struct dmar_struct *s)
+{
+	if (s->register_base == 0)
+		dmar_warn(k, DMAR_W_DRHD_BASE_ZERO, s, s->offset, 0, 0,
+			  "DRHD register base address is 0");
+	else if (s->register_base & DMAR_PAGE_MASK)
+		dmar_warn(k, DMAR_W_DRHD_BASE_UNALIGNED, s, s->offset,
+			  s->register_base, 0,
+			  "DRHD register base address not 4 KiB aligned");
+	dmar_check_prior_drhds(k, s);
+}
+
+static void dmar_check_rmrr(struct dmar_checker *k, const struct dmar_struct *s)
+{
+	if (s->limit < s->base)
+		dmar_warn(k, DMAR_W_RMRR_LIMIT_BELOW_BASE, s, s->offset, s->limit,
+			  0, "RMRR end address below its base address");
+	else if ((s->base & DMAR_PAGE_MASK) ||
+		 ((s->limit + 1) & DMAR_PAGE_MASK))
+		dmar_warn(k, DMAR_W_RMRR_UNALIGNED, s, s->offset, s->base, 0,
+			  "RMRR range not 4 KiB aligned");
+}
+
+int dmar_check(const struct dmar_table *t, dmar_warn_fn *warn, void *ctx,
+	       struct dmar_error *err)
+{
+	struct dmar_checker k = {t, warn, ctx, 0};
+	struct dmar_cursor c = DMAR_CURSOR_INIT;
+	struct dmar_struct s;
+	int rc;
+
+	PLAT_ASSERT(t && t->buf);
+	if (!t->checksum_ok)
+		dmar_warn(&k, DMAR_W_BAD_CHECKSUM, NULL, 9, t->checksum, 0,
+			  "table checksum is wrong");
+	while ((rc = dmar_next(t, &c, &s, err)) > 0) {
+		if (s.type >= DMAR_TYPE_COUNT)
+			dmar_warn(&k, DMAR_W_UNKNOWN_TYPE, &s, s.offset, s.type, 0,
+				  "unknown structure type, skipped");
+		else if (s.type == DMAR_TYPE_DRHD)
+			dmar_check_drhd(&k, &s);
+		else if (s.type == DMAR_TYPE_RMRR)
+			dmar_check_rmrr(&k, &s);
+		rc = dmar_check_scopes(&k, &s, err);
+		if (rc < 0)
+			return rc;
+	}
+	return rc < 0 ? rc : k.count;
+}
