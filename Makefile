@@ -51,6 +51,56 @@ $(BUILD)/host/unit-tests-tsan: $(HOST_TEST_SRCS:%.c=$(BUILD)/host/tsan/%.o)
 host-tests: $(BUILD)/host/unit-tests $(BUILD)/host/unit-tests-tsan
 .PHONY: host-tests
 
+# --- DMAR: dump tool, corpus check, fixtures, fuzzing ---------------------------
+
+# The corpus of real tables stays next to the repository, never copied into it.
+DMAR_CORPUS  ?= $(abspath $(CURDIR)/../shared/dmar-corpus)
+FUZZ_SECONDS ?= 60
+DMAR_SRCS    := $(sort $(wildcard iommu/dmar*.c))
+FUZZ_FLAGS   := -std=gnu11 -g -O1 $(WARN) $(INCLUDES) \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -Wno-format-nonliteral # plat_host.c forwards printf formats
+
+HOST_TOOLS += $(BUILD)/dmar-dump
+$(BUILD)/dmar-dump: tools/dmar-dump.c $(DMAR_SRCS) $(HOST_PLAT_SRCS) iommu/dmar.h plat/plat.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(subst -O1,-O2,$(HOST_CFLAGS)) $(filter %.c,$^) -o $@
+
+$(BUILD)/fuzz/fuzz-dmar: tests/fuzz/fuzz_dmar.c $(DMAR_SRCS) $(HOST_PLAT_SRCS) iommu/dmar.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
+# The same target without libFuzzer, to replay kept crashers under gcc ASan.
+$(BUILD)/host/dmar-replay: tests/fuzz/fuzz_dmar.c tests/fuzz/replay_main.c $(DMAR_SRCS) $(HOST_PLAT_SRCS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HOST_CFLAGS) $(ASAN_FLAGS) $(filter %.c,$^) -o $@
+
+# Bounded fuzzing run seeded from the corpus; new inputs go to build/fuzz/corpus.
+fuzz-dmar: $(BUILD)/fuzz/fuzz-dmar
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$< -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ \
+	   $(BUILD)/fuzz/corpus $(DMAR_CORPUS)/tables tests/fuzz/regressions
+.PHONY: fuzz-dmar
+
+# Tables the kernel must reject, as complete ACPI tables for -acpitable.
+DMAR_BAD_FIXTURES := truncated badsum zerolen scope-overrun
+dmar-fixtures: $(DMAR_BAD_FIXTURES:%=$(BUILD)/fixtures/dmar-%.bin) $(BUILD)/fixtures/dmar/.stamp
+.PHONY: dmar-fixtures
+$(DMAR_BAD_FIXTURES:%=$(BUILD)/fixtures/dmar-%.bin) $(BUILD)/fixtures/dmar/.stamp: \
+		tests/fixtures/dmar/gen_fixtures.py
+	@mkdir -p $(BUILD)/fixtures/dmar
+	python3 $< $(BUILD)/fixtures
+	@touch $(BUILD)/fixtures/dmar/.stamp
+
+# Every corpus table and fixture through dmar-dump --json, field by field.
+check-dmar-corpus: $(BUILD)/dmar-dump $(BUILD)/host/dmar-replay dmar-fixtures
+	python3 tests/dmar/check_corpus.py --dump $(BUILD)/dmar-dump \
+	   --corpus $(DMAR_CORPUS) --fixtures $(BUILD)/fixtures/dmar
+	$(BUILD)/host/dmar-replay $(sort $(wildcard tests/fuzz/regressions/*))
+.PHONY: check-dmar-corpus
+
+all: $(HOST_TOOLS)
+.PHONY: all
+
 # --- checks -------------------------------------------------------------------
 
 # Host unit tests alone (no QEMU): quick feedback while working on the core.
