@@ -345,6 +345,17 @@ int dmar_next(const struct dmar_table *t, struct dmar_cursor *c,
 	return 1;
 }
 
+int dmar_next_type(const struct dmar_table *t, struct dmar_cursor *c,
+		   uint16_t type, struct dmar_struct *out,
+		   struct dmar_error *err)
+{
+	int rc;
+
+	while ((rc = dmar_next(t, c, out, err)) > 0 && out->type != type)
+		;
+	return rc;
+}
+
 /* Check the scope at off with left bytes of its structure remaining. */
 static int dmar_check_scope(const struct dmar_table *t, uint32_t off,
 			    uint32_t left, const struct dmar_struct *s,

@@ -140,6 +140,20 @@ int dmar_scope_next(const struct dmar_table *t, const struct dmar_struct *s,
 		    struct dmar_cursor *c, struct dmar_scope *out,
 		    struct dmar_error *err) plat_must_check;
 
+/* Like dmar_next, but only structures of the given type (e.g. the DRHDs to
+ * program, the RMRRs to identity-map).  Same returns. */
+int dmar_next_type(const struct dmar_table *t, struct dmar_cursor *c,
+		   uint16_t type, struct dmar_struct *out,
+		   struct dmar_error *err) plat_must_check;
+
+/* Bytes of a DRHD's register set: 2^N 4 KiB pages, N in bits 3:0 of the
+ * size field [VT-d 8.3]; firmware before VT-d 3.0 leaves 0 (one page). */
+#define DMAR_DRHD_SIZE_MASK 0x0fu
+static inline uint64_t dmar_drhd_reg_bytes(const struct dmar_struct *s)
+{
+	return PLAT_PAGE_SIZE << (s->size & DMAR_DRHD_SIZE_MASK);
+}
+
 /* Hop i (< path_len) of a scope's path. */
 static inline uint8_t dmar_scope_dev(const struct dmar_scope *s, unsigned i)
 {
