@@ -313,7 +313,7 @@ static int dmar_check_struct(const struct dmar_table *t,
 	if (h->type < DMAR_TYPE_COUNT && h->length < dmar_layout[h->type].fixed)
 		return dmar_fail(err, DMAR_EINVAL, c->off, h->type,
 				 "structure length shorter than its fixed fields");
-	/* [VT-d 8.1]: structures come in numerical order of their type. */
+	/* [VT-d 8.2]: structures come in numerical order of their type. */
 	if (h->type < DMAR_TYPE_COUNT && h->type < c->last_type)
 		return dmar_fail(err, DMAR_EINVAL, c->off, h->type,
 				 "structure out of order (types must ascend)");
