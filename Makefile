@@ -61,18 +61,24 @@ FUZZ_FLAGS   := -std=gnu11 -g -O1 $(WARN) $(INCLUDES) \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                 -Wno-format-nonliteral # plat_host.c forwards printf formats
 
-HOST_TOOLS += $(BUILD)/dmar-dump
-$(BUILD)/dmar-dump: tools/dmar-dump.c $(DMAR_SRCS) $(HOST_PLAT_SRCS) iommu/dmar.h plat/plat.h
-	@mkdir -p $(@D)
-	$(HOSTCC) $(subst -O1,-O2,$(HOST_CFLAGS)) $(filter %.c,$^) -o $@
+# One-command builds: -MMD would keep only the last source's dependencies, so
+# the headers are listed by hand instead.
+DMAR_CFLAGS  := $(filter-out -MMD -MP,$(HOST_CFLAGS))
+DMAR_HDRS    := iommu/dmar.h plat/plat.h tests/host/plat_impl.h
 
-$(BUILD)/fuzz/fuzz-dmar: tests/fuzz/fuzz_dmar.c $(DMAR_SRCS) $(HOST_PLAT_SRCS) iommu/dmar.h
+HOST_TOOLS += $(BUILD)/dmar-dump
+$(BUILD)/dmar-dump: tools/dmar-dump.c $(DMAR_SRCS) $(HOST_PLAT_SRCS) $(DMAR_HDRS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(subst -O1,-O2,$(DMAR_CFLAGS)) $(filter %.c,$^) -o $@
+
+$(BUILD)/fuzz/fuzz-dmar: tests/fuzz/fuzz_dmar.c $(DMAR_SRCS) $(HOST_PLAT_SRCS) $(DMAR_HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
 # The same target without libFuzzer, to replay kept crashers under gcc ASan.
-$(BUILD)/host/dmar-replay: tests/fuzz/fuzz_dmar.c tests/fuzz/replay_main.c $(DMAR_SRCS) $(HOST_PLAT_SRCS)
+$(BUILD)/host/dmar-replay: tests/fuzz/fuzz_dmar.c tests/fuzz/replay_main.c $(DMAR_SRCS) \
+		$(HOST_PLAT_SRCS) $(DMAR_HDRS)
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) $(ASAN_FLAGS) $(filter %.c,$^) -o $@
+	$(HOSTCC) $(DMAR_CFLAGS) $(ASAN_FLAGS) $(filter %.c,$^) -o $@
 
 # Bounded fuzzing run seeded from the corpus; new inputs go to build/fuzz/corpus.
 fuzz-dmar: $(BUILD)/fuzz/fuzz-dmar
@@ -85,17 +91,18 @@ fuzz-dmar: $(BUILD)/fuzz/fuzz-dmar
 DMAR_BAD_FIXTURES := truncated badsum zerolen scope-overrun
 dmar-fixtures: $(DMAR_BAD_FIXTURES:%=$(BUILD)/fixtures/dmar-%.bin) $(BUILD)/fixtures/dmar/.stamp
 .PHONY: dmar-fixtures
-$(DMAR_BAD_FIXTURES:%=$(BUILD)/fixtures/dmar-%.bin) $(BUILD)/fixtures/dmar/.stamp: \
-		tests/fixtures/dmar/gen_fixtures.py
-	@mkdir -p $(BUILD)/fixtures/dmar
+# One run writes them all; the stamp stands for the whole set.
+$(DMAR_BAD_FIXTURES:%=$(BUILD)/fixtures/dmar-%.bin): $(BUILD)/fixtures/dmar/.stamp
+$(BUILD)/fixtures/dmar/.stamp: tests/fixtures/dmar/gen_fixtures.py
+	@mkdir -p $(@D)
 	python3 $< $(BUILD)/fixtures
-	@touch $(BUILD)/fixtures/dmar/.stamp
+	@touch $@
 
 # Every corpus table and fixture through dmar-dump --json, field by field.
 check-dmar-corpus: $(BUILD)/dmar-dump $(BUILD)/host/dmar-replay dmar-fixtures
 	python3 tests/dmar/check_corpus.py --dump $(BUILD)/dmar-dump \
 	   --corpus $(DMAR_CORPUS) --fixtures $(BUILD)/fixtures/dmar
-	$(BUILD)/host/dmar-replay $(sort $(wildcard tests/fuzz/regressions/*))
+	$(BUILD)/host/dmar-replay $(sort $(filter-out %.md,$(wildcard tests/fuzz/regressions/*)))
 .PHONY: check-dmar-corpus
 
 all: $(HOST_TOOLS)
