@@ -121,7 +121,13 @@ int dmar_check(const struct dmar_table *t, dmar_warn_fn *warn, void *ctx,
 	struct dmar_struct s;
 	int rc;
 
-	PLAT_ASSERT(t && t->buf);
+	PLAT_ASSERT(t);
+	if (!t->buf) { /* dmar_open rejected the header: nothing to check */
+		if (err)
+			*err = (struct dmar_error){DMAR_EINVAL, 0, -1,
+						   "table was not opened"};
+		return DMAR_EINVAL;
+	}
 	if (!t->checksum_ok)
 		dmar_warn(&k, DMAR_W_BAD_CHECKSUM, NULL, 9, t->checksum, 0,
 			  "table checksum is wrong");

@@ -206,5 +206,6 @@ KTEST(dmar_malformed_header_leaves_table_empty)
 
 	KT_EXPECT_EQ(dmar_open(&t, buf, sizeof(tbl), NULL), DMAR_EOVERFLOW);
 	KT_EXPECT(t.buf == NULL && t.len == 0);
+	KT_EXPECT_EQ(dmar_check(&t, NULL, NULL, NULL), DMAR_EINVAL);
 	plat_free(buf);
 }
