@@ -21,6 +21,8 @@
 #define DMAR_EINVAL    (-22) /* malformed: bad signature, length or order */
 #define DMAR_ETRUNC    (-61) /* a length runs past its container (ENODATA) */
 #define DMAR_EOVERFLOW (-75) /* table length does not fit the buffer */
+#define DMAR_EBADSUM   (-74) /* checksum wrong: for tools that reject it
+				(EBADMSG); the parser only records it */
 
 /* Header flags [VT-d 8.1]. */
 #define DMAR_F_INTR_REMAP               0x01u
@@ -178,6 +180,7 @@ enum dmar_warn_kind {
 	DMAR_W_RMRR_UNALIGNED,
 	DMAR_W_SCOPE_UNKNOWN_TYPE,
 	DMAR_W_SCOPE_EMPTY_PATH,
+	DMAR_W_COUNT
 };
 
 struct dmar_warning {
@@ -198,6 +201,9 @@ typedef void dmar_warn_fn(void *ctx, const struct dmar_warning *w);
  */
 int dmar_check(const struct dmar_table *t, dmar_warn_fn *warn, void *ctx,
 	       struct dmar_error *err) plat_must_check;
+
+/* Short snake_case name of a warning kind, e.g. "drhd_base_zero". */
+const char *dmar_warn_name(enum dmar_warn_kind kind);
 
 /* Short names: "DRHD".."SIDP" or "unknown"; "endpoint", "bridge", "ioapic",
  * "hpet", "acpi_namespace" or "unknown". */

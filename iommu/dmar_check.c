@@ -13,6 +13,26 @@
 
 #define DMAR_PAGE_MASK 0xfffull /* RMRR and register bases: 4 KiB [VT-d 8.3, 8.4] */
 
+const char *dmar_warn_name(enum dmar_warn_kind kind)
+{
+	static const char *const names[DMAR_W_COUNT] = {
+		[DMAR_W_BAD_CHECKSUM] = "bad_checksum",
+		[DMAR_W_UNKNOWN_TYPE] = "unknown_type",
+		[DMAR_W_DRHD_BASE_ZERO] = "drhd_base_zero",
+		[DMAR_W_DRHD_BASE_UNALIGNED] = "drhd_base_unaligned",
+		[DMAR_W_DRHD_BASE_DUPLICATE] = "drhd_base_duplicate",
+		[DMAR_W_INCLUDE_ALL_TWICE] = "include_all_twice",
+		[DMAR_W_INCLUDE_ALL_NOT_LAST] = "include_all_not_last",
+		[DMAR_W_INCLUDE_ALL_SCOPE] = "include_all_scope",
+		[DMAR_W_RMRR_LIMIT_BELOW_BASE] = "rmrr_limit_below_base",
+		[DMAR_W_RMRR_UNALIGNED] = "rmrr_unaligned",
+		[DMAR_W_SCOPE_UNKNOWN_TYPE] = "scope_unknown_type",
+		[DMAR_W_SCOPE_EMPTY_PATH] = "scope_empty_path",
+	};
+
+	return (unsigned)kind < DMAR_W_COUNT && names[kind] ? names[kind] : "unknown";
+}
+
 struct dmar_checker {
 	const struct dmar_table *t;
 	dmar_warn_fn *warn;

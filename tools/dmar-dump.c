@@ -37,6 +37,13 @@ static const char usage[] =
 	"        flags, offset, length}; scope types are endpoint, bridge,\n"
 	"        ioapic, hpet, acpi_namespace or unknown.\n"
 	"\n"
+	"Warnings: {offset, structure, kind, value, related_offset, text}, kind\n"
+	"one of bad_checksum, unknown_type, drhd_base_zero, drhd_base_unaligned,\n"
+	"drhd_base_duplicate, include_all_twice, include_all_not_last,\n"
+	"include_all_scope, rmrr_limit_below_base, rmrr_unaligned,\n"
+	"scope_unknown_type, scope_empty_path.  Errors: {offset, structure,\n"
+	"code, reason}.\n"
+	"\n"
 	"Exit status: 0 sound table, 1 malformed table or bad checksum,\n"
 	"2 usage or read error.\n";
 
@@ -302,15 +309,16 @@ static void print_warning(void *ctx, const struct dmar_warning *w)
 	const char *what = w->offset < 48 ? "header" : dmar_type_name(w->type);
 
 	if (d->json) {
-		printf("%s\n  {\"offset\": %u, \"structure\": \"%s\", \"kind\": %d, "
+		printf("%s\n  {\"offset\": %u, \"structure\": \"%s\", \"kind\": \"%s\", "
 		       "\"value\": %llu, \"related_offset\": %u, \"text\": ",
-		       d->nwarn ? "," : "", w->offset, what, (int)w->kind,
+		       d->nwarn ? "," : "", w->offset, what, dmar_warn_name(w->kind),
 		       (unsigned long long)w->value, w->other);
 		json_str(w->text, strlen(w->text));
 		putchar('}');
 	} else {
-		printf("warning: [0x%03x] %s: %s (value 0x%llx", w->offset, what,
-		       w->text, (unsigned long long)w->value);
+		printf("warning: [0x%03x] %s: %s (%s, value 0x%llx", w->offset,
+		       what, w->text, dmar_warn_name(w->kind),
+		       (unsigned long long)w->value);
 		if (w->other)
 			printf(", see 0x%03x", w->other);
 		printf(")\n");
@@ -339,7 +347,7 @@ static bool dump(struct dump *d, const void *buf, size_t len)
 {
 	struct dmar_table t;
 	struct dmar_error err = {0, 0, -1, ""};
-	struct dmar_error sum = {0, 9, -1, "table checksum is wrong"};
+	struct dmar_error sum = {DMAR_EBADSUM, 9, -1, "table checksum is wrong"};
 	int rc = dmar_open(&t, buf, len, &err);
 	bool header_ok = t.buf != NULL;
 

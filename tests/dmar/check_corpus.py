@@ -6,7 +6,8 @@
 # reference/<id>.dsl (iasl -d) must agree with the dump, structure by structure
 # and scope by scope, offsets included; header fields must also agree with
 # MANIFEST.tsv.  Fixtures (made by tests/fixtures/dmar/gen_fixtures.py): the
-# dump must contain what tests/fixtures/dmar/<name>.expect.json writes down.
+# dump must contain what tests/fixtures/dmar/<name>.expect.json writes down,
+# and the text form must equal <name>.expect.txt where there is one.
 # Prints KTAP and "N passed, N failed"; exits 1 on any failure.
 import argparse
 import csv
@@ -204,7 +205,23 @@ def check_fixture(dump_bin, expect_path, built):
     if rc != exp['exit']:
         errs.append('exit %d, expected %d' % (rc, exp['exit']))
     subset(dump, exp['dump'], 'dump', errs)
+    golden = expect_path[:-len('.expect.json')] + '.expect.txt'
+    if os.path.exists(golden):
+        compare_text(dump_bin, path, golden, errs)
     return errs
+
+
+def compare_text(dump_bin, path, golden, errs):
+    """The text form is meant to stay stable: compare it line by line."""
+    p = subprocess.run([dump_bin, path], stdout=subprocess.PIPE, timeout=30)
+    got = p.stdout.decode('utf-8').splitlines()
+    want = open(golden).read().splitlines()
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g != w:
+            errs.append('text line %d: %r, expected %r' % (i + 1, g, w))
+            return
+    if len(got) != len(want):
+        errs.append('text: %d lines, expected %d' % (len(got), len(want)))
 
 
 def report(n, name, errs):

@@ -184,3 +184,13 @@ KTEST(dmar_check_next_type)
 	KT_EXPECT_EQ(dmar_drhd_reg_bytes(&s), 4096);
 	plat_free(buf);
 }
+
+KTEST(dmar_check_warn_names)
+{
+	KT_EXPECT(strcmp(dmar_warn_name(DMAR_W_BAD_CHECKSUM), "bad_checksum") == 0);
+	KT_EXPECT(strcmp(dmar_warn_name(DMAR_W_SCOPE_EMPTY_PATH),
+			 "scope_empty_path") == 0);
+	for (int k = 0; k < DMAR_W_COUNT; k++)
+		KT_EXPECT(strcmp(dmar_warn_name((enum dmar_warn_kind)k), "unknown") != 0);
+	KT_EXPECT(strcmp(dmar_warn_name(DMAR_W_COUNT), "unknown") == 0);
+}
