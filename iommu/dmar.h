@@ -173,6 +173,7 @@ enum dmar_warn_kind {
 	DMAR_W_DRHD_BASE_ZERO,
 	DMAR_W_DRHD_BASE_UNALIGNED,
 	DMAR_W_DRHD_BASE_DUPLICATE, /* value: the base; other: first user */
+	DMAR_W_DRHD_REGS_OVERLAP,   /* register sets (size field) intersect */
 	DMAR_W_INCLUDE_ALL_TWICE,   /* value: segment; other: first one */
 	DMAR_W_INCLUDE_ALL_NOT_LAST, /* value: segment; other: later DRHD */
 	DMAR_W_INCLUDE_ALL_SCOPE,   /* a PCI scope on an INCLUDE_PCI_ALL unit */

@@ -21,6 +21,7 @@ const char *dmar_warn_name(enum dmar_warn_kind kind)
 		[DMAR_W_DRHD_BASE_ZERO] = "drhd_base_zero",
 		[DMAR_W_DRHD_BASE_UNALIGNED] = "drhd_base_unaligned",
 		[DMAR_W_DRHD_BASE_DUPLICATE] = "drhd_base_duplicate",
+		[DMAR_W_DRHD_REGS_OVERLAP] = "drhd_regs_overlap",
 		[DMAR_W_INCLUDE_ALL_TWICE] = "include_all_twice",
 		[DMAR_W_INCLUDE_ALL_NOT_LAST] = "include_all_not_last",
 		[DMAR_W_INCLUDE_ALL_SCOPE] = "include_all_scope",
@@ -51,6 +52,22 @@ static void dmar_warn(struct dmar_checker *k, enum dmar_warn_kind kind,
 		k->warn(k->ctx, &w);
 }
 
+/* Last byte of a DRHD's register set, saturated at the top of the space. */
+static uint64_t dmar_regs_last(const struct dmar_struct *s)
+{
+	uint64_t span = dmar_drhd_reg_bytes(s) - 1;
+
+	return s->register_base > UINT64_MAX - span ? UINT64_MAX :
+						       s->register_base + span;
+}
+
+static bool dmar_regs_overlap(const struct dmar_struct *a,
+			      const struct dmar_struct *b)
+{
+	return a->register_base <= dmar_regs_last(b) &&
+	       b->register_base <= dmar_regs_last(a);
+}
+
 /* Compare DRHD d with each DRHD before it. */
 static void dmar_check_prior_drhds(struct dmar_checker *k,
 				   const struct dmar_struct *d)
@@ -65,6 +82,10 @@ static void dmar_check_prior_drhds(struct dmar_checker *k,
 			dmar_warn(k, DMAR_W_DRHD_BASE_DUPLICATE, d, d->offset,
 				  d->register_base, p.offset,
 				  "two DRHDs share one register base address");
+		else if (dmar_regs_overlap(&p, d))
+			dmar_warn(k, DMAR_W_DRHD_REGS_OVERLAP, d, d->offset,
+				  d->register_base, p.offset,
+				  "DRHD register sets overlap (per their size fields)");
 		if (p.segment != d->segment ||
 		    !(p.flags & DMAR_DRHD_F_INCLUDE_PCI_ALL))
 			continue;

@@ -194,3 +194,19 @@ KTEST(dmar_check_warn_names)
 		KT_EXPECT(strcmp(dmar_warn_name((enum dmar_warn_kind)k), "unknown") != 0);
 	KT_EXPECT(strcmp(dmar_warn_name(DMAR_W_COUNT), "unknown") == 0);
 }
+
+KTEST(dmar_check_drhd_regs_overlap)
+{
+	/* 48: 64 KiB of registers (size 4) at 0xfed80000; 72 starts inside
+	 * them; 96 is adjacent to 48's set and does not overlap. */
+	static const uint8_t tbl[48 + 72] = {
+		DMAR_TEST_HDR(120),
+		0x00, 0x00, 24, 0x00, 0, 4, 0, 0, 0, 0, 0xd8, 0xfe, 0, 0, 0, 0,
+		DMAR_SCOPE_ENDPOINT, 8, 0, 0, 0, 0, 2, 0,
+		DRHD1(0, 0, 0xf0, 0xd8, 0xfe, DMAR_SCOPE_ENDPOINT, 3),
+		DRHD1(1, 0, 0x00, 0xd9, 0xfe, DMAR_SCOPE_IOAPIC, 0x1f)};
+	struct seen s;
+
+	KT_EXPECT_EQ(check(tbl, sizeof(tbl), &s), 1);
+	KT_EXPECT(saw(&s, 0, DMAR_W_DRHD_REGS_OVERLAP, 72, 48));
+}
