@@ -99,10 +99,11 @@ $(BUILD)/fixtures/dmar/.stamp: tests/fixtures/dmar/gen_fixtures.py
 	@touch $@
 
 # Every corpus table and fixture through dmar-dump --json, field by field.
+# Kept fuzz crashers replay first, so the corpus verdict is the last line.
 check-dmar-corpus: $(BUILD)/dmar-dump $(BUILD)/host/dmar-replay dmar-fixtures
+	$(BUILD)/host/dmar-replay $(sort $(filter-out %.md,$(wildcard tests/fuzz/regressions/*)))
 	python3 tests/dmar/check_corpus.py --dump $(BUILD)/dmar-dump \
 	   --corpus $(DMAR_CORPUS) --fixtures $(BUILD)/fixtures/dmar
-	$(BUILD)/host/dmar-replay $(sort $(filter-out %.md,$(wildcard tests/fuzz/regressions/*)))
 .PHONY: check-dmar-corpus
 
 all: $(HOST_TOOLS)
