@@ -1,11 +1,12 @@
 /*
  * dmar_check.c - semantic checks on a sound DMAR table: firmware bugs that
- * leave the table readable but must be reported (and some worked around).
+ * leave the table readable but must be reported to the user.
  *
- * Each finding goes to the caller's callback with a text that names the bug.
- * The checks allocate nothing: comparisons between structures (duplicate
- * register bases, INCLUDE_PCI_ALL order per segment) rescan the table from
- * the start, which is quadratic in the number of DRHDs - a handful in practice.
+ * Each finding goes to the caller's callback with a text that names the bug;
+ * what to work around is the VT-d driver's decision.  The checks allocate
+ * nothing: comparisons between DRHDs (register bases, INCLUDE_PCI_ALL order
+ * per segment) rescan the table up to the DRHD at hand, quadratic in the
+ * number of structures - a few dozen in practice, ~4000 at most in 64 KiB.
  */
 #include "dmar.h"
 
