@@ -1,0 +1,96 @@
+/*
+ * pool_impl.h - the pool's private layout: magazines, the depot's tagged
+ * stacks and the per-CPU slots; included by the pool's own sources only.
+ */
+#ifndef POOL_IMPL_H
+#define POOL_IMPL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "plat.h"
+#include "pool.h"
+
+/*
+ * A magazine, wherever it is:
+ *
+ *   CPU slot (loaded or previous) --- full/spill --> depot.full  (count >= 1)
+ *        ^      owned by that CPU,                       |
+ *        |      count 0..mag_size                        v alloc, maintain
+ *        +------ empty swap <------------------- depot.empty (count == 0)
+ *
+ * A magazine is in exactly one place.  Its count and elems are plain memory
+ * owned by whoever holds it; ownership passes through the depot's release
+ * push and acquire pop.  next is read by poppers that may lose the race, so
+ * it is atomic.
+ */
+struct pool_mag {
+	uint32_t count;
+	_Atomic uint32_t next; /* index + 1 of the magazine below; 0: bottom */
+	uint64_t elems[];
+};
+
+/* A Treiber stack head: generation << 32 | (index + 1); see pool.h. */
+struct pool_stack {
+	_Alignas(PLAT_CACHE_LINE) _Atomic uint64_t head;
+};
+
+/* Counters written only by the owning CPU (relaxed load + store, no RMW). */
+struct pool_cpu_ctr {
+	_Atomic uint64_t allocs, frees, slow_allocs;
+	_Atomic uint64_t depot_gets, depot_puts, failures;
+};
+
+struct pool_cpu {
+	_Alignas(PLAT_CACHE_LINE) struct pool_mag *loaded;
+	struct pool_mag *prev;
+	struct pool_cpu_ctr ctr;
+};
+
+struct pool {
+	struct pool_config cfg;
+	uint32_t nr_mags;
+	uint32_t mag_stride;    /* bytes between magazines */
+	char *mags;             /* nr_mags magazines, mag_stride apart */
+	struct pool_cpu *cpus;  /* cfg.max_cpus slots */
+	void *mags_raw, *cpus_raw;
+	struct pool_stack full, empty;
+	/* Shared counters, touched on slow paths only. */
+	_Alignas(PLAT_CACHE_LINE) _Atomic uint64_t depot_elems;
+	_Atomic uint64_t fetched, returned, sync_fetches, overflows, maintain_runs;
+};
+
+static inline struct pool_mag *pool_mag_at(const struct pool *p, uint32_t i)
+{
+	return (struct pool_mag *)(p->mags + (uint64_t)i * p->mag_stride);
+}
+
+/* The calling CPU's slot; stable between plat_irq_save and plat_irq_restore. */
+static inline struct pool_cpu *pool_this_cpu(struct pool *p)
+{
+	uint32_t cpu = plat_cpu_id();
+
+	PLAT_ASSERT(cpu < p->cfg.max_cpus);
+	return &p->cpus[cpu];
+}
+
+/* Increment a counter that only the calling CPU writes: no RMW needed.
+ * Relaxed: readers (pool_stats) want a recent value, not an ordering. */
+static inline void pool_ctr_inc(_Atomic uint64_t *ctr, uint64_t n)
+{
+	atomic_store_explicit(ctr, atomic_load_explicit(ctr, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* depot.c */
+void pool_stack_init(struct pool_stack *s);
+void pool_stack_push(struct pool *p, struct pool_stack *s, struct pool_mag *m);
+struct pool_mag *pool_stack_pop(struct pool *p, struct pool_stack *s);
+void pool_depot_put_full(struct pool *p, struct pool_mag *m);
+struct pool_mag *pool_depot_get_full(struct pool *p);
+
+/* source calls with accounting (pool.c) */
+uint32_t pool_source_get(struct pool *p, uint64_t *out, uint32_t n);
+void pool_source_put(struct pool *p, const uint64_t *elems, uint32_t n);
+
+#endif /* POOL_IMPL_H */
