@@ -12,17 +12,19 @@ static uint32_t depot_fill(struct pool *p, uint32_t want)
 	while (done < want) {
 		struct pool_mag *m = pool_stack_pop(p, &p->empty);
 		uint32_t n = want - done < p->cfg.mag_size ? want - done : p->cfg.mag_size;
+		uint32_t got;
 
 		if (!m)
 			break;
-		m->count = pool_source_get(p, m->elems, n);
-		done += m->count;
-		if (!m->count) {
+		got = pool_source_get(p, m->elems, n);
+		m->count = got;
+		done += got;
+		if (!got) {
 			pool_stack_push(p, &p->empty, m);
 			break;
 		}
-		pool_depot_put_full(p, m);
-		if (m->count < n) /* the source ran dry; try again next call */
+		pool_depot_put_full(p, m); /* m is no longer ours */
+		if (got < n) /* the source ran dry; try again next call */
 			break;
 	}
 	return done;
