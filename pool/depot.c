@@ -42,28 +42,46 @@ void pool_stack_push(struct pool *p, struct pool_stack *s, struct pool_mag *m)
 							memory_order_relaxed));
 }
 
+/* The magazine on top of a stack whose head word is head (NULL when empty),
+ * and in *next the index (+1) below it as its pusher wrote it. */
+struct pool_mag *pool_stack_top(struct pool *p, uint64_t head, uint32_t *next)
+{
+	struct pool_mag *m;
+
+	if (head_top(head) == STACK_NIL)
+		return NULL;
+	m = pool_mag_at(p, head_top(head) - 1);
+	/* Relaxed: ordered by the acquire that produced head (pairs with the
+	 * release push of m).  May be stale if m was popped since; then the
+	 * generation in the stack head has moved and pool_stack_try_pop fails. */
+	*next = atomic_load_explicit(&m->next, memory_order_relaxed);
+	return m;
+}
+
+/* Replace *head (the word pool_stack_top read) with next on top; on failure
+ * *head is reloaded and nothing changed. */
+bool pool_stack_try_pop(struct pool_stack *s, uint64_t *head, uint32_t next)
+{
+	/* Acquire on success: pairs with the release push of the popped
+	 * magazine, giving us its count and elems.  Acquire on failure: the
+	 * reloaded head is dereferenced by the next pool_stack_top. */
+	return atomic_compare_exchange_weak_explicit(&s->head, head,
+						     head_make(*head, next),
+						     memory_order_acquire,
+						     memory_order_acquire);
+}
+
 struct pool_mag *pool_stack_pop(struct pool *p, struct pool_stack *s)
 {
 	/* Acquire: pairs with the release CAS in pool_stack_push, so the
-	 * next we read below is the one its pusher wrote (or newer). */
+	 * next that pool_stack_top reads is the one its pusher wrote. */
 	uint64_t old = atomic_load_explicit(&s->head, memory_order_acquire);
 	struct pool_mag *m;
 	uint32_t next;
 
-	do {
-		if (head_top(old) == STACK_NIL)
-			return NULL;
-		m = pool_mag_at(p, head_top(old) - 1);
-		/* Relaxed: may be stale if m was popped meanwhile; then the
-		 * generation in head has moved and the CAS fails. */
-		next = atomic_load_explicit(&m->next, memory_order_relaxed);
-		/* Acquire on success: pairs with the release push of m, giving
-		 * us its count and elems.  Acquire on failure: the reloaded
-		 * head is dereferenced next round. */
-	} while (!atomic_compare_exchange_weak_explicit(&s->head, &old,
-							head_make(old, next),
-							memory_order_acquire,
-							memory_order_acquire));
+	while ((m = pool_stack_top(p, old, &next)) != NULL)
+		if (pool_stack_try_pop(s, &old, next))
+			break;
 	return m;
 }
 

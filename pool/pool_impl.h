@@ -6,6 +6,7 @@
 #define POOL_IMPL_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "plat.h"
@@ -86,6 +87,9 @@ static inline void pool_ctr_inc(_Atomic uint64_t *ctr, uint64_t n)
 void pool_stack_init(struct pool_stack *s);
 void pool_stack_push(struct pool *p, struct pool_stack *s, struct pool_mag *m);
 struct pool_mag *pool_stack_pop(struct pool *p, struct pool_stack *s);
+/* pool_stack_pop's two steps, apart so tests can interleave other CPUs. */
+struct pool_mag *pool_stack_top(struct pool *p, uint64_t head, uint32_t *next);
+bool pool_stack_try_pop(struct pool_stack *s, uint64_t *head, uint32_t next);
 void pool_depot_put_full(struct pool *p, struct pool_mag *m);
 struct pool_mag *pool_depot_get_full(struct pool *p);
 
