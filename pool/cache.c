@@ -90,32 +90,70 @@ static void free_spill(struct pool *p, struct pool_cpu *c)
 	swap_mags(c);
 }
 
-int pool_alloc(struct pool *p, uint32_t flags, uint64_t *elem)
+/* Called with the loaded magazine found empty; runs apart from the fast
+ * path so that path needs no stack frame.  Retakes the CPU slot: in the
+ * kernel the caller may have moved to another CPU in between. */
+static __attribute__((noinline)) struct pool_ret alloc_slow(struct pool *p, uint32_t flags)
 {
 	uint64_t irq = plat_irq_save();
 	struct pool_cpu *c = pool_this_cpu(p);
-	int err = 0;
+	struct pool_ret r = {0, 0};
 
-	if (__builtin_expect(c->loaded->count == 0, 0))
-		err = alloc_refill(p, c, flags);
-	if (__builtin_expect(!err, 1)) {
-		*elem = c->loaded->elems[--c->loaded->count];
+	if (c->loaded->count == 0)
+		r.err = alloc_refill(p, c, flags);
+	if (!r.err) {
+		r.elem = c->loaded->elems[--c->loaded->count];
 		pool_ctr_inc(&c->ctr.allocs, 1);
 	}
 	plat_irq_restore(irq);
-	return err;
+	return r;
+}
+
+struct pool_ret pool_alloc_ret(struct pool *p, uint32_t flags)
+{
+	uint64_t irq = plat_irq_save();
+	struct pool_cpu *c = pool_this_cpu(p);
+	struct pool_mag *m = c->loaded;
+	struct pool_ret r;
+
+	if (__builtin_expect(m->count != 0, 1)) {
+		r.elem = m->elems[--m->count];
+		r.err = 0;
+		pool_ctr_inc(&c->ctr.allocs, 1);
+		plat_irq_restore(irq);
+		return r;
+	}
+	plat_irq_restore(irq);
+	return alloc_slow(p, flags);
+}
+
+/* As alloc_slow, for a free that found the loaded magazine full. */
+static __attribute__((noinline)) void free_slow(struct pool *p, uint64_t elem)
+{
+	uint64_t irq = plat_irq_save();
+	struct pool_cpu *c = pool_this_cpu(p);
+
+	if (c->loaded->count == p->cfg.mag_size)
+		free_spill(p, c);
+	c->loaded->elems[c->loaded->count++] = elem;
+	pool_ctr_inc(&c->ctr.frees, 1);
+	plat_irq_restore(irq);
 }
 
 void pool_free(struct pool *p, uint64_t elem)
 {
 	uint64_t irq = plat_irq_save();
 	struct pool_cpu *c = pool_this_cpu(p);
+	struct pool_mag *m = c->loaded;
 
-	if (__builtin_expect(c->loaded->count == p->cfg.mag_size, 0))
-		free_spill(p, c);
-	c->loaded->elems[c->loaded->count++] = elem;
-	pool_ctr_inc(&c->ctr.frees, 1);
+	if (__builtin_expect(m->count != p->cfg.mag_size, 1)) {
+		m->elems[m->count++] = elem;
+		pool_ctr_inc(&c->ctr.frees, 1);
+		plat_irq_restore(irq);
+		return;
+	}
 	plat_irq_restore(irq);
+	free_slow(p, elem);
 }
 
 /* Take up to n elements from the loaded magazine into out; returns how many. */

@@ -135,12 +135,29 @@ int pool_create(const struct pool_config *cfg, struct pool **out) plat_must_chec
  * still allocated are the caller's; a warning is logged when there are any. */
 void pool_destroy(struct pool *pool);
 
+/* An element and an error (0, or negative as below), returned in two
+ * registers so the element does not go through memory on the fast path. */
+struct pool_ret {
+	uint64_t elem;
+	int err;
+};
+
+/* pool_alloc's out-of-line half; call pool_alloc. */
+struct pool_ret pool_alloc_ret(struct pool *pool, uint32_t flags) plat_must_check;
+
 /*
  * Allocate one element into *elem.  flags: POOL_NOFETCH or POOL_MAY_FETCH.
  * Returns 0, -POOL_EAGAIN (empty, fetching not allowed) or -POOL_ENOMEM (the
- * source had nothing).
+ * source had nothing); on error *elem holds no element.
  */
-int pool_alloc(struct pool *pool, uint32_t flags, uint64_t *elem) plat_must_check;
+plat_must_check static inline int pool_alloc(struct pool *pool, uint32_t flags,
+					     uint64_t *elem)
+{
+	struct pool_ret r = pool_alloc_ret(pool, flags);
+
+	*elem = r.elem;
+	return r.err;
+}
 
 /* Return an element to the calling CPU's cache (whichever CPU allocated it). */
 void pool_free(struct pool *pool, uint64_t elem);
