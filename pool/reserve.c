@@ -103,10 +103,14 @@ static struct pool_mag *flush_mag(struct pool *p, struct pool_mag *m)
 
 void pool_flush_cpu(struct pool *p, uint32_t cpu)
 {
+	/* Interrupts off in case cpu is the caller's own: nothing on this CPU
+	 * may use the slot while its magazines are being exchanged. */
+	uint64_t irq = plat_irq_save();
 	struct pool_cpu *c;
 
 	PLAT_ASSERT(cpu < p->cfg.max_cpus);
 	c = &p->cpus[cpu];
 	c->loaded = flush_mag(p, c->loaded);
 	c->prev = flush_mag(p, c->prev);
+	plat_irq_restore(irq);
 }
