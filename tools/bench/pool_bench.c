@@ -10,6 +10,7 @@
  *   prodcons  one thread allocs, the other frees (SPSC ring) 2 threads
  */
 #define _GNU_SOURCE
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -461,6 +462,10 @@ int main(int argc, char **argv)
 
 	if (!js)
 		die("cannot write the JSON file");
+	/* By default glibc gives the top of its heap back to the kernel when a
+	 * batch of 4 KiB frees passes 128 KiB, which would time sbrk rather
+	 * than malloc; keep the heap, as a warmed-up allocator would. */
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	printf("pool-bench: ns per alloc+free pair per thread, median of %d rounds, "
 	       "%d-byte objects, %ld CPUs\n", ROUNDS, OBJ_SIZE, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("%-9s %7s %8s %10s %8s %15s %12s %8s   %s\n", "case", "threads", "pool",
