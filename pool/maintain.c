@@ -75,7 +75,7 @@ uint32_t pool_maintain(struct pool *p, uint32_t budget)
  * quiescent and synchronized with the caller (e.g. threads joined). */
 static void sum_cpus(const struct pool *p, struct pool_stats *o)
 {
-	for (uint32_t i = 0; i < p->cfg.max_cpus; i++) {
+	for (uint32_t i = 0; i < PLAT_MAX_CPUS; i++) {
 		const struct pool_cpu_ctr *c = &p->cpus[i].ctr;
 
 		o->allocs += atomic_load_explicit(&c->allocs, memory_order_relaxed);

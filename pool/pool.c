@@ -28,16 +28,12 @@ static int config_check(struct pool_config *c)
 		c->batch = (c->mag_size + 1) / 2;
 	if (c->batch > c->mag_size || c->low > c->high)
 		return -POOL_EINVAL;
-	if (c->max_cpus == 0)
-		c->max_cpus = PLAT_MAX_CPUS;
-	if (c->max_cpus > PLAT_MAX_CPUS)
-		return -POOL_EINVAL;
 	if (c->depot_mags == 0)
 		c->depot_mags = 2 * (c->high / c->mag_size) + 4;
 	/* The depot must be able to hold high elements plus one magazine. */
 	if ((uint64_t)c->depot_mags * c->mag_size < (uint64_t)c->high + c->mag_size)
 		return -POOL_EINVAL;
-	if ((uint64_t)c->depot_mags + 2ull * c->max_cpus > UINT32_MAX / 2)
+	if ((uint64_t)c->depot_mags + 2ull * PLAT_MAX_CPUS > UINT32_MAX / 2)
 		return -POOL_EINVAL;
 	return 0;
 }
@@ -45,16 +41,16 @@ static int config_check(struct pool_config *c)
 /* Each CPU starts with two empty magazines; the rest start on depot.empty. */
 static int pool_layout(struct pool *p)
 {
-	uint32_t i, ncpu_mags = 2 * p->cfg.max_cpus;
+	uint32_t i, ncpu_mags = 2 * PLAT_MAX_CPUS;
 	size_t bytes = sizeof(struct pool_mag) + (size_t)p->cfg.mag_size * sizeof(uint64_t);
 
 	p->mag_stride = (uint32_t)((bytes + PLAT_CACHE_LINE - 1) & ~(size_t)(PLAT_CACHE_LINE - 1));
 	p->nr_mags = ncpu_mags + p->cfg.depot_mags;
 	p->mags = zalloc_aligned((size_t)p->nr_mags * p->mag_stride, &p->mags_raw);
-	p->cpus = zalloc_aligned(p->cfg.max_cpus * sizeof(struct pool_cpu), &p->cpus_raw);
+	p->cpus = zalloc_aligned(PLAT_MAX_CPUS * sizeof(struct pool_cpu), &p->cpus_raw);
 	if (!p->mags || !p->cpus)
 		return -POOL_ENOMEM;
-	for (i = 0; i < p->cfg.max_cpus; i++) {
+	for (i = 0; i < PLAT_MAX_CPUS; i++) {
 		p->cpus[i].loaded = pool_mag_at(p, 2 * i);
 		p->cpus[i].prev = pool_mag_at(p, 2 * i + 1);
 	}

@@ -91,7 +91,9 @@ struct pool_hooks {
  *   depot_mags	magazines the depot can hold; 0 picks 2 * high / mag_size + 4.
  *		Bounds the pool's memory: a free that finds no empty magazine
  *		gives a magazine's worth back to the source.
- *   max_cpus	CPU ids served, 1..PLAT_MAX_CPUS (0: PLAT_MAX_CPUS)
+ * Every CPU id below PLAT_MAX_CPUS has a slot with two magazines of its own,
+ * so a pool takes (2 * PLAT_MAX_CPUS + depot_mags) magazines of
+ * 8 * mag_size + 8 bytes (rounded up to a cache line) from plat_malloc.
  */
 #define POOL_MAG_MAX 1024u
 
@@ -103,7 +105,6 @@ struct pool_config {
 	uint32_t batch;
 	uint32_t low, high;
 	uint32_t depot_mags;
-	uint32_t max_cpus;
 };
 
 /* Counters; each is exact at a quiescent point and roughly current otherwise. */

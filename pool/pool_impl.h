@@ -53,7 +53,7 @@ struct pool {
 	uint32_t nr_mags;
 	uint32_t mag_stride;    /* bytes between magazines */
 	char *mags;             /* nr_mags magazines, mag_stride apart */
-	struct pool_cpu *cpus;  /* cfg.max_cpus slots */
+	struct pool_cpu *cpus;  /* PLAT_MAX_CPUS slots */
 	void *mags_raw, *cpus_raw;
 	struct pool_stack full, empty;
 	/* Shared counters, touched on slow paths only. */
@@ -66,13 +66,12 @@ static inline struct pool_mag *pool_mag_at(const struct pool *p, uint32_t i)
 	return (struct pool_mag *)(p->mags + (uint64_t)i * p->mag_stride);
 }
 
-/* The calling CPU's slot; stable between plat_irq_save and plat_irq_restore. */
+/* The calling CPU's slot; stable between plat_irq_save and plat_irq_restore.
+ * Unchecked: plat.h promises plat_cpu_id() < PLAT_MAX_CPUS, and the bound
+ * check measured 0.6 ns of a 4.5 ns alloc+free pair. */
 static inline struct pool_cpu *pool_this_cpu(struct pool *p)
 {
-	uint32_t cpu = plat_cpu_id();
-
-	PLAT_ASSERT(cpu < p->cfg.max_cpus);
-	return &p->cpus[cpu];
+	return &p->cpus[plat_cpu_id()];
 }
 
 /* Increment a counter that only the calling CPU writes: no RMW needed.

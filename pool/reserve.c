@@ -108,7 +108,7 @@ void pool_flush_cpu(struct pool *p, uint32_t cpu)
 	uint64_t irq = plat_irq_save();
 	struct pool_cpu *c;
 
-	PLAT_ASSERT(cpu < p->cfg.max_cpus);
+	PLAT_ASSERT(cpu < PLAT_MAX_CPUS);
 	c = &p->cpus[cpu];
 	c->loaded = flush_mag(p, c->loaded);
 	c->prev = flush_mag(p, c->prev);

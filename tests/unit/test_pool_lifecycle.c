@@ -21,8 +21,6 @@ KTEST(pool_create_rejects_bad_config)
 	KT_EXPECT_EQ(pool_create(&bad, &p), -POOL_EINVAL);
 	bad = cfg, bad.batch = 9;
 	KT_EXPECT_EQ(pool_create(&bad, &p), -POOL_EINVAL);
-	bad = cfg, bad.max_cpus = PLAT_MAX_CPUS + 1;
-	KT_EXPECT_EQ(pool_create(&bad, &p), -POOL_EINVAL);
 	bad = cfg, bad.depot_mags = 4; /* 32 elements: no room above high */
 	KT_EXPECT_EQ(pool_create(&bad, &p), -POOL_EINVAL);
 	bad = cfg, bad.source.get = NULL;
@@ -64,7 +62,6 @@ KTEST(pool_free_overflow_goes_to_source)
 
 	KT_ASSERT(tsrc_init(&src, 1000));
 	cfg.depot_mags = 2;
-	cfg.max_cpus = plat_cpu_id() + 1;
 	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
 	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_MAY_FETCH, e, 64), 0);
 	pool_free_bulk(p, e, 64);

@@ -244,7 +244,6 @@ static void run_stress(uint32_t fail_per_256, uint32_t src_cap)
 	ktest_diag("seed %llu", (unsigned long long)seed);
 	cfg = tsrc_config(&s->src, 16, 64, 256);
 	cfg.source = (struct pool_source){locked_get, locked_put, s};
-	cfg.max_cpus = NTHREADS + 1;
 	KT_ASSERT_EQ(pool_create(&cfg, &s->pool), 0);
 	for (uint32_t i = 0; i < NTHREADS; i++) {
 		w[i] = (struct worker){.s = s, .cpu = i + 1, .rng = seed + i * 7919};
