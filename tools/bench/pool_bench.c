@@ -2,9 +2,11 @@
  * pool_bench.c - host benchmark of the resource pool against malloc, a
  * mempool-policy baseline and a locked free list; prints ratios, writes JSON.
  *
- * Usage: pool-bench [OUT.json].  Every implementation hands out 4 KiB
+ * Usage: pool-bench [OUT.json]; POOL_BENCH_STATS=1 also prints the pool's
+ * counters after each case.  Every implementation hands out 4 KiB
  * objects (the pool's IOMMU use: page-table pages).  Figures are ns per
- * alloc+free pair per thread, the median of ROUNDS rounds.  Cases:
+ * alloc+free pair per thread, the median of ROUNDS rounds taken round-robin
+ * over the implementations.  Cases:
  *   lifo      alloc then free, repeated                     1 and 2 threads
  *   batch64   alloc 64, free 64, repeated                   1 and 2 threads
  *   prodcons  one thread allocs, the other frees (SPSC ring) 2 threads
@@ -427,32 +429,45 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The fastest round of the last measure(): the floor, when neighbours are noisy. */
-static double g_min_ns;
+#define NIMPL (sizeof(impls) / sizeof(impls[0]) - 1)
+#define NALL  (NIMPL + 1)
 
-static double measure(const struct impl *im, uint32_t c, uint32_t threads)
+/* Pairs per round for about ROUND_NS, from a warm-up round. */
+static uint64_t size_rounds(const struct impl *im, uint32_t c, uint32_t threads)
 {
-	double r[ROUNDS];
-
 	uint64_t pairs = cases[c].pairs / 64;
-	double est;
+	double est = run_round(im->cases[c], threads, pairs);
 
-	im->setup();
-	/* Warm up and size the rounds to about ROUND_NS each. */
-	est = run_round(im->cases[c], threads, pairs);
 	if (est * (double)cases[c].pairs > ROUND_NS)
-		pairs = (uint64_t)(ROUND_NS / est) / BATCH * BATCH + BATCH;
-	else
-		pairs = cases[c].pairs;
-	for (int i = 0; i < ROUNDS; i++)
-		r[i] = run_round(im->cases[c], threads, pairs);
-	im->teardown();
-	qsort(r, ROUNDS, sizeof(r[0]), cmp_double);
-	g_min_ns = r[0];
-	return r[ROUNDS / 2];
+		return (uint64_t)(ROUND_NS / est) / BATCH * BATCH + BATCH;
+	return cases[c].pairs;
 }
 
-#define NIMPL (sizeof(impls) / sizeof(impls[0]) - 1)
+/*
+ * Median (and fastest) round of every implementation for one case.  Rounds
+ * go round-robin over the implementations, so a noisy neighbour slows them
+ * alike instead of whichever happened to run at the time.
+ */
+static void measure(uint32_t c, uint32_t threads, uint32_t nimpl, double *med,
+		    double *min)
+{
+	static double r[NALL][ROUNDS];
+	uint64_t pairs[NALL];
+
+	for (uint32_t i = 0; i < nimpl; i++) {
+		impls[i].setup();
+		pairs[i] = size_rounds(&impls[i], c, threads);
+	}
+	for (int k = 0; k < ROUNDS; k++)
+		for (uint32_t i = 0; i < nimpl; i++)
+			r[i][k] = run_round(impls[i].cases[c], threads, pairs[i]);
+	for (uint32_t i = 0; i < nimpl; i++) {
+		impls[i].teardown();
+		qsort(r[i], ROUNDS, sizeof(r[i][0]), cmp_double);
+		med[i] = r[i][ROUNDS / 2];
+		min[i] = r[i][0];
+	}
+}
 
 int main(int argc, char **argv)
 {
@@ -474,20 +489,19 @@ int main(int argc, char **argv)
 	fprintf(js, "[");
 	for (uint32_t c = 0; c < 3; c++) {
 		for (uint32_t th = cases[c].min_threads; th <= 2; th++) {
-			double ns[NIMPL + 1], pool_min = 0;
+			double ns[NALL], mins[NALL];
 
+			/* The array reference has no producer/consumer form. */
+			ns[NIMPL] = 0;
+			measure(c, th, c < 2 ? NALL : NIMPL, ns, mins);
 			for (uint32_t i = 0; i < NIMPL; i++) {
-				ns[i] = measure(&impls[i], c, th);
-				if (i == 0)
-					pool_min = g_min_ns;
 				fprintf(js, "%s\n  {\"case\": \"%s\", \"threads\": %u, \"impl\": \"%s\", "
 					"\"ns_per_pair\": %.2f}", sep, cases[c].name, th,
 					impls[i].name, ns[i]);
 				sep = ",";
 			}
-			ns[NIMPL] = c < 2 ? measure(&impls[NIMPL], c, th) : 0;
 			printf("%-9s %7u %8.2f %10.2f %8.2f %15.2f %12.2f %8.2f   %.1fx %.1fx %.1fx\n",
-			       cases[c].name, th, ns[0], pool_min, ns[1], ns[2], ns[3], ns[NIMPL],
+			       cases[c].name, th, ns[0], mins[0], ns[1], ns[2], ns[3], ns[NIMPL],
 			       ns[1] / ns[0], ns[2] / ns[0], ns[3] / ns[0]);
 		}
 	}
