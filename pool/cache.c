@@ -36,6 +36,7 @@ static int alloc_refill_once(struct pool *p, struct pool_cpu *c, uint32_t flags)
 	}
 	m = pool_depot_get_full(p);
 	if (m) {
+		pool_note_demand(p, m->count);
 		pool_stack_push(p, &p->empty, c->prev);
 		c->prev = c->loaded;
 		c->loaded = m;
@@ -50,6 +51,7 @@ static int alloc_refill_once(struct pool *p, struct pool_cpu *c, uint32_t flags)
 	if (!got)
 		return alloc_failed(c, -POOL_ENOMEM);
 	c->loaded->count = got;
+	pool_note_demand(p, got);
 	return 0;
 }
 

@@ -53,18 +53,53 @@ static uint32_t depot_trim(struct pool *p, uint32_t want)
 	return done;
 }
 
+static uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/*
+ * Adaptive watermarks: at most once per adapt_cycles, one CPU (the one whose
+ * CAS moves the period on) sets them from the demand of the period ended.
+ * All relaxed: the values only steer maintenance, and the CAS on
+ * period_start alone decides who adapts.
+ */
+static void adapt(struct pool *p)
+{
+	uint64_t now = plat_cycles();
+	uint64_t start = atomic_load_explicit(&p->period_start, memory_order_relaxed);
+	uint64_t demand, d, low;
+
+	if (now - start < p->cfg.adapt_cycles ||
+	    !atomic_compare_exchange_strong_explicit(&p->period_start, &start, now,
+						     memory_order_relaxed,
+						     memory_order_relaxed))
+		return;
+	demand = atomic_load_explicit(&p->demand, memory_order_relaxed);
+	d = demand - atomic_exchange_explicit(&p->period_demand, demand, memory_order_relaxed);
+	low = clamp(d, p->cfg.low_min, p->cfg.low);
+	atomic_store_explicit(&p->low, (uint32_t)low, memory_order_relaxed);
+	atomic_store_explicit(&p->high, (uint32_t)clamp(2 * d, low > p->cfg.high_min ? low : p->cfg.high_min,
+							p->cfg.high), memory_order_relaxed);
+}
+
 uint32_t pool_maintain(struct pool *p, uint32_t budget)
 {
 	/* Relaxed: only steers the work; depot.c says why it never underflows. */
 	uint64_t have = atomic_load_explicit(&p->depot_elems, memory_order_relaxed);
-	uint32_t done;
+	uint32_t low, high, done;
 
-	if (__builtin_expect(have >= p->cfg.low && have <= p->cfg.high, 1))
+	if (p->cfg.adapt_cycles)
+		adapt(p);
+	/* Relaxed: set by adapt, read as a target. */
+	low = atomic_load_explicit(&p->low, memory_order_relaxed);
+	high = atomic_load_explicit(&p->high, memory_order_relaxed);
+	if (__builtin_expect(have >= low && have <= high, 1))
 		return 0;
-	if (have < p->cfg.low)
-		done = depot_fill(p, (uint32_t)(p->cfg.low - have < budget ? p->cfg.low - have : budget));
+	if (have < low)
+		done = depot_fill(p, (uint32_t)(low - have < budget ? low - have : budget));
 	else
-		done = depot_trim(p, (uint32_t)(have - p->cfg.high < budget ? have - p->cfg.high : budget));
+		done = depot_trim(p, (uint32_t)(have - high < budget ? have - high : budget));
 	if (done)
 		/* Relaxed: a statistic. */
 		atomic_fetch_add_explicit(&p->maintain_runs, 1, memory_order_relaxed);
@@ -99,6 +134,9 @@ void pool_stats(const struct pool *p, struct pool_stats *o)
 	o->overflows = atomic_load_explicit(&p->overflows, memory_order_relaxed);
 	o->maintain_runs = atomic_load_explicit(&p->maintain_runs, memory_order_relaxed);
 	o->depot_elems = atomic_load_explicit(&p->depot_elems, memory_order_relaxed);
+	o->demand = atomic_load_explicit(&p->demand, memory_order_relaxed);
+	o->low = atomic_load_explicit(&p->low, memory_order_relaxed);
+	o->high = atomic_load_explicit(&p->high, memory_order_relaxed);
 	o->in_use = o->allocs - o->frees;
 	o->cached = o->fetched - o->returned - o->in_use - o->depot_elems;
 }

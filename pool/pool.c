@@ -28,6 +28,9 @@ static int config_check(struct pool_config *c)
 		c->batch = (c->mag_size + 1) / 2;
 	if (c->batch > c->mag_size || c->low > c->high)
 		return -POOL_EINVAL;
+	if (c->adapt_cycles && (c->low_min > c->low || c->high_min > c->high ||
+				c->low_min > c->high_min))
+		return -POOL_EINVAL;
 	if (c->depot_mags == 0)
 		c->depot_mags = 2 * (c->high / c->mag_size) + 4;
 	/* The depot must be able to hold high elements plus one magazine. */
@@ -54,6 +57,8 @@ static int pool_layout(struct pool *p)
 		p->cpus[i].loaded = pool_mag_at(p, 2 * i);
 		p->cpus[i].prev = pool_mag_at(p, 2 * i + 1);
 	}
+	atomic_init(&p->low, p->cfg.low);
+	atomic_init(&p->high, p->cfg.high);
 	pool_stack_init(&p->full);
 	pool_stack_init(&p->empty);
 	for (i = ncpu_mags; i < p->nr_mags; i++)

@@ -91,6 +91,14 @@ struct pool_hooks {
  *   depot_mags	magazines the depot can hold; 0 picks 2 * high / mag_size + 4.
  *		Bounds the pool's memory: a free that finds no empty magazine
  *		gives a magazine's worth back to the source.
+ *   adapt_cycles  0: the watermarks are fixed.  Otherwise they follow the
+ *		working set: once per adapt_cycles (plat_cycles) pool_maintain
+ *		measures the demand D, the elements CPUs took from the depot or
+ *		fetched synchronously during that period, and works toward
+ *		low = D clamped to [low_min, low] and high = 2 * D clamped to
+ *		[high_min, high] (and at least the new low).  An idle pool thus
+ *		shrinks to high_min, a busy one keeps a period's worth in reserve.
+ *   low_min, high_min  the floors when adapting; low_min <= high_min
  * Every CPU id below PLAT_MAX_CPUS has a slot with two magazines of its own,
  * so a pool takes (2 * PLAT_MAX_CPUS + depot_mags) magazines of
  * 8 * mag_size + 8 bytes (rounded up to a cache line) from plat_malloc.
@@ -105,6 +113,8 @@ struct pool_config {
 	uint32_t batch;
 	uint32_t low, high;
 	uint32_t depot_mags;
+	uint64_t adapt_cycles;
+	uint32_t low_min, high_min;
 };
 
 /* Counters; each is exact at a quiescent point and roughly current otherwise. */
@@ -118,6 +128,8 @@ struct pool_stats {
 	uint64_t sync_fetches;      /* source.get calls made on the alloc path */
 	uint64_t overflows;         /* frees that found the depot full */
 	uint64_t maintain_runs;     /* pool_maintain calls that did work */
+	uint64_t demand;            /* elements allocs took from depot or source */
+	uint64_t low, high;         /* the watermarks in effect */
 	uint64_t depot_elems;       /* elements in the depot now */
 	uint64_t in_use;            /* allocs - frees */
 	uint64_t cached;            /* fetched - returned - in_use - depot_elems */

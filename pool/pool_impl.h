@@ -59,6 +59,11 @@ struct pool {
 	/* Shared counters, touched on slow paths only. */
 	_Alignas(PLAT_CACHE_LINE) _Atomic uint64_t depot_elems;
 	_Atomic uint64_t fetched, returned, sync_fetches, overflows, maintain_runs;
+	_Atomic uint64_t demand;
+	/* The watermarks in effect (cfg.low/high unless adapting), and the
+	 * adapting period: when it began and the demand at that time. */
+	_Alignas(PLAT_CACHE_LINE) _Atomic uint32_t low, high;
+	_Atomic uint64_t period_start, period_demand;
 };
 
 static inline struct pool_mag *pool_mag_at(const struct pool *p, uint32_t i)
@@ -80,6 +85,13 @@ static inline void pool_ctr_inc(_Atomic uint64_t *ctr, uint64_t n)
 {
 	atomic_store_explicit(ctr, atomic_load_explicit(ctr, memory_order_relaxed) + n,
 			      memory_order_relaxed);
+}
+
+/* Elements a CPU took from the depot or fetched for itself: the demand that
+ * adaptive watermarks follow.  Relaxed: read once per period as an estimate. */
+static inline void pool_note_demand(struct pool *p, uint32_t n)
+{
+	atomic_fetch_add_explicit(&p->demand, n, memory_order_relaxed);
 }
 
 /* depot.c */

@@ -29,12 +29,13 @@ static uint32_t mag_move(struct pool *p, struct pool_mag *dst, struct pool_mag *
 static bool reserve_from_depot(struct pool *p, struct pool_cpu *c, uint32_t n)
 {
 	struct pool_mag *m = pool_depot_get_full(p);
-	uint32_t want = n - cpu_have(c);
+	uint32_t want = n - cpu_have(c), moved;
 
 	if (!m)
 		return false;
-	want -= mag_move(p, c->loaded, m, want);
-	mag_move(p, c->prev, m, want);
+	moved = mag_move(p, c->loaded, m, want);
+	moved += mag_move(p, c->prev, m, want - moved);
+	pool_note_demand(p, moved);
 	if (m->count)
 		pool_depot_put_full(p, m);
 	else
@@ -54,6 +55,7 @@ static bool reserve_from_source(struct pool *p, struct pool_cpu *c, uint32_t n)
 		uint32_t got = pool_source_get(p, &m->elems[m->count], want);
 
 		m->count += got;
+		pool_note_demand(p, got);
 		if (got < want)
 			return false;
 	}

@@ -126,3 +126,40 @@ KTEST(pool_maintain_prepare_hook)
 	KT_EXPECT_EQ(src.outstanding, 0);
 	tsrc_fini(&src);
 }
+
+/* Adaptive watermarks follow the demand of the last period within bounds. */
+KTEST(pool_maintain_adaptive_watermarks)
+{
+	struct tsrc src;
+	struct pool_config cfg = tsrc_config(&src, 8, 64, 128);
+	struct pool_stats st;
+	struct pool *p;
+	uint64_t e[40];
+
+	KT_ASSERT(tsrc_init(&src, 1000));
+	cfg.adapt_cycles = 1; /* every call ends a period */
+	cfg.low_min = 8;
+	cfg.high_min = 16;
+	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
+	KT_EXPECT_EQ(pool_maintain(p, 1000), 8); /* no demand yet: the floors */
+	pool_stats(p, &st);
+	KT_EXPECT_EQ(st.low, 8);
+	KT_EXPECT_EQ(st.high, 16);
+	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_MAY_FETCH, e, 40), 0);
+	pool_stats(p, &st);
+	KT_EXPECT_EQ(st.demand, 40); /* 8 from the depot, 32 fetched */
+	KT_EXPECT_EQ(pool_maintain(p, 1000), 40);
+	pool_stats(p, &st);
+	KT_EXPECT_EQ(st.low, 40);
+	KT_EXPECT_EQ(st.high, 80);
+	pool_free_bulk(p, e, 40); /* 16 stay on the CPU, 24 reach the depot */
+	KT_EXPECT_EQ(pool_maintain(p, 1000), 48); /* idle period: down to 16 */
+	KT_EXPECT_EQ(pool_maintain(p, 1000), 0);
+	pool_stats(p, &st);
+	KT_EXPECT_EQ(st.depot_elems, 16);
+	KT_EXPECT_EQ(st.high, 16);
+	tsrc_check_conserved(p, &src);
+	pool_destroy(p);
+	KT_EXPECT_EQ(src.outstanding, 0);
+	tsrc_fini(&src);
+}

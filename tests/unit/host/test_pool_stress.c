@@ -228,7 +228,7 @@ static double stress_seconds(void)
 	return env ? atof(env) : 2.0;
 }
 
-static void run_stress(uint32_t fail_per_256, uint32_t src_cap)
+static void run_stress(uint32_t fail_per_256, uint32_t src_cap, bool adapt)
 {
 	static struct worker w[NTHREADS];
 	struct stress *s = calloc(1, sizeof(*s));
@@ -244,6 +244,11 @@ static void run_stress(uint32_t fail_per_256, uint32_t src_cap)
 	ktest_diag("seed %llu", (unsigned long long)seed);
 	cfg = tsrc_config(&s->src, 16, 64, 256);
 	cfg.source = (struct pool_source){locked_get, locked_put, s};
+	if (adapt) {
+		cfg.adapt_cycles = 1u << 16;
+		cfg.low_min = 16;
+		cfg.high_min = 32;
+	}
 	KT_ASSERT_EQ(pool_create(&cfg, &s->pool), 0);
 	for (uint32_t i = 0; i < NTHREADS; i++) {
 		w[i] = (struct worker){.s = s, .cpu = i + 1, .rng = seed + i * 7919};
@@ -261,12 +266,18 @@ static void run_stress(uint32_t fail_per_256, uint32_t src_cap)
 
 KTEST_FLAGS(pool_stress_conservation, KTEST_HOST_ONLY | KTEST_SLOW)
 {
-	run_stress(0, SRC_CAP);
+	run_stress(0, SRC_CAP, false);
 }
 
 /* The source fails one get in four and holds barely enough: the pool runs
  * dry often, allocations fail, and still nothing is lost or doubled. */
 KTEST_FLAGS(pool_stress_failing_source, KTEST_HOST_ONLY | KTEST_SLOW)
 {
-	run_stress(64, 4 * HELD_MAX);
+	run_stress(64, 4 * HELD_MAX, false);
+}
+
+/* Healthy source, watermarks adapting every 64 K cycles under the load. */
+KTEST_FLAGS(pool_stress_adaptive, KTEST_HOST_ONLY | KTEST_SLOW)
+{
+	run_stress(0, SRC_CAP, true);
 }
