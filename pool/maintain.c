@@ -68,7 +68,7 @@ static void adapt(struct pool *p)
 {
 	uint64_t now = plat_cycles();
 	uint64_t start = atomic_load_explicit(&p->period_start, memory_order_relaxed);
-	uint64_t demand, d, low;
+	uint64_t demand, d, low, high;
 
 	if (now - start < p->cfg.adapt_cycles ||
 	    !atomic_compare_exchange_strong_explicit(&p->period_start, &start, now,
@@ -78,9 +78,9 @@ static void adapt(struct pool *p)
 	demand = atomic_load_explicit(&p->demand, memory_order_relaxed);
 	d = demand - atomic_exchange_explicit(&p->period_demand, demand, memory_order_relaxed);
 	low = clamp(d, p->cfg.low_min, p->cfg.low);
+	high = clamp(2 * d, low > p->cfg.high_min ? low : p->cfg.high_min, p->cfg.high);
 	atomic_store_explicit(&p->low, (uint32_t)low, memory_order_relaxed);
-	atomic_store_explicit(&p->high, (uint32_t)clamp(2 * d, low > p->cfg.high_min ? low : p->cfg.high_min,
-							p->cfg.high), memory_order_relaxed);
+	atomic_store_explicit(&p->high, (uint32_t)high, memory_order_relaxed);
 }
 
 uint32_t pool_maintain(struct pool *p, uint32_t budget)
@@ -126,6 +126,7 @@ void pool_stats(const struct pool *p, struct pool_stats *o)
 {
 	*o = (struct pool_stats){0};
 	sum_cpus(p, o);
+	/* Relaxed, as in sum_cpus: statistics pair with nothing. */
 	/* Bulk allocs count every element but one slow entry per refill. */
 	o->cpu_hits += o->allocs;
 	o->fetched = atomic_load_explicit(&p->fetched, memory_order_relaxed);

@@ -75,7 +75,8 @@ static void take(struct worker *w, uint64_t e)
 	 * second taker sees 1 whatever the order. */
 	if (e == 0 || e > SRC_CAP ||
 	    atomic_exchange_explicit(&w->s->owned[e], 1, memory_order_relaxed))
-		atomic_fetch_add(&w->s->twice, 1);
+		/* Relaxed: read after pthread_join, which orders it. */
+		atomic_fetch_add_explicit(&w->s->twice, 1, memory_order_relaxed);
 	w->held[w->nheld++] = e;
 }
 
@@ -86,7 +87,8 @@ static uint64_t give(struct worker *w, uint32_t i)
 	w->held[i] = w->held[--w->nheld];
 	/* Relaxed: as in take. */
 	if (!atomic_exchange_explicit(&w->s->owned[e], 0, memory_order_relaxed))
-		atomic_fetch_add(&w->s->twice, 1);
+		/* Relaxed: read after pthread_join. */
+		atomic_fetch_add_explicit(&w->s->twice, 1, memory_order_relaxed);
 	return e;
 }
 
@@ -125,7 +127,8 @@ static void op_reserve(struct worker *w, uint32_t n)
 		return;
 	for (uint32_t i = 0; i < n; i++) {
 		if (pool_alloc(w->s->pool, POOL_NOFETCH, &e)) {
-			atomic_fetch_add(&w->s->reserve_broken, 1);
+			/* Relaxed: read after pthread_join. */
+			atomic_fetch_add_explicit(&w->s->reserve_broken, 1, memory_order_relaxed);
 			return;
 		}
 		take(w, e);
@@ -183,7 +186,8 @@ static void *worker_main(void *arg)
 	} while (now() < end);
 	while (w->nheld)
 		op_free(w, 16);
-	atomic_fetch_add(&w->s->ops, ops);
+	/* Relaxed: read after pthread_join. */
+	atomic_fetch_add_explicit(&w->s->ops, ops, memory_order_relaxed);
 	return NULL;
 }
 
@@ -191,6 +195,8 @@ static void *worker_main(void *arg)
 static void drain_slots(struct stress *s)
 {
 	for (int i = 0; i < NSLOTS; i++) {
+		/* Seq-cst (the default) here and below: the workers are joined,
+		 * so these pair with nothing; only one thread is left. */
 		uint64_t e = atomic_exchange(&s->slots[i], 0);
 
 		if (!e)
