@@ -101,12 +101,14 @@ static __attribute__((noinline)) struct pool_ret alloc_slow(struct pool *p, uint
 	struct pool_cpu *c = pool_this_cpu(p);
 	struct pool_ret r = {0, 0};
 
+	pool_cpu_unload(c);
 	if (c->loaded->count == 0)
 		r.err = alloc_refill(p, c, flags);
 	if (!r.err) {
 		r.elem = c->loaded->elems[--c->loaded->count];
 		pool_ctr_inc(&c->ctr.allocs, 1);
 	}
+	pool_cpu_load(c);
 	plat_irq_restore(irq);
 	return r;
 }
@@ -115,12 +117,13 @@ struct pool_ret pool_alloc_ret(struct pool *p, uint32_t flags)
 {
 	uint64_t irq = plat_irq_save();
 	struct pool_cpu *c = pool_this_cpu(p);
-	struct pool_mag *m = c->loaded;
+	uint32_t n = c->count;
 	struct pool_ret r;
 
-	if (__builtin_expect(m->count != 0, 1)) {
-		r.elem = m->elems[--m->count];
+	if (__builtin_expect(n != 0, 1)) {
+		r.elem = c->elems[n - 1];
 		r.err = 0;
+		c->count = n - 1;
 		pool_ctr_inc(&c->ctr.allocs, 1);
 		plat_irq_restore(irq);
 		return r;
@@ -135,10 +138,12 @@ static __attribute__((noinline)) void free_slow(struct pool *p, uint64_t elem)
 	uint64_t irq = plat_irq_save();
 	struct pool_cpu *c = pool_this_cpu(p);
 
+	pool_cpu_unload(c);
 	if (c->loaded->count == p->cfg.mag_size)
 		free_spill(p, c);
 	c->loaded->elems[c->loaded->count++] = elem;
 	pool_ctr_inc(&c->ctr.frees, 1);
+	pool_cpu_load(c);
 	plat_irq_restore(irq);
 }
 
@@ -146,10 +151,11 @@ void pool_free(struct pool *p, uint64_t elem)
 {
 	uint64_t irq = plat_irq_save();
 	struct pool_cpu *c = pool_this_cpu(p);
-	struct pool_mag *m = c->loaded;
+	uint32_t n = c->count;
 
-	if (__builtin_expect(m->count != p->cfg.mag_size, 1)) {
-		m->elems[m->count++] = elem;
+	if (__builtin_expect(n != c->cap, 1)) {
+		c->elems[n] = elem;
+		c->count = n + 1;
 		pool_ctr_inc(&c->ctr.frees, 1);
 		plat_irq_restore(irq);
 		return;
@@ -175,11 +181,13 @@ int pool_alloc_bulk(struct pool *p, uint32_t flags, uint64_t *out, uint32_t n)
 	uint32_t done = 0;
 	int err = 0;
 
+	pool_cpu_unload(c);
 	while (done < n) {
 		if (c->loaded->count == 0 && (err = alloc_refill(p, c, flags)))
 			break;
 		done += take_some(c->loaded, out + done, n - done);
 	}
+	pool_cpu_load(c);
 	pool_ctr_inc(&c->ctr.allocs, done);
 	plat_irq_restore(irq);
 	if (err)
@@ -193,6 +201,7 @@ void pool_free_bulk(struct pool *p, const uint64_t *elems, uint32_t n)
 	struct pool_cpu *c = pool_this_cpu(p);
 	uint32_t done = 0, k;
 
+	pool_cpu_unload(c);
 	while (done < n) {
 		if (c->loaded->count == p->cfg.mag_size)
 			free_spill(p, c);
@@ -202,6 +211,7 @@ void pool_free_bulk(struct pool *p, const uint64_t *elems, uint32_t n)
 		c->loaded->count += k;
 		done += k;
 	}
+	pool_cpu_load(c);
 	pool_ctr_inc(&c->ctr.frees, n);
 	plat_irq_restore(irq);
 }

@@ -148,5 +148,8 @@ uint64_t pool_count_free(const struct pool *p)
 
 	for (uint32_t i = 0; i < p->nr_mags; i++)
 		n += pool_mag_at(p, i)->count;
+	/* A loaded magazine's count is kept in its CPU slot. */
+	for (uint32_t i = 0; i < PLAT_MAX_CPUS; i++)
+		n += (uint64_t)p->cpus[i].count - p->cpus[i].loaded->count;
 	return n;
 }

@@ -56,6 +56,8 @@ static int pool_layout(struct pool *p)
 	for (i = 0; i < PLAT_MAX_CPUS; i++) {
 		p->cpus[i].loaded = pool_mag_at(p, 2 * i);
 		p->cpus[i].prev = pool_mag_at(p, 2 * i + 1);
+		p->cpus[i].cap = p->cfg.mag_size;
+		pool_cpu_load(&p->cpus[i]);
 	}
 	atomic_init(&p->low, p->cfg.low);
 	atomic_init(&p->high, p->cfg.high);
@@ -106,7 +108,10 @@ void pool_destroy(struct pool *p)
 	if (st.in_use)
 		plat_log(PLAT_LOG_WARN, "pool %s: destroyed with %llu elements in use\n",
 			 p->cfg.name ? p->cfg.name : "?", (unsigned long long)st.in_use);
-	/* Quiescent: every magazine's count is exact wherever it is. */
+	/* Quiescent: once the loaded counts are written back, every
+	 * magazine's count is exact wherever it is. */
+	for (i = 0; i < PLAT_MAX_CPUS; i++)
+		pool_cpu_unload(&p->cpus[i]);
 	for (i = 0; i < p->nr_mags; i++) {
 		struct pool_mag *m = pool_mag_at(p, i);
 

@@ -42,11 +42,31 @@ struct pool_cpu_ctr {
 	_Atomic uint64_t depot_gets, depot_puts, failures;
 };
 
+/*
+ * A CPU's slot.  The fast path works on count and elems, a copy of the
+ * loaded magazine's, so it needs one cache line and no pointer chase; the
+ * loaded magazine's own count is stale until pool_cpu_unload writes it back.
+ * Slow paths bracket their work with pool_cpu_unload and pool_cpu_load.
+ */
 struct pool_cpu {
-	_Alignas(PLAT_CACHE_LINE) struct pool_mag *loaded;
+	_Alignas(PLAT_CACHE_LINE) uint32_t count; /* elements in loaded */
+	uint32_t cap;                              /* mag_size */
+	uint64_t *elems;                           /* loaded->elems */
+	struct pool_mag *loaded;
 	struct pool_mag *prev;
 	struct pool_cpu_ctr ctr;
 };
+
+static inline void pool_cpu_unload(struct pool_cpu *c)
+{
+	c->loaded->count = c->count;
+}
+
+static inline void pool_cpu_load(struct pool_cpu *c)
+{
+	c->count = c->loaded->count;
+	c->elems = c->loaded->elems;
+}
 
 struct pool {
 	struct pool_config cfg;

@@ -72,6 +72,7 @@ int pool_reserve(struct pool *p, uint32_t n, uint32_t flags)
 		return -POOL_EINVAL;
 	irq = plat_irq_save();
 	c = pool_this_cpu(p);
+	pool_cpu_unload(c);
 	while (cpu_have(c) < n && !err) {
 		if (reserve_from_depot(p, c, n))
 			continue;
@@ -80,6 +81,7 @@ int pool_reserve(struct pool *p, uint32_t n, uint32_t flags)
 		else if (!reserve_from_source(p, c, n))
 			err = -POOL_ENOMEM;
 	}
+	pool_cpu_load(c);
 	if (err)
 		pool_ctr_inc(&c->ctr.failures, 1);
 	plat_irq_restore(irq);
@@ -112,7 +114,9 @@ void pool_flush_cpu(struct pool *p, uint32_t cpu)
 
 	PLAT_ASSERT(cpu < PLAT_MAX_CPUS);
 	c = &p->cpus[cpu];
+	pool_cpu_unload(c);
 	c->loaded = flush_mag(p, c->loaded);
 	c->prev = flush_mag(p, c->prev);
+	pool_cpu_load(c);
 	plat_irq_restore(irq);
 }
