@@ -21,7 +21,7 @@
  *        +------ empty swap <------------------- depot.empty (count == 0)
  *
  * A magazine is in exactly one place.  Its count and elems are plain memory
- * owned by whoever holds it; ownership passes through the depot's release
+ * owned by whoever holds it (while loaded, its count lives in the CPU slot); ownership passes through the depot's release
  * push and acquire pop.  next is read by poppers that may lose the race, so
  * it is atomic.
  */
