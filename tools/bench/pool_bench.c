@@ -271,6 +271,18 @@ static struct {
  * ring looks full (or empty), so the index lines bounce once per burst. */
 static _Thread_local uint64_t t_seen_head, t_seen_tail;
 
+/* Spin briefly, then give the CPU away: on a loaded machine the partner may
+ * be waiting for this very vCPU. */
+static _Thread_local uint32_t t_spins;
+
+static void ring_wait(void)
+{
+	if (++t_spins % 64 == 0)
+		sched_yield();
+	else
+		plat_cpu_relax();
+}
+
 static inline void ring_push(uint64_t e)
 {
 	uint64_t t = atomic_load_explicit(&g_ring.tail, memory_order_relaxed);
@@ -280,7 +292,7 @@ static inline void ring_push(uint64_t e)
 		 * slots before it are free again. */
 		t_seen_head = atomic_load_explicit(&g_ring.head, memory_order_acquire);
 		if (t - t_seen_head >= RING)
-			plat_cpu_relax();
+			ring_wait();
 	}
 	g_ring.slot[t % RING] = e;
 	/* Release: pairs with the consumer's acquire of tail; publishes slot. */
@@ -296,7 +308,7 @@ static inline uint64_t ring_pop(void)
 		/* Acquire: pairs with the producer's release of tail. */
 		t_seen_tail = atomic_load_explicit(&g_ring.tail, memory_order_acquire);
 		if (t_seen_tail <= h)
-			plat_cpu_relax();
+			ring_wait();
 	}
 	e = g_ring.slot[h % RING];
 	/* Release: pairs with the producer's acquire of head. */
