@@ -1,6 +1,6 @@
 /*
  * cache.c - the per-CPU side of the pool: alloc and free through the CPU's
- * loaded and previous magazines, the depot exchange, bulk calls, reserve, flush.
+ * loaded and previous magazines, the exchange with the depot, the bulk calls.
  */
 #include <string.h>
 
