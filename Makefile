@@ -229,6 +229,20 @@ check-host: host-tests
 	$(BUILD)/host/unit-tests-tsan
 .PHONY: check-host
 
+# --- benchmarks ---------------------------------------------------------------
+
+BENCH_POOL_SRCS := tools/bench/pool_bench.c $(sort $(wildcard pool/*.c)) $(HOST_PLAT_SRCS)
+
+$(BUILD)/bench/pool-bench: $(BENCH_POOL_SRCS:%.c=$(BUILD)/host/opt/%.o)
+	@mkdir -p $(@D)
+	$(HOSTCC) -pthread $^ -o $@
+
+# The pool against malloc, a mempool-policy baseline and a locked list;
+# prints ratios and writes build/bench/pool.json (docs/POOL.md has a table).
+bench-pool: $(BUILD)/bench/pool-bench
+	$(BUILD)/bench/pool-bench $(BUILD)/bench/pool.json
+.PHONY: bench-pool
+
 clean:
 	rm -rf $(BUILD)
 .PHONY: clean

@@ -1,0 +1,217 @@
+/*
+ * cache.c - the per-CPU side of the pool: alloc and free through the CPU's
+ * loaded and previous magazines, the exchange with the depot, the bulk calls.
+ */
+#include <string.h>
+
+#include "pool_impl.h"
+
+static inline void swap_mags(struct pool_cpu *c)
+{
+	struct pool_mag *t = c->loaded;
+
+	c->loaded = c->prev;
+	c->prev = t;
+}
+
+static int alloc_failed(struct pool_cpu *c, int err)
+{
+	pool_ctr_inc(&c->ctr.failures, 1);
+	return err;
+}
+
+/*
+ * The loaded magazine is empty: make it non-empty.  Previous first (that swap
+ * is what keeps alternating alloc/free at a boundary off the depot), then a
+ * whole magazine from the depot, then, if allowed, a batch from the source.
+ */
+static int alloc_refill_once(struct pool *p, struct pool_cpu *c, uint32_t flags)
+{
+	struct pool_mag *m;
+	uint32_t got;
+
+	if (c->prev->count) {
+		swap_mags(c);
+		return 0;
+	}
+	m = pool_depot_get_full(p);
+	if (m) {
+		pool_note_demand(p, m->count);
+		pool_stack_push(p, &p->empty, c->prev);
+		c->prev = c->loaded;
+		c->loaded = m;
+		pool_ctr_inc(&c->ctr.depot_gets, 1);
+		return 0;
+	}
+	if (!(flags & POOL_MAY_FETCH))
+		return alloc_failed(c, -POOL_EAGAIN);
+	/* Relaxed: a statistic. */
+	atomic_fetch_add_explicit(&p->sync_fetches, 1, memory_order_relaxed);
+	got = pool_source_get(p, c->loaded->elems, p->cfg.batch);
+	if (!got)
+		return alloc_failed(c, -POOL_ENOMEM);
+	c->loaded->count = got;
+	pool_note_demand(p, got);
+	return 0;
+}
+
+static int alloc_refill(struct pool *p, struct pool_cpu *c, uint32_t flags)
+{
+	int err = alloc_refill_once(p, c, flags);
+
+	if (!err)
+		pool_ctr_inc(&c->ctr.slow_allocs, 1);
+	return err;
+}
+
+/*
+ * The loaded magazine is full: make room.  Swap with a previous that has
+ * room; else trade the full previous for an empty depot magazine; else the
+ * depot is at capacity and the previous magazine's elements go to the source.
+ */
+static void free_spill(struct pool *p, struct pool_cpu *c)
+{
+	struct pool_mag *m;
+
+	if (c->prev->count < p->cfg.mag_size) {
+		swap_mags(c);
+		return;
+	}
+	m = pool_stack_pop(p, &p->empty);
+	if (m) {
+		pool_depot_put_full(p, c->prev);
+		c->prev = c->loaded;
+		c->loaded = m;
+		pool_ctr_inc(&c->ctr.depot_puts, 1);
+		return;
+	}
+	/* Relaxed: a statistic. */
+	atomic_fetch_add_explicit(&p->overflows, 1, memory_order_relaxed);
+	pool_source_put(p, c->prev->elems, c->prev->count);
+	c->prev->count = 0;
+	swap_mags(c);
+}
+
+/* Called with the loaded magazine found empty; runs apart from the fast
+ * path so that path needs no stack frame.  Retakes the CPU slot: in the
+ * kernel the caller may have moved to another CPU in between. */
+static __attribute__((noinline)) struct pool_ret alloc_slow(struct pool *p, uint32_t flags)
+{
+	uint64_t irq = plat_irq_save();
+	struct pool_cpu *c = pool_this_cpu(p);
+	struct pool_ret r = {0, 0};
+
+	pool_cpu_unload(c);
+	if (c->loaded->count == 0)
+		r.err = alloc_refill(p, c, flags);
+	if (!r.err) {
+		r.elem = c->loaded->elems[--c->loaded->count];
+		pool_ctr_inc(&c->ctr.allocs, 1);
+	}
+	pool_cpu_load(c);
+	plat_irq_restore(irq);
+	return r;
+}
+
+struct pool_ret pool_alloc_ret(struct pool *p, uint32_t flags)
+{
+	uint64_t irq = plat_irq_save();
+	struct pool_cpu *c = pool_this_cpu(p);
+	uint32_t n = c->count;
+	struct pool_ret r;
+
+	if (__builtin_expect(n != 0, 1)) {
+		r.elem = c->elems[n - 1];
+		r.err = 0;
+		c->count = n - 1;
+		pool_ctr_inc(&c->ctr.allocs, 1);
+		plat_irq_restore(irq);
+		return r;
+	}
+	plat_irq_restore(irq);
+	return alloc_slow(p, flags);
+}
+
+/* As alloc_slow, for a free that found the loaded magazine full. */
+static __attribute__((noinline)) void free_slow(struct pool *p, uint64_t elem)
+{
+	uint64_t irq = plat_irq_save();
+	struct pool_cpu *c = pool_this_cpu(p);
+
+	pool_cpu_unload(c);
+	if (c->loaded->count == p->cfg.mag_size)
+		free_spill(p, c);
+	c->loaded->elems[c->loaded->count++] = elem;
+	pool_ctr_inc(&c->ctr.frees, 1);
+	pool_cpu_load(c);
+	plat_irq_restore(irq);
+}
+
+void pool_free(struct pool *p, uint64_t elem)
+{
+	uint64_t irq = plat_irq_save();
+	struct pool_cpu *c = pool_this_cpu(p);
+	uint32_t n = c->count;
+
+	if (__builtin_expect(n != c->cap, 1)) {
+		c->elems[n] = elem;
+		c->count = n + 1;
+		pool_ctr_inc(&c->ctr.frees, 1);
+		plat_irq_restore(irq);
+		return;
+	}
+	plat_irq_restore(irq);
+	free_slow(p, elem);
+}
+
+/* Take up to n elements from the loaded magazine into out; returns how many. */
+static uint32_t take_some(struct pool_mag *m, uint64_t *out, uint32_t n)
+{
+	uint32_t k = n < m->count ? n : m->count;
+
+	m->count -= k;
+	memcpy(out, &m->elems[m->count], k * sizeof(uint64_t));
+	return k;
+}
+
+int pool_alloc_bulk(struct pool *p, uint32_t flags, uint64_t *out, uint32_t n)
+{
+	uint64_t irq = plat_irq_save();
+	struct pool_cpu *c = pool_this_cpu(p);
+	uint32_t done = 0;
+	int err = 0;
+
+	pool_cpu_unload(c);
+	while (done < n) {
+		if (c->loaded->count == 0 && (err = alloc_refill(p, c, flags)))
+			break;
+		done += take_some(c->loaded, out + done, n - done);
+	}
+	pool_cpu_load(c);
+	pool_ctr_inc(&c->ctr.allocs, done);
+	plat_irq_restore(irq);
+	if (err)
+		pool_free_bulk(p, out, done); /* all or nothing */
+	return err;
+}
+
+void pool_free_bulk(struct pool *p, const uint64_t *elems, uint32_t n)
+{
+	uint64_t irq = plat_irq_save();
+	struct pool_cpu *c = pool_this_cpu(p);
+	uint32_t done = 0, k;
+
+	pool_cpu_unload(c);
+	while (done < n) {
+		if (c->loaded->count == p->cfg.mag_size)
+			free_spill(p, c);
+		k = p->cfg.mag_size - c->loaded->count;
+		k = k < n - done ? k : n - done;
+		memcpy(&c->loaded->elems[c->loaded->count], elems + done, k * sizeof(uint64_t));
+		c->loaded->count += k;
+		done += k;
+	}
+	pool_cpu_load(c);
+	pool_ctr_inc(&c->ctr.frees, n);
+	plat_irq_restore(irq);
+}

@@ -1,0 +1,108 @@
+/*
+ * depot.c - the depot: two ABA-safe Treiber stacks of magazines (non-empty
+ * and empty) over the pool's fixed magazine array; pool.h argues the safety.
+ */
+#include "pool_impl.h"
+
+#define STACK_NIL 0u
+
+static inline uint32_t head_top(uint64_t head) { return (uint32_t)head; }
+static inline uint64_t head_make(uint64_t old, uint32_t top)
+{
+	return ((old >> 32) + 1) << 32 | top;
+}
+
+static uint32_t mag_index(const struct pool *p, const struct pool_mag *m)
+{
+	uint64_t off = (uint64_t)((const char *)m - p->mags);
+
+	PLAT_ASSERT(off % p->mag_stride == 0 && off / p->mag_stride < p->nr_mags);
+	return (uint32_t)(off / p->mag_stride);
+}
+
+void pool_stack_init(struct pool_stack *s)
+{
+	atomic_init(&s->head, STACK_NIL);
+}
+
+void pool_stack_push(struct pool *p, struct pool_stack *s, struct pool_mag *m)
+{
+	uint32_t top = mag_index(p, m) + 1;
+	/* Relaxed: the CAS below rereads head on failure. */
+	uint64_t old = atomic_load_explicit(&s->head, memory_order_relaxed);
+
+	do {
+		/* Relaxed: published by the release CAS below. */
+		atomic_store_explicit(&m->next, head_top(old), memory_order_relaxed);
+		/* Release: pairs with the acquire CAS in pool_stack_pop, which
+		 * then sees m->count, m->elems and m->next as written here. */
+	} while (!atomic_compare_exchange_weak_explicit(&s->head, &old,
+							head_make(old, top),
+							memory_order_release,
+							memory_order_relaxed));
+}
+
+/* The magazine on top of a stack whose head word is head (NULL when empty),
+ * and in *next the index (+1) below it as its pusher wrote it. */
+struct pool_mag *pool_stack_top(struct pool *p, uint64_t head, uint32_t *next)
+{
+	struct pool_mag *m;
+
+	if (head_top(head) == STACK_NIL)
+		return NULL;
+	m = pool_mag_at(p, head_top(head) - 1);
+	/* Relaxed: ordered by the acquire that produced head (pairs with the
+	 * release push of m).  May be stale if m was popped since; then the
+	 * generation in the stack head has moved and pool_stack_try_pop fails. */
+	*next = atomic_load_explicit(&m->next, memory_order_relaxed);
+	return m;
+}
+
+/* Replace *head (the word pool_stack_top read) with next on top; on failure
+ * *head is reloaded and nothing changed. */
+bool pool_stack_try_pop(struct pool_stack *s, uint64_t *head, uint32_t next)
+{
+	/* Acquire on success: pairs with the release push of the popped
+	 * magazine, giving us its count and elems.  Acquire on failure: the
+	 * reloaded head is dereferenced by the next pool_stack_top. */
+	return atomic_compare_exchange_weak_explicit(&s->head, head,
+						     head_make(*head, next),
+						     memory_order_acquire,
+						     memory_order_acquire);
+}
+
+struct pool_mag *pool_stack_pop(struct pool *p, struct pool_stack *s)
+{
+	/* Acquire: pairs with the release CAS in pool_stack_push, so the
+	 * next that pool_stack_top reads is the one its pusher wrote. */
+	uint64_t old = atomic_load_explicit(&s->head, memory_order_acquire);
+	struct pool_mag *m;
+	uint32_t next;
+
+	while ((m = pool_stack_top(p, old, &next)) != NULL)
+		if (pool_stack_try_pop(s, &old, next))
+			break;
+	return m;
+}
+
+/*
+ * The depot's element count only steers pool_maintain.  It is raised before
+ * the push and lowered after the pop, so the push/pop release-acquire pair
+ * orders the two relaxed RMWs and the count never goes below zero.
+ */
+void pool_depot_put_full(struct pool *p, struct pool_mag *m)
+{
+	/* Relaxed: ordered before the pop's decrement by the release push. */
+	atomic_fetch_add_explicit(&p->depot_elems, m->count, memory_order_relaxed);
+	pool_stack_push(p, &p->full, m);
+}
+
+struct pool_mag *pool_depot_get_full(struct pool *p)
+{
+	struct pool_mag *m = pool_stack_pop(p, &p->full);
+
+	/* Relaxed: after the increment made before m's push (see above). */
+	if (m)
+		atomic_fetch_sub_explicit(&p->depot_elems, m->count, memory_order_relaxed);
+	return m;
+}

@@ -1,0 +1,155 @@
+/*
+ * maintain.c - the background side of the pool: the refiller's bounded step
+ * toward the watermarks, and the statistics that let anyone watch the pool.
+ */
+#include "pool_impl.h"
+
+/* Fetch up to want elements into empty depot magazines; returns how many. */
+static uint32_t depot_fill(struct pool *p, uint32_t want)
+{
+	uint32_t done = 0;
+
+	while (done < want) {
+		struct pool_mag *m = pool_stack_pop(p, &p->empty);
+		uint32_t n = want - done < p->cfg.mag_size ? want - done : p->cfg.mag_size;
+		uint32_t got;
+
+		if (!m)
+			break;
+		got = pool_source_get(p, m->elems, n);
+		m->count = got;
+		done += got;
+		if (!got) {
+			pool_stack_push(p, &p->empty, m);
+			break;
+		}
+		pool_depot_put_full(p, m); /* m is no longer ours */
+		if (got < n) /* the source ran dry; try again next call */
+			break;
+	}
+	return done;
+}
+
+/* Give up to want elements from depot magazines back; returns how many. */
+static uint32_t depot_trim(struct pool *p, uint32_t want)
+{
+	uint32_t done = 0;
+
+	while (done < want) {
+		struct pool_mag *m = pool_depot_get_full(p);
+		uint32_t n;
+
+		if (!m)
+			break;
+		n = want - done < m->count ? want - done : m->count;
+		m->count -= n;
+		pool_source_put(p, &m->elems[m->count], n);
+		done += n;
+		if (m->count)
+			pool_depot_put_full(p, m);
+		else
+			pool_stack_push(p, &p->empty, m);
+	}
+	return done;
+}
+
+static uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/*
+ * Adaptive watermarks: at most once per adapt_cycles, one CPU (the one whose
+ * CAS moves the period on) sets them from the demand of the period ended.
+ * All relaxed: the values only steer maintenance, and the CAS on
+ * period_start alone decides who adapts.
+ */
+static void adapt(struct pool *p)
+{
+	uint64_t now = plat_cycles();
+	uint64_t start = atomic_load_explicit(&p->period_start, memory_order_relaxed);
+	uint64_t demand, d, low, high;
+
+	if (now - start < p->cfg.adapt_cycles ||
+	    !atomic_compare_exchange_strong_explicit(&p->period_start, &start, now,
+						     memory_order_relaxed,
+						     memory_order_relaxed))
+		return;
+	demand = atomic_load_explicit(&p->demand, memory_order_relaxed);
+	d = demand - atomic_exchange_explicit(&p->period_demand, demand, memory_order_relaxed);
+	low = clamp(d, p->cfg.low_min, p->cfg.low);
+	high = clamp(2 * d, low > p->cfg.high_min ? low : p->cfg.high_min, p->cfg.high);
+	atomic_store_explicit(&p->low, (uint32_t)low, memory_order_relaxed);
+	atomic_store_explicit(&p->high, (uint32_t)high, memory_order_relaxed);
+}
+
+uint32_t pool_maintain(struct pool *p, uint32_t budget)
+{
+	/* Relaxed: only steers the work; depot.c says why it never underflows. */
+	uint64_t have = atomic_load_explicit(&p->depot_elems, memory_order_relaxed);
+	uint32_t low, high, done;
+
+	if (p->cfg.adapt_cycles)
+		adapt(p);
+	/* Relaxed: set by adapt, read as a target. */
+	low = atomic_load_explicit(&p->low, memory_order_relaxed);
+	high = atomic_load_explicit(&p->high, memory_order_relaxed);
+	if (__builtin_expect(have >= low && have <= high, 1))
+		return 0;
+	if (have < low)
+		done = depot_fill(p, (uint32_t)(low - have < budget ? low - have : budget));
+	else
+		done = depot_trim(p, (uint32_t)(have - high < budget ? have - high : budget));
+	if (done)
+		/* Relaxed: a statistic. */
+		atomic_fetch_add_explicit(&p->maintain_runs, 1, memory_order_relaxed);
+	return done;
+}
+
+/* Relaxed loads throughout: each counter is exact once the writers are
+ * quiescent and synchronized with the caller (e.g. threads joined). */
+static void sum_cpus(const struct pool *p, struct pool_stats *o)
+{
+	for (uint32_t i = 0; i < PLAT_MAX_CPUS; i++) {
+		const struct pool_cpu_ctr *c = &p->cpus[i].ctr;
+
+		o->allocs += atomic_load_explicit(&c->allocs, memory_order_relaxed);
+		o->frees += atomic_load_explicit(&c->frees, memory_order_relaxed);
+		o->cpu_hits -= atomic_load_explicit(&c->slow_allocs, memory_order_relaxed);
+		o->depot_gets += atomic_load_explicit(&c->depot_gets, memory_order_relaxed);
+		o->depot_puts += atomic_load_explicit(&c->depot_puts, memory_order_relaxed);
+		o->failures += atomic_load_explicit(&c->failures, memory_order_relaxed);
+	}
+}
+
+void pool_stats(const struct pool *p, struct pool_stats *o)
+{
+	*o = (struct pool_stats){0};
+	sum_cpus(p, o);
+	/* Relaxed, as in sum_cpus: statistics pair with nothing. */
+	/* Bulk allocs count every element but one slow entry per refill. */
+	o->cpu_hits += o->allocs;
+	o->fetched = atomic_load_explicit(&p->fetched, memory_order_relaxed);
+	o->returned = atomic_load_explicit(&p->returned, memory_order_relaxed);
+	o->sync_fetches = atomic_load_explicit(&p->sync_fetches, memory_order_relaxed);
+	o->overflows = atomic_load_explicit(&p->overflows, memory_order_relaxed);
+	o->maintain_runs = atomic_load_explicit(&p->maintain_runs, memory_order_relaxed);
+	o->depot_elems = atomic_load_explicit(&p->depot_elems, memory_order_relaxed);
+	o->demand = atomic_load_explicit(&p->demand, memory_order_relaxed);
+	o->low = atomic_load_explicit(&p->low, memory_order_relaxed);
+	o->high = atomic_load_explicit(&p->high, memory_order_relaxed);
+	o->in_use = o->allocs - o->frees;
+	o->cached = o->fetched - o->returned - o->in_use - o->depot_elems;
+}
+
+uint64_t pool_count_free(const struct pool *p)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < p->nr_mags; i++)
+		n += pool_mag_at(p, i)->count;
+	/* A loaded magazine's count is kept in its CPU slot. */
+	for (uint32_t i = 0; i < PLAT_MAX_CPUS; i++)
+		n += (uint64_t)p->cpus[i].count - p->cpus[i].loaded->count;
+	return n;
+}

@@ -1,0 +1,122 @@
+/*
+ * reserve.c - guarantees on one CPU's cache: pool_reserve fills it so the
+ * next N allocations cannot fail; pool_flush_cpu empties it into the depot.
+ */
+#include <string.h>
+
+#include "pool_impl.h"
+
+static inline uint32_t cpu_have(const struct pool_cpu *c)
+{
+	return c->loaded->count + c->prev->count;
+}
+
+/* Move up to n elements from src to the top of dst, as room allows. */
+static uint32_t mag_move(struct pool *p, struct pool_mag *dst, struct pool_mag *src,
+			 uint32_t n)
+{
+	uint32_t room = p->cfg.mag_size - dst->count;
+	uint32_t k = n < src->count ? n : src->count;
+
+	k = k < room ? k : room;
+	src->count -= k;
+	memcpy(&dst->elems[dst->count], &src->elems[src->count], k * sizeof(uint64_t));
+	dst->count += k;
+	return k;
+}
+
+/* Top the CPU up from one depot magazine; false when the depot is empty. */
+static bool reserve_from_depot(struct pool *p, struct pool_cpu *c, uint32_t n)
+{
+	struct pool_mag *m = pool_depot_get_full(p);
+	uint32_t want = n - cpu_have(c), moved;
+
+	if (!m)
+		return false;
+	moved = mag_move(p, c->loaded, m, want);
+	moved += mag_move(p, c->prev, m, want - moved);
+	pool_note_demand(p, moved);
+	if (m->count)
+		pool_depot_put_full(p, m);
+	else
+		pool_stack_push(p, &p->empty, m);
+	return true;
+}
+
+/* Top the CPU up from the source; false when it gave less than asked. */
+static bool reserve_from_source(struct pool *p, struct pool_cpu *c, uint32_t n)
+{
+	struct pool_mag *mags[2] = {c->loaded, c->prev};
+
+	for (int i = 0; i < 2 && cpu_have(c) < n; i++) {
+		struct pool_mag *m = mags[i];
+		uint32_t room = p->cfg.mag_size - m->count;
+		uint32_t want = n - cpu_have(c) < room ? n - cpu_have(c) : room;
+		uint32_t got = pool_source_get(p, &m->elems[m->count], want);
+
+		m->count += got;
+		pool_note_demand(p, got);
+		if (got < want)
+			return false;
+	}
+	return true;
+}
+
+int pool_reserve(struct pool *p, uint32_t n, uint32_t flags)
+{
+	uint64_t irq;
+	struct pool_cpu *c;
+	int err = 0;
+
+	if (n > 2 * p->cfg.mag_size)
+		return -POOL_EINVAL;
+	irq = plat_irq_save();
+	c = pool_this_cpu(p);
+	pool_cpu_unload(c);
+	while (cpu_have(c) < n && !err) {
+		if (reserve_from_depot(p, c, n))
+			continue;
+		if (!(flags & POOL_MAY_FETCH))
+			err = -POOL_EAGAIN;
+		else if (!reserve_from_source(p, c, n))
+			err = -POOL_ENOMEM;
+	}
+	pool_cpu_load(c);
+	if (err)
+		pool_ctr_inc(&c->ctr.failures, 1);
+	plat_irq_restore(irq);
+	return err;
+}
+
+/* Give one non-empty CPU magazine to the depot, taking an empty one back. */
+static struct pool_mag *flush_mag(struct pool *p, struct pool_mag *m)
+{
+	struct pool_mag *e;
+
+	if (!m->count)
+		return m;
+	e = pool_stack_pop(p, &p->empty);
+	if (e) {
+		pool_depot_put_full(p, m);
+		return e;
+	}
+	pool_source_put(p, m->elems, m->count);
+	m->count = 0;
+	return m;
+}
+
+void pool_flush_cpu(struct pool *p, uint32_t cpu)
+{
+	/* Interrupts off in case cpu is the caller's own: nothing on this CPU
+	 * may use the slot while its magazines are being exchanged. */
+	uint64_t irq = plat_irq_save();
+	struct pool_cpu *c;
+
+	PLAT_ASSERT(cpu < PLAT_MAX_CPUS);
+	c = &p->cpus[cpu];
+	pool_cpu_unload(c);
+	c->loaded = flush_mag(p, c->loaded);
+	c->prev = flush_mag(p, c->prev);
+	pool_cpu_load(c);
+	plat_irq_restore(irq);
+}

@@ -1,0 +1,58 @@
+/*
+ * test_pool_reserve.c - pool_reserve: after it succeeds, the next N
+ * allocations on this CPU succeed even with the depot and the source empty.
+ */
+#include "ktest.h"
+#include "pool.h"
+#include "pool_tsrc.h"
+
+KTEST(pool_reserve_guarantees_next_allocs)
+{
+	struct tsrc src;
+	struct pool_config cfg = tsrc_config(&src, 8, 0, 32);
+	struct pool *p;
+	uint64_t e[13];
+
+	KT_ASSERT(tsrc_init(&src, 1000));
+	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
+	KT_EXPECT_EQ(pool_reserve(p, 17, POOL_MAY_FETCH), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_reserve(p, 12, POOL_NOFETCH), -POOL_EAGAIN);
+	KT_EXPECT_EQ(pool_reserve(p, 12, POOL_MAY_FETCH), 0);
+	src.fail_all = true;
+	for (int i = 0; i < 12; i++)
+		KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e[i]), 0);
+	KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e[12]), -POOL_ENOMEM);
+	src.fail_all = false;
+	pool_free_bulk(p, e, 12);
+	tsrc_check_conserved(p, &src);
+	pool_destroy(p);
+	KT_EXPECT_EQ(src.outstanding, 0);
+	tsrc_fini(&src);
+}
+
+KTEST(pool_reserve_uses_depot_first)
+{
+	struct tsrc src;
+	struct pool_config cfg = tsrc_config(&src, 8, 12, 32);
+	struct pool_stats st;
+	struct pool *p;
+	uint64_t e[16];
+
+	KT_ASSERT(tsrc_init(&src, 1000));
+	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
+	KT_EXPECT_EQ(pool_maintain(p, 100), 12);
+	KT_EXPECT_EQ(pool_reserve(p, 10, POOL_NOFETCH), 0);
+	KT_EXPECT_EQ(src.get_calls, 2);
+	pool_stats(p, &st);
+	KT_EXPECT_EQ(st.depot_elems, 2);
+	KT_EXPECT_EQ(st.cached, 10);
+	/* Already satisfied: no work. */
+	KT_EXPECT_EQ(pool_reserve(p, 10, POOL_NOFETCH), 0);
+	KT_EXPECT_EQ(pool_reserve(p, 16, POOL_MAY_FETCH), 0);
+	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_NOFETCH, e, 16), 0);
+	pool_free_bulk(p, e, 16);
+	tsrc_check_conserved(p, &src);
+	pool_destroy(p);
+	KT_EXPECT_EQ(src.outstanding, 0);
+	tsrc_fini(&src);
+}
