@@ -22,7 +22,7 @@
 #include "smp.h"
 #include "idle.h"
 #include "selftest.h"
-#include "time.h"
+#include "ktime.h"
 #include "traps.h"
 #include "tsc.h"
 #include "video.h"

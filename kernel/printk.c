@@ -10,7 +10,7 @@
 #include "format.h"
 #include "plat.h"
 #include "spinlock.h"
-#include "time.h"
+#include "ktime.h"
 
 #define LINE_MAX 512
 

@@ -15,7 +15,7 @@
 #include "spinlock.h"
 #include "lapic.h"
 #include "smpboot.h"
-#include "time.h"
+#include "ktime.h"
 #include "tsc.h"
 
 KTEST(smp_all_madt_cpus_online)

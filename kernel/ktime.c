@@ -1,7 +1,7 @@
 /*
- * time.c - the boot-relative clock printk stamps lines with.
+ * ktime.c - the boot-relative clock printk stamps lines with.
  */
-#include "time.h"
+#include "ktime.h"
 
 #include "cpu.h"
 #include "tsc.h"
