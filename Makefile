@@ -143,7 +143,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-r
 
 # Tests of kernel-only code (memory, paging, traps): built into the kernel only.
 KERNEL_TEST_SRCS := $(sort $(wildcard tests/kernel/*.c))
-KERNEL_C_SRCS := $(sort $(wildcard kernel/*.c kernel/lib/*.c arch/x86_64/*.c mm/*.c) \
+KERNEL_C_SRCS := $(sort $(wildcard kernel/*.c kernel/lib/*.c arch/x86_64/*.c mm/*.c iommu/*.c) \
                         $(PORTABLE_SRCS) $(UNIT_SRCS) $(KERNEL_TEST_SRCS))
 KERNEL_ASM_SRCS := boot/multiboot2.asm $(wildcard arch/x86_64/*.asm)
 KERNEL_OBJS := $(KERNEL_C_SRCS:%.c=$(BUILD)/kernel/%.o) $(KERNEL_ASM_SRCS:%.asm=$(BUILD)/kernel/%.o)

@@ -21,6 +21,7 @@
 #include "serial.h"
 #include "smp.h"
 #include "idle.h"
+#include "scan.h"
 #include "selftest.h"
 #include "ktime.h"
 #include "traps.h"
@@ -52,11 +53,13 @@ static void tsc_report(const char *how)
 	pr_info("tsc: %llu MHz (%s)\n", (unsigned long long)(tsc_hz() / 1000000), how);
 }
 
+static uint32_t iommu_units;
+
 static void print_summary(void)
 {
 	kprintf("ready: boot=%s cpus=%u mem_mib=%llu iommu_units=%u\n",
 		boot_path_name(), percpu_online(),
-		(unsigned long long)(mm_usable_bytes() >> 20), 0u);
+		(unsigned long long)(mm_usable_bytes() >> 20), iommu_units);
 }
 
 void kernel_entry(uint32_t magic, uint32_t mbi_pa)
@@ -77,6 +80,7 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 	video_init(boot_info());
 	acpi_init(boot_info());
 	smp_init();
+	iommu_units = iommu_scan()->unit_count;
 	selftest_fault_if_asked();
 
 	print_summary();

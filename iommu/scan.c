@@ -1,0 +1,186 @@
+/*
+ * scan.c - prints what the DMAR table describes, as the kernel will use it:
+ * the header, each remapping unit with its device scopes, the reserved
+ * memory regions and the other structures, then the firmware bugs found.
+ * A malformed table is reported precisely and leaves remapping off.
+ */
+#include "scan.h"
+
+#include <string.h>
+
+#include "acpi.h"
+#include "dmar.h"
+#include "format.h"
+#include "printk.h"
+
+static struct iommu_scan result;
+
+static void print_scope(const struct dmar_scope *sc)
+{
+	char path[64];
+	size_t n = 0;
+
+	path[0] = '\0';
+	for (unsigned i = 0; i < sc->path_len && n + 8 < sizeof(path); i++)
+		n += (size_t)fmt_snprintf(path + n, sizeof(path) - n, "%s%02x.%x", i ? "/" : "",
+					 dmar_scope_dev(sc, i), dmar_scope_fn(sc, i));
+	pr_info("dmar:     scope %s, enumeration id %u, start bus %02x, path %s\n",
+		dmar_scope_type_name(sc->type), sc->enumeration_id, sc->start_bus,
+		sc->path_len ? path : "(none)");
+}
+
+/* Returns DMAR_E* when a scope is malformed (dmar_open would have said). */
+static int print_scopes(const struct dmar_table *t, const struct dmar_struct *s)
+{
+	struct dmar_cursor c = DMAR_CURSOR_INIT;
+	struct dmar_scope sc;
+	struct dmar_error err;
+	int r;
+
+	while ((r = dmar_scope_next(t, s, &c, &sc, &err)) == 1)
+		print_scope(&sc);
+	return r;
+}
+
+static void note_unit(const struct dmar_struct *s)
+{
+	bool ok = s->register_base && !(s->register_base & 0xFFF);
+
+	if (!ok || result.unit_count == SCAN_MAX_UNITS)
+		return;
+	result.unit_base[result.unit_count] = s->register_base;
+	result.unit_segment[result.unit_count] = s->segment;
+	result.unit_include_all[result.unit_count] = s->flags & DMAR_DRHD_F_INCLUDE_PCI_ALL;
+	result.unit_count++;
+}
+
+static void print_struct(const struct dmar_struct *s)
+{
+	switch (s->type) {
+	case DMAR_TYPE_DRHD:
+		result.drhd_count++;
+		note_unit(s);
+		pr_info("dmar: DRHD at %#llx, %llu KiB of registers, segment %u%s\n",
+			(unsigned long long)s->register_base,
+			(unsigned long long)(dmar_drhd_reg_bytes(s) >> 10), s->segment,
+			s->flags & DMAR_DRHD_F_INCLUDE_PCI_ALL ? ", INCLUDE_PCI_ALL" : "");
+		break;
+	case DMAR_TYPE_RMRR:
+		result.rmrr_count++;
+		pr_info("dmar: RMRR %#llx-%#llx, segment %u\n", (unsigned long long)s->base,
+			(unsigned long long)s->limit, s->segment);
+		break;
+	case DMAR_TYPE_ATSR:
+	case DMAR_TYPE_SATC:
+	case DMAR_TYPE_SIDP:
+		pr_info("dmar: %s segment %u, flags %#x\n", dmar_type_name(s->type), s->segment,
+			s->flags);
+		break;
+	case DMAR_TYPE_RHSA:
+		pr_info("dmar: RHSA unit %#llx in proximity domain %u\n",
+			(unsigned long long)s->register_base, s->proximity_domain);
+		break;
+	case DMAR_TYPE_ANDD:
+		pr_info("dmar: ANDD device %u is \"%.*s\"\n", s->device_number, (int)s->name_len,
+			s->object_name);
+		break;
+	default:
+		pr_info("dmar: %s structure (type %u, %u bytes) at offset %u skipped\n",
+			dmar_type_name(s->type), s->type, s->length, s->offset);
+	}
+}
+
+static void on_warning(void *ctx, const struct dmar_warning *w)
+{
+	(void)ctx;
+	result.warnings++;
+	pr_warn("dmar: firmware bug at offset %u (%s): %s\n", w->offset, dmar_warn_name(w->kind),
+		w->text);
+}
+
+static void reject(const struct dmar_error *err)
+{
+	pr_err("dmar: table rejected: %s at offset %u (in %s); DMA remapping stays off\n",
+	       err->reason ? err->reason : "malformed", err->offset,
+	       err->structure < 0 ? "the header" : dmar_type_name((uint32_t)err->structure));
+	result.table_sound = false;
+	result.unit_count = 0;
+}
+
+static void print_header(const struct dmar_table *t)
+{
+	pr_info("dmar: revision %u, OEM \"%.6s\" \"%.8s\", host address width %u bits, "
+		"flags %#x%s%s%s\n", t->revision, t->oem_id, t->oem_table_id,
+		t->host_addr_width + 1u, t->flags,
+		t->flags & DMAR_F_INTR_REMAP ? " INTR_REMAP" : "",
+		t->flags & DMAR_F_X2APIC_OPT_OUT ? " X2APIC_OPT_OUT" : "",
+		t->flags & DMAR_F_DMA_CTRL_PLATFORM_OPT_IN ? " DMA_CTRL_PLATFORM_OPT_IN" : "");
+	if (!t->checksum_ok)
+		pr_warn("dmar: the table's checksum is wrong; its structure is sound, so it is "
+			"used (as Linux does)\n");
+}
+
+/* Print every structure; stops at the first malformed one. */
+static bool walk(const struct dmar_table *t)
+{
+	struct dmar_cursor c = DMAR_CURSOR_INIT;
+	struct dmar_struct s;
+	struct dmar_error err;
+	int r;
+
+	while ((r = dmar_next(t, &c, &s, &err)) == 1) {
+		print_struct(&s);
+		if (print_scopes(t, &s) < 0) {
+			reject(&err);
+			return false;
+		}
+	}
+	if (r < 0)
+		reject(&err);
+	return r == 0;
+}
+
+void iommu_scan_table(const void *table, size_t len, struct iommu_scan *out)
+{
+	struct dmar_table t;
+	struct dmar_error err = {0, 0, -1, NULL};
+	int r = dmar_open(&t, table, len, &err);
+
+	memset(&result, 0, sizeof(result));
+	result.table_found = true;
+	if (r < 0 && r != DMAR_EBADSUM) {
+		reject(&err);
+		if (err.structure >= 0)
+			walk(&t); /* show what came before the bad structure */
+		result.unit_count = 0;
+		*out = result;
+		return;
+	}
+	result.table_sound = true;
+	result.checksum_ok = t.checksum_ok;
+	result.host_address_width = (uint8_t)(t.host_addr_width + 1);
+	result.flags = t.flags;
+	print_header(&t);
+	if (walk(&t) && dmar_check(&t, on_warning, NULL, &err) < 0)
+		reject(&err);
+	pr_info("dmar: %u remapping unit%s usable, %u RMRR%s, %u firmware bug%s\n",
+		result.unit_count, result.unit_count == 1 ? "" : "s", result.rmrr_count,
+		result.rmrr_count == 1 ? "" : "s", result.warnings, result.warnings == 1 ? "" : "s");
+	*out = result;
+}
+
+const struct iommu_scan *iommu_scan(void)
+{
+	static struct iommu_scan scanned;
+	const struct acpi_table *dmar = acpi_find("DMAR", 0);
+
+	memset(&scanned, 0, sizeof(scanned));
+	if (!dmar) {
+		pr_info("dmar: no DMAR table: this machine reports no DMA remapping hardware\n");
+		return &scanned;
+	}
+	if (acpi_find("DMAR", 1))
+		pr_warn("dmar: more than one DMAR table; the first is used\n");
+	iommu_scan_table(dmar->data, dmar->length, &scanned);
+	return &scanned;
+}

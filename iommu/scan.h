@@ -1,0 +1,34 @@
+/*
+ * scan.h - finding the DMA remapping hardware at boot: the ACPI DMAR table,
+ * checked by the portable parser and summarised on the console.
+ */
+#ifndef IOMMU_SCAN_H
+#define IOMMU_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCAN_MAX_UNITS 32
+
+struct iommu_scan {
+	bool table_found;    /* a DMAR table was there */
+	bool table_sound;    /* it parsed; when false nothing is to be enabled */
+	bool checksum_ok;
+	uint8_t host_address_width; /* in bits */
+	uint8_t flags;
+	uint32_t drhd_count;        /* DRHD structures in the table */
+	uint32_t rmrr_count;
+	uint32_t warnings;          /* semantic findings (firmware bugs) */
+	uint32_t unit_count;        /* units usable: base non-zero and aligned */
+	uint64_t unit_base[SCAN_MAX_UNITS];
+	uint16_t unit_segment[SCAN_MAX_UNITS];
+	bool unit_include_all[SCAN_MAX_UNITS];
+};
+
+/* Check, report and summarise the DMAR table in [table, table + len). */
+void iommu_scan_table(const void *table, size_t len, struct iommu_scan *out);
+/* Find the DMAR through ACPI and scan it; the result stays for later. */
+const struct iommu_scan *iommu_scan(void);
+
+#endif /* IOMMU_SCAN_H */
