@@ -219,7 +219,7 @@ debug: all
 
 # Every test: host unit tests (ASan+UBSan, TSan), QEMU scenarios, and the
 # suites in tests/suites/.  Ends with one line "N passed, N failed".
-check: all host-tests
+check: all host-tests dmar-fixtures
 	@tools/check
 .PHONY: check
 

@@ -29,15 +29,15 @@ static void print_scope(const struct dmar_scope *sc)
 		sc->path_len ? path : "(none)");
 }
 
-/* Returns DMAR_E* when a scope is malformed (dmar_open would have said). */
-static int print_scopes(const struct dmar_table *t, const struct dmar_struct *s)
+/* Returns DMAR_E* with *err when a scope is malformed. */
+static int print_scopes(const struct dmar_table *t, const struct dmar_struct *s,
+			struct dmar_error *err)
 {
 	struct dmar_cursor c = DMAR_CURSOR_INIT;
 	struct dmar_scope sc;
-	struct dmar_error err;
 	int r;
 
-	while ((r = dmar_scope_next(t, s, &c, &sc, &err)) == 1)
+	while ((r = dmar_scope_next(t, s, &c, &sc, err)) == 1)
 		print_scope(&sc);
 	return r;
 }
@@ -125,12 +125,12 @@ static bool walk(const struct dmar_table *t)
 {
 	struct dmar_cursor c = DMAR_CURSOR_INIT;
 	struct dmar_struct s;
-	struct dmar_error err;
+	struct dmar_error err = {0, 0, -1, NULL};
 	int r;
 
 	while ((r = dmar_next(t, &c, &s, &err)) == 1) {
 		print_struct(&s);
-		if (print_scopes(t, &s) < 0) {
+		if (print_scopes(t, &s, &err) < 0) {
 			reject(&err);
 			return false;
 		}
@@ -149,9 +149,12 @@ void iommu_scan_table(const void *table, size_t len, struct iommu_scan *out)
 	memset(&result, 0, sizeof(result));
 	result.table_found = true;
 	if (r < 0 && r != DMAR_EBADSUM) {
-		reject(&err);
+		/* Past a sound header, walking shows what came before the bad
+		 * structure and then reports it; otherwise report it here. */
 		if (err.structure >= 0)
-			walk(&t); /* show what came before the bad structure */
+			print_header(&t);
+		if (err.structure < 0 || walk(&t))
+			reject(&err);
 		result.unit_count = 0;
 		*out = result;
 		return;
