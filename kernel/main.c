@@ -14,6 +14,7 @@
 #include "mm.h"
 #include "options.h"
 #include "panic.h"
+#include "pci.h"
 #include "percpu.h"
 #include "pic.h"
 #include "printk.h"
@@ -80,6 +81,7 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 	video_init(boot_info());
 	acpi_init(boot_info());
 	smp_init();
+	pci_init();
 	iommu_units = iommu_scan()->unit_count;
 	selftest_fault_if_asked();
 
