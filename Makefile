@@ -25,7 +25,7 @@ endif
 # maps, allocators): unit-tested on the host as well as built into the kernel.
 KERNEL_PORTABLE_SRCS := $(wildcard kernel/cmdline.c kernel/format.c kernel/font8x16.c \
                         kernel/fbcon.c kernel/bootinfo.c mm/memmap.c mm/buddy.c mm/heap.c \
-                        arch/x86_64/acpi_parse.c arch/x86_64/pci_path.c)
+                        arch/x86_64/acpi_parse.c arch/x86_64/pci_path.c iommu/vtd_caps.c)
 
 # The portable core: no kernel header, built for the kernel and for the host.
 PORTABLE_SRCS := $(sort $(wildcard pool/*.c) $(wildcard iommu/dmar*.c) \
