@@ -11,6 +11,7 @@
 #include "acpi.h"
 #include "dmar.h"
 #include "format.h"
+#include "pci.h"
 #include "printk.h"
 
 static struct iommu_scan result;
@@ -160,6 +161,8 @@ void iommu_scan_table(const void *table, size_t len, struct iommu_scan *out)
 		return;
 	}
 	result.table_sound = true;
+	result.table = table;
+	result.table_len = len;
 	result.checksum_ok = t.checksum_ok;
 	result.host_address_width = (uint8_t)(t.host_addr_width + 1);
 	result.flags = t.flags;
@@ -172,18 +175,77 @@ void iommu_scan_table(const void *table, size_t len, struct iommu_scan *out)
 	*out = result;
 }
 
+/* The boot scan of the firmware's table, kept for the driver. */
+static struct iommu_scan boot_scan;
+static bool boot_scanned;
+
 const struct iommu_scan *iommu_scan(void)
 {
-	static struct iommu_scan scanned;
 	const struct acpi_table *dmar = acpi_find("DMAR", 0);
+	struct iommu_scan *scanned = &boot_scan;
 
-	memset(&scanned, 0, sizeof(scanned));
+	if (boot_scanned)
+		return &boot_scan;
+	boot_scanned = true;
+	memset(scanned, 0, sizeof(*scanned));
 	if (!dmar) {
 		pr_info("dmar: no DMAR table: this machine reports no DMA remapping hardware\n");
-		return &scanned;
+		return scanned;
 	}
 	if (acpi_find("DMAR", 1))
 		pr_warn("dmar: more than one DMAR table; the first is used\n");
-	iommu_scan_table(dmar->data, dmar->length, &scanned);
-	return &scanned;
+	iommu_scan_table(dmar->data, dmar->length, scanned);
+	return scanned;
+}
+
+static int secondary_of(void *ctx, struct pci_bdf b)
+{
+	const struct pci_dev *d = pci_lookup(b);
+
+	(void)ctx;
+	return d && d->is_bridge ? d->secondary_bus : -1;
+}
+
+static bool scope_covers(const struct dmar_scope *sc, uint16_t seg, struct pci_bdf bdf)
+{
+	struct pci_bdf at;
+	const struct pci_dev *br;
+	const char *why = NULL;
+
+	if (sc->type != DMAR_SCOPE_ENDPOINT && sc->type != DMAR_SCOPE_BRIDGE)
+		return false;
+	if (!pci_resolve_path(seg, sc->start_bus, sc->path, sc->path_len, secondary_of, NULL, &at,
+			      &why))
+		return false;
+	if (sc->type == DMAR_SCOPE_ENDPOINT)
+		return !memcmp(&at, &bdf, sizeof(at));
+	br = pci_lookup(at);
+	return br && br->is_bridge && bdf.bus >= br->secondary_bus &&
+	       bdf.bus <= pci_read8(at, PCI_SUBORDINATE);
+}
+
+bool scan_unit_covers(uint64_t base, struct pci_bdf bdf)
+{
+	struct dmar_table t;
+	struct dmar_cursor c = DMAR_CURSOR_INIT;
+	struct dmar_struct s;
+
+	int r;
+
+	if (!boot_scan.table_sound)
+		return false;
+	r = dmar_open(&t, boot_scan.table, boot_scan.table_len, NULL);
+	if (r < 0 && r != DMAR_EBADSUM)
+		return false;
+	while (dmar_next_type(&t, &c, DMAR_TYPE_DRHD, &s, NULL) == 1) {
+		struct dmar_cursor sc_c = DMAR_CURSOR_INIT;
+		struct dmar_scope sc;
+
+		if (s.register_base != base || s.segment != bdf.seg)
+			continue;
+		while (dmar_scope_next(&t, &s, &sc_c, &sc, NULL) == 1)
+			if (scope_covers(&sc, s.segment, bdf))
+				return true;
+	}
+	return false;
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pci_path.h"
+
 #define SCAN_MAX_UNITS 32
 
 struct iommu_scan {
@@ -24,11 +26,18 @@ struct iommu_scan {
 	uint64_t unit_base[SCAN_MAX_UNITS];
 	uint16_t unit_segment[SCAN_MAX_UNITS];
 	bool unit_include_all[SCAN_MAX_UNITS];
+	const void *table;          /* the DMAR itself, when sound */
+	size_t table_len;
 };
 
 /* Check, report and summarise the DMAR table in [table, table + len). */
 void iommu_scan_table(const void *table, size_t len, struct iommu_scan *out);
 /* Find the DMAR through ACPI and scan it; the result stays for later. */
 const struct iommu_scan *iommu_scan(void);
+
+/* Whether the DRHD at 'base' lists bdf in its device scopes: an endpoint
+ * scope naming it, or a bridge scope with it below the bridge.  Paths are
+ * resolved through bridges with the PCI enumeration. */
+bool scan_unit_covers(uint64_t base, struct pci_bdf bdf);
 
 #endif /* IOMMU_SCAN_H */

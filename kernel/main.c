@@ -23,6 +23,7 @@
 #include "smp.h"
 #include "idle.h"
 #include "scan.h"
+#include "vtd.h"
 #include "selftest.h"
 #include "ktime.h"
 #include "traps.h"
@@ -82,7 +83,8 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 	acpi_init(boot_info());
 	smp_init();
 	pci_init();
-	iommu_units = iommu_scan()->unit_count;
+	iommu_scan();
+	iommu_units = vtd_init_units();
 	selftest_fault_if_asked();
 
 	print_summary();
