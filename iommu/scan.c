@@ -249,3 +249,35 @@ bool scan_unit_covers(uint64_t base, struct pci_bdf bdf)
 	}
 	return false;
 }
+
+bool scan_rmrr_at(uint32_t i, struct scan_rmrr *out)
+{
+	struct dmar_table t;
+	struct dmar_cursor c = DMAR_CURSOR_INIT;
+	struct dmar_struct s;
+	int r;
+
+	if (!boot_scan.table_sound)
+		return false;
+	r = dmar_open(&t, boot_scan.table, boot_scan.table_len, NULL);
+	if (r < 0 && r != DMAR_EBADSUM)
+		return false;
+	while (dmar_next_type(&t, &c, DMAR_TYPE_RMRR, &s, NULL) == 1) {
+		struct dmar_cursor sc_c = DMAR_CURSOR_INIT;
+		struct dmar_scope sc;
+		const char *why = NULL;
+
+		while (dmar_scope_next(&t, &s, &sc_c, &sc, NULL) == 1) {
+			if (sc.type != DMAR_SCOPE_ENDPOINT ||
+			    !pci_resolve_path(s.segment, sc.start_bus, sc.path, sc.path_len,
+					      secondary_of, NULL, &out->bdf, &why))
+				continue;
+			if (i-- == 0) {
+				out->base = s.base;
+				out->limit = s.limit;
+				return true;
+			}
+		}
+	}
+	return false;
+}

@@ -40,4 +40,12 @@ const struct iommu_scan *iommu_scan(void);
  * resolved through bridges with the PCI enumeration. */
 bool scan_unit_covers(uint64_t base, struct pci_bdf bdf);
 
+/* The i-th (RMRR, device) pair of the boot table: the region and one
+ * endpoint its scopes name, resolved through bridges; false past the end. */
+struct scan_rmrr {
+	uint64_t base, limit; /* inclusive */
+	struct pci_bdf bdf;
+};
+bool scan_rmrr_at(uint32_t i, struct scan_rmrr *out);
+
 #endif /* IOMMU_SCAN_H */

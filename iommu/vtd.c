@@ -46,6 +46,7 @@ static uint32_t nunits;
 static _Atomic uint64_t fault_total;
 static struct vtd_fault last_fault;
 static struct spinlock fault_lock = SPINLOCK_INIT;
+void (*vtd_fault_notify)(const struct vtd_fault *f);
 
 static uint32_t rd32(struct vtd_unit *u, uint32_t off) { return mmio_read32(u->regs + off); }
 static uint64_t rd64(struct vtd_unit *u, uint32_t off) { return mmio_read64(u->regs + off); }
@@ -226,6 +227,8 @@ static void record_fault(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 	/* Release: a waiter that sees the new total also sees last_fault. */
 	atomic_fetch_add_explicit(&fault_total, 1, memory_order_release);
 	atomic_fetch_add_explicit(&u->faults, 1, memory_order_relaxed);
+	if (vtd_fault_notify)
+		vtd_fault_notify(&f);
 	pr_warn("vtd: unit %u: DMA fault: %s of %#llx by %02x:%02x.%x: reason %#x, %s\n",
 		u->index, f.is_read ? "read" : "write", (unsigned long long)f.address,
 		f.source_id >> 8, (f.source_id >> 3) & 0x1F, f.source_id & 7, f.reason,

@@ -70,6 +70,10 @@ int vtd_enable(struct vtd_unit *u) __attribute__((warn_unused_result));
 uint64_t vtd_fault_count(void);
 bool vtd_last_fault(struct vtd_fault *out);
 bool vtd_wait_fault(uint64_t seen, uint32_t timeout_ms, struct vtd_fault *out);
+/* Called for every fault record (by the domain layer, to count faults per
+ * domain and function); NULL when nobody listens. */
+extern void (*vtd_fault_notify)(const struct vtd_fault *f);
+
 /* Read and clear pending fault records now (the interrupt does it too). */
 void vtd_poll_faults(void);
 

@@ -157,6 +157,20 @@ static bool is_ram(uint32_t type)
 	return type != MEMMAP_RESERVED && type != MEMMAP_BAD;
 }
 
+bool mm_ram_range_at(uint32_t i, struct mm_ram_range *out)
+{
+	for (uint32_t k = 0; k < memmap_count(&map); k++) {
+		const struct memmap_range *r = memmap_at(&map, k);
+
+		if (is_ram(r->type) && i-- == 0) {
+			out->base = r->base & ~0xFFFull;
+			out->end = (r->end + 0xFFF) & ~0xFFFull;
+			return true;
+		}
+	}
+	return false;
+}
+
 static void map_section(const uint8_t *start, const uint8_t *end, uint32_t attrs)
 {
 	uint64_t va = (uint64_t)(uintptr_t)start & ~0xFFFull;

@@ -6,6 +6,7 @@
 #ifndef MM_H
 #define MM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,13 @@ const void *firmware_map(uint64_t pa, size_t size);
 /* A usable 4 KiB page below 1 MiB kept from the allocator (0 if none):
  * the start-up page of application processors. */
 uint64_t mm_low_page(void);
+
+/* The i-th range of RAM (usable, ACPI, kernel, boot data: all that the
+ * direct map covers), false past the end. */
+struct mm_ram_range {
+	uint64_t base, end;
+};
+bool mm_ram_range_at(uint32_t i, struct mm_ram_range *out);
 
 void *kmalloc(size_t size);
 void kfree(void *ptr);

@@ -1,0 +1,82 @@
+/*
+ * iommu.h - the IOMMU layer's API, for the kernel's own tests and for a
+ * hypervisor that embeds this layer: DMA domains, attaching PCI functions
+ * to them, and mapping physical ranges at chosen or allocated IOVAs.
+ *
+ * Model: every PCI function behind a remapping unit is blocked until it is
+ * attached to a domain; a domain is one I/O address space (one second-level
+ * page table) shared by the functions attached to it, on any unit.  An
+ * identity domain maps all RAM at IOVA = physical address.  Functions named
+ * by the firmware's RMRRs keep identity mappings of those regions in
+ * whatever domain they are attached to.
+ *
+ * Every call validates its arguments and returns 0 or a negative error:
+ */
+#ifndef IOMMU_H
+#define IOMMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define IOMMU_ENOENT (-2)   /* nothing mapped / not attached there */
+#define IOMMU_EIO    (-5)   /* the hardware did not complete a command */
+#define IOMMU_ENOMEM (-12)  /* out of memory, domain ids or table pages */
+#define IOMMU_EBUSY  (-16)  /* the domain still has functions attached */
+#define IOMMU_EEXIST (-17)  /* part of the range is mapped already */
+#define IOMMU_ENODEV (-19)  /* no remapping unit translates that function */
+#define IOMMU_EINVAL (-22)  /* a bad argument: alignment, range, flags */
+#define IOMMU_ENOSPC (-28)  /* no free IOVA range below the limit */
+
+#define IOMMU_READ  0x1u    /* the device may read the memory */
+#define IOMMU_WRITE 0x2u    /* the device may write it */
+
+#define IOMMU_DOMAIN_IDENTITY 0x1u
+
+struct iommu_domain;
+
+/* Bring up the layer on the units vtd_init_units found: the page-table page
+ * pool (refilled by the idle loops), the RMRR identity mappings, then
+ * translation on.  Returns the number of units translating. */
+uint32_t iommu_init(void);
+/* Whether any unit translates. */
+bool iommu_active(void);
+
+/* A new, empty domain (or an identity one).  *out on success. */
+int iommu_domain_create(uint32_t flags, struct iommu_domain **out)
+	__attribute__((warn_unused_result));
+/* Destroy a domain with no functions attached (else IOMMU_EBUSY). */
+int iommu_domain_destroy(struct iommu_domain *d) __attribute__((warn_unused_result));
+
+/* Attach function seg:bus:dev.fn to d (moving it from any other domain);
+ * detach blocks it again. */
+int iommu_attach(struct iommu_domain *d, uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
+	__attribute__((warn_unused_result));
+int iommu_detach(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
+	__attribute__((warn_unused_result));
+
+/* Map [pa, pa + size) at [iova, iova + size) with prot (IOMMU_READ/WRITE);
+ * all 4 KiB aligned.  Nothing stays mapped on error. */
+int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size, uint32_t prot)
+	__attribute__((warn_unused_result));
+/* Unmap the range and invalidate the IOTLBs; IOMMU_ENOENT when nothing was
+ * mapped there. */
+int iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
+	__attribute__((warn_unused_result));
+
+/* DMA-API style: the layer picks the IOVA (below 'dma_limit', the device's
+ * mask, inclusive), maps [pa, pa + size) there, returns it in *iova. */
+int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t prot,
+		  uint64_t dma_limit, uint64_t *iova) __attribute__((warn_unused_result));
+int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
+	__attribute__((warn_unused_result));
+
+/* Introspection for tests and tools. */
+uint16_t iommu_domain_id(const struct iommu_domain *d);
+unsigned int iommu_domain_levels(const struct iommu_domain *d);
+/* The physical address iova translates to in d, or IOMMU_ENOENT. */
+int iommu_translate(struct iommu_domain *d, uint64_t iova, uint64_t *pa)
+	__attribute__((warn_unused_result));
+/* DMA faults recorded for functions attached to d. */
+uint64_t iommu_domain_faults(const struct iommu_domain *d);
+
+#endif /* IOMMU_H */
