@@ -1,0 +1,275 @@
+/*
+ * pgtable.c - a domain's second-level table: create, destroy, lookup, the
+ * table lock, the gather of deferred frees, and the page-table page pool.
+ */
+#include <string.h>
+
+#include "pgtable_impl.h"
+
+/* --- lock ------------------------------------------------------------------ */
+
+/* Test-and-test-and-set with interrupts off, so a holder is never
+ * interrupted by a user of the same table (or of the pool's CPU slot). */
+uint64_t pgt_lock(struct pgt *pgt)
+{
+	uint64_t irq = plat_irq_save();
+
+	/* Acquire: pairs with the release in pgt_unlock, so the previous
+	 * holder's entry writes are seen. */
+	while (atomic_exchange_explicit(&pgt->lock, 1, memory_order_acquire)) {
+		while (atomic_load_explicit(&pgt->lock, memory_order_relaxed))
+			plat_cpu_relax();
+	}
+	return irq;
+}
+
+void pgt_unlock(struct pgt *pgt, uint64_t irq)
+{
+	/* Release: publishes this critical section to the next pgt_lock. */
+	atomic_store_explicit(&pgt->lock, 0, memory_order_release);
+	plat_irq_restore(irq);
+}
+
+/* --- create, destroy ------------------------------------------------------- */
+
+int pgt_levels_for(uint32_t sagaw, uint32_t width)
+{
+	if (width <= 39 && (sagaw & PGT_SAGAW_39))
+		return 3;
+	if (width <= 48 && (sagaw & PGT_SAGAW_48))
+		return 4;
+	return PGT_EINVAL;
+}
+
+static bool config_ok(const struct pgt_config *cfg)
+{
+	uint32_t max = cfg->levels * 9u + PLAT_PAGE_SHIFT;
+
+	if (cfg->levels != 3 && cfg->levels != 4)
+		return false;
+	if (cfg->addr_width && (cfg->addr_width <= PLAT_PAGE_SHIFT || cfg->addr_width > max))
+		return false;
+	if (cfg->superpages & ~(PGT_SP_2M | PGT_SP_1G))
+		return false;
+	return cfg->pages && (cfg->coherent || cfg->flush);
+}
+
+uint64_t pgt_table_alloc(struct pgt *pgt)
+{
+	uint64_t pa;
+
+	if (pool_alloc(pgt->pool, POOL_MAY_FETCH, &pa))
+		return 0;
+	PLAT_ASSERT(pa && !(pa & (PLAT_PAGE_SIZE - 1)));
+	/* The zeroes may still sit in this CPU's cache: the IOMMU must read
+	 * them from memory once the table is linked [VT-d 6.1]. */
+	pgt_flush(pgt, pgt_table_va(pa), PLAT_PAGE_SIZE);
+	pgt->pages++;
+	return pa;
+}
+
+int pgt_create(const struct pgt_config *cfg, struct pgt **out)
+{
+	struct pgt *pgt;
+
+	if (!config_ok(cfg))
+		return PGT_EINVAL;
+	pgt = plat_malloc(sizeof(*pgt));
+	if (!pgt)
+		return PGT_ENOMEM;
+	memset(pgt, 0, sizeof(*pgt));
+	pgt->levels = cfg->levels;
+	pgt->addr_width = cfg->addr_width ? cfg->addr_width
+					  : cfg->levels * 9u + PLAT_PAGE_SHIFT;
+	pgt->superpages = cfg->superpages;
+	pgt->coherent = cfg->coherent;
+	pgt->flush = cfg->flush;
+	pgt->pool = cfg->pages;
+	pgt->root = pgt_table_alloc(pgt);
+	if (!pgt->root) {
+		plat_free(pgt);
+		return PGT_ENOMEM;
+	}
+	*out = pgt;
+	return 0;
+}
+
+/* Free table pa of this level and every table below it, zeroing each. */
+static void free_tree(struct pgt *pgt, uint64_t pa, uint32_t level)
+{
+	_Atomic uint64_t *t = pgt_table_va(pa);
+
+	for (uint32_t i = 0; level > 1 && i < PGT_ENTRIES; i++) {
+		uint64_t e = pte_get(&t[i]);
+
+		if (pte_present(e) && !pte_is_leaf(e, level))
+			free_tree(pgt, pte_addr(e), level - 1);
+	}
+	memset((void *)t, 0, PLAT_PAGE_SIZE);
+	pool_free(pgt->pool, pa);
+	pgt->pages--;
+}
+
+void pgt_destroy(struct pgt *pgt)
+{
+	if (!pgt)
+		return;
+	free_tree(pgt, pgt->root, pgt->levels);
+	PLAT_ASSERT(pgt->pages == 0);
+	plat_free(pgt);
+}
+
+uint64_t pgt_root_pa(const struct pgt *pgt)
+{
+	return pgt->root;
+}
+
+uint64_t pgt_pages(const struct pgt *pgt)
+{
+	return pgt->pages;
+}
+
+bool pgt_range_ok(const struct pgt *pgt, uint64_t iova, uint64_t size)
+{
+	uint64_t mask = PLAT_PAGE_SIZE - 1;
+
+	if ((iova | size) & mask || size == 0 || iova + size < iova)
+		return false;
+	return pgt->addr_width >= 64 || iova + size <= (1ull << pgt->addr_width);
+}
+
+/* --- lookup ----------------------------------------------------------------- */
+
+int pgt_lookup(struct pgt *pgt, uint64_t iova, uint64_t *pa, uint32_t *prot,
+	       uint64_t *page_size)
+{
+	uint64_t irq = pgt_lock(pgt);
+	uint64_t table = pgt->root, e = 0;
+	uint32_t level = pgt->levels;
+	int err = PGT_ENOENT;
+
+	if (iova >> pgt->addr_width)
+		goto out;
+	for (;; level--) {
+		e = pte_get(&pgt_table_va(table)[lvl_index(iova, level)]);
+		if (!pte_present(e))
+			goto out;
+		if (pte_is_leaf(e, level))
+			break;
+		table = pte_addr(e);
+	}
+	if (pa)
+		*pa = pte_addr(e) + (iova & (lvl_size(level) - 1));
+	if (prot)
+		*prot = (uint32_t)(e & PTE_PROT);
+	if (page_size)
+		*page_size = lvl_size(level);
+	err = 0;
+out:
+	pgt_unlock(pgt, irq);
+	return err;
+}
+
+/* --- gather ------------------------------------------------------------------ */
+
+void pgt_gather_init(struct pgt_gather *g)
+{
+	memset(g, 0, sizeof(*g));
+}
+
+void pgt_gather_span(struct pgt_gather *g, uint64_t start, uint64_t end)
+{
+	if (g->start >= g->end) {
+		g->start = start;
+		g->end = end;
+		return;
+	}
+	if (start < g->start)
+		g->start = start;
+	if (end > g->end)
+		g->end = end;
+}
+
+/* The link in entry 0 is a page address: bits 1:0 are 0, so to the IOMMU,
+ * which may still walk the page through a stale cached pointer, the entry
+ * reads as not present [VT-d 9.8]. */
+void pgt_gather_page(struct pgt *pgt, struct pgt_gather *g, uint64_t pa)
+{
+	_Atomic uint64_t *t = pgt_table_va(pa);
+
+	pte_set(&t[0], g->freelist);
+	g->freelist = pa;
+	g->nfree++;
+	g->tables = true;
+	pgt->pages--;
+}
+
+void pgt_gather_release(struct pgt *pgt, struct pgt_gather *g)
+{
+	uint64_t pa = g->freelist;
+
+	while (pa) {
+		_Atomic uint64_t *t = pgt_table_va(pa);
+		uint64_t next = pte_get(&t[0]);
+
+		pte_set(&t[0], 0); /* back to a zeroed page for the pool */
+		pool_free(pgt->pool, pa);
+		pa = next;
+	}
+	pgt_gather_init(g);
+}
+
+/* --- the page pool ------------------------------------------------------------ */
+
+uint32_t pgt_page_get(void *ctx, uint64_t *out, uint32_t n)
+{
+	uint32_t i;
+
+	(void)ctx;
+	for (i = 0; i < n; i++) {
+		void *page = plat_page_alloc();
+
+		if (!page)
+			break;
+		out[i] = plat_virt_to_phys(page);
+	}
+	return i;
+}
+
+void pgt_page_put(void *ctx, const uint64_t *elems, uint32_t n)
+{
+	(void)ctx;
+	for (uint32_t i = 0; i < n; i++)
+		plat_page_free(plat_phys_to_virt(elems[i]));
+}
+
+void pgt_page_zero(void *ctx, uint64_t *elems, uint32_t n)
+{
+	(void)ctx;
+	for (uint32_t i = 0; i < n; i++)
+		memset(plat_phys_to_virt(elems[i]), 0, PLAT_PAGE_SIZE);
+}
+
+/* Magazines of 32 (a map reserves at most PGT_RESERVE_MAX = 16); the depot
+ * keeps 64 to 256 zeroed pages, 256 KiB to 1 MiB, refilled by the idle loop. */
+struct pool_config pgt_page_pool_config(const char *name)
+{
+	struct pool_config cfg = {
+		.name = name,
+		.source = {pgt_page_get, pgt_page_put, NULL},
+		.hooks = {pgt_page_zero, NULL},
+		.mag_size = 32,
+		.batch = 16,
+		.low = 64,
+		.high = 256,
+	};
+	_Static_assert(PGT_RESERVE_MAX <= 2 * 32, "a reservation fits two magazines");
+	return cfg;
+}
+
+int pgt_page_pool_create(const char *name, struct pool **out)
+{
+	struct pool_config cfg = pgt_page_pool_config(name);
+
+	return pool_create(&cfg, out) ? PGT_ENOMEM : 0;
+}

@@ -1,0 +1,168 @@
+/*
+ * pgtable.h - VT-d second-level (legacy mode) I/O page tables for one domain:
+ * map, unmap with deferred freeing, lookup, built from a pool of zeroed pages.
+ *
+ * Format [VT-d 3.6, 9.8]: 3 levels for a 39-bit and 4 levels for a 48-bit
+ * address width, 512 8-byte entries per 4 KiB table (docs/PGTABLE.md draws
+ * the address split and the entry).  Table pages are pool elements: physical
+ * addresses of zeroed 4 KiB pages, reached through plat_phys_to_virt.
+ *
+ * Concurrency: one small spinlock per table (interrupts off while held) makes
+ * pgt_map, pgt_unmap, pgt_lookup and pgt_gather_release safe to call from any
+ * CPUs at once; operations on one table are serialised.  pgt_destroy needs
+ * quiescence.  Entries are written with single 64-bit atomic stores, so the
+ * IOMMU's own walk never sees a torn entry.
+ *
+ * Freeing order: an entry removed by pgt_unmap (or by a failed pgt_map's
+ * rollback) may still be cached by the IOMMU, and so may a pointer to a table
+ * page that was freed.  Those pages are therefore not returned to the pool at
+ * once: they are collected in a struct pgt_gather with the IOVA span that was
+ * changed.  The caller invalidates the IOTLB (and paging-structure caches) for
+ * that span, then calls pgt_gather_release.
+ */
+#ifndef PGTABLE_H
+#define PGTABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plat.h"
+#include "pool.h"
+
+/* Errors (negative errno values, as Linux numbers them). */
+#define PGT_ENOENT (-2)  /* lookup: nothing mapped there */
+#define PGT_ENOMEM (-12) /* no table page could be had */
+#define PGT_EEXIST (-17) /* part of the range is already mapped */
+#define PGT_EINVAL (-22) /* bad argument: alignment, width, prot, config */
+
+/* prot: the leaf entry's R and W bits [VT-d 9.8]; at least one is needed. */
+#define PGT_PROT_READ  0x1u
+#define PGT_PROT_WRITE 0x2u
+
+/* Superpage sizes; the same encoding as CAP.SLLPS [VT-d 10.4.2], so the
+ * field can be passed as it is read. */
+#define PGT_SP_2M 0x1u
+#define PGT_SP_1G 0x2u
+
+/* SAGAW bits [VT-d 10.4.2]: bit 1 39-bit 3-level, bit 2 48-bit 4-level. */
+#define PGT_SAGAW_39 0x2u
+#define PGT_SAGAW_48 0x4u
+
+/* Most table pages one pool_reserve asks for; the page pool's magazines
+ * must hold at least half of it (pool_reserve's limit is 2 * mag_size). */
+#define PGT_RESERVE_MAX 16u
+
+/*
+ * A domain's table.
+ *   levels	3 or 4 (the context entry's AW field is levels - 2 [VT-d 9.3])
+ *   addr_width	IOVA bits the domain may use, 12 < addr_width <= 9*levels+12;
+ *		0 means 9 * levels + 12 (39 or 48)
+ *   superpages	PGT_SP_* allowed (CAP.SLLPS, or less)
+ *   coherent	ECAP.C: the IOMMU snoops its page walks.  When false every
+ *		updated entry and every new table page is written back with
+ *		flush before the IOMMU can reach it.
+ *   flush	write back the cache lines of [va, va + len); required when
+ *		!coherent (the kernel passes a clflush loop)
+ *   pages	the page pool (pgt_page_pool_create); shared by many tables
+ */
+struct pgt_config {
+	uint32_t levels;
+	uint32_t addr_width;
+	uint32_t superpages;
+	bool coherent;
+	void (*flush)(void *va, size_t len);
+	struct pool *pages;
+};
+
+struct pgt;
+
+/*
+ * The IOTLB work and deferred frees of pgt_unmap (or of a failed pgt_map).
+ * Fields are read by the caller, written by pgt_*:
+ *   start, end	IOVA span [start, end) whose translations changed; empty
+ *		when start >= end
+ *   tables	a non-leaf entry was removed or replaced (freed table or
+ *		split superpage): paging-structure caches must be invalidated
+ *		too, so the invalidation hint (IH) must be 0 [VT-d 6.5]
+ *   freelist	physical address of the first page to free, chained through
+ *		entry 0 of each page (a not-present value: R = W = 0), 0 ends
+ *   nfree	pages on the list
+ */
+struct pgt_gather {
+	uint64_t start, end;
+	bool tables;
+	uint64_t freelist;
+	uint32_t nfree;
+};
+
+/* Number of levels for a domain of width bits on a unit with this SAGAW:
+ * the fewest supported levels that cover width; PGT_EINVAL if none does. */
+int pgt_levels_for(uint32_t sagaw, uint32_t width) plat_must_check;
+
+/* Create a table (one empty root page).  Returns 0 and *out, PGT_EINVAL for
+ * a bad cfg, PGT_ENOMEM when no root page or memory can be had. */
+int pgt_create(const struct pgt_config *cfg, struct pgt **out) plat_must_check;
+
+/* Free every table page straight back to the pool and the table itself.  The
+ * caller has detached the domain and invalidated its caches. */
+void pgt_destroy(struct pgt *pgt);
+
+/* Physical address of the root table, for the context entry's ASR [VT-d 9.3]. */
+uint64_t pgt_root_pa(const struct pgt *pgt);
+
+/* Table pages the table holds now, root included. */
+uint64_t pgt_pages(const struct pgt *pgt);
+
+/*
+ * Map [iova, iova + size) to [pa, pa + size) with prot, using at each aligned
+ * position the largest allowed page.  iova, pa and size are 4 KiB aligned,
+ * size > 0, iova + size <= 2^addr_width, pa + size <= 2^52.
+ * Returns 0, or PGT_EINVAL (bad argument), PGT_EEXIST (part of the range is
+ * mapped), PGT_ENOMEM (no table page).  On error nothing of this call stays
+ * mapped; tables it had installed and freed again are in g, which the caller
+ * flushes and releases as after pgt_unmap (g is untouched on success).
+ */
+int pgt_map(struct pgt *pgt, uint64_t iova, uint64_t pa, uint64_t size,
+	    uint32_t prot, struct pgt_gather *g) plat_must_check;
+
+/*
+ * Unmap whatever is mapped in [iova, iova + size) (4 KiB aligned, within the
+ * address width).  A superpage the range covers only in part is split: a
+ * lower-level table keeps the part outside the range mapped.  Tables left
+ * empty are unlinked and added to g; the changed span is merged into g.
+ * Returns the number of bytes unmapped (0 when nothing was mapped),
+ * PGT_EINVAL, or PGT_ENOMEM when a split needed a page and none could be
+ * had (then nothing was changed).
+ */
+int64_t pgt_unmap(struct pgt *pgt, uint64_t iova, uint64_t size,
+		  struct pgt_gather *g) plat_must_check;
+
+/* Translate iova: *pa (with the page offset), *prot (PGT_PROT_*) and
+ * *page_size of the leaf; any out pointer may be NULL.  0 or PGT_ENOENT. */
+int pgt_lookup(struct pgt *pgt, uint64_t iova, uint64_t *pa, uint32_t *prot,
+	       uint64_t *page_size) plat_must_check;
+
+/* Start an empty gather. */
+void pgt_gather_init(struct pgt_gather *g);
+
+/* After the IOTLB invalidation of g's span: give g's pages back to pgt's
+ * pool (zeroed) and empty g. */
+void pgt_gather_release(struct pgt *pgt, struct pgt_gather *g);
+
+/* --- the page pool ----------------------------------------------------------- */
+
+/* The source and prepare hook of a page-table page pool: elements are
+ * physical addresses of plat_page_alloc pages, zeroed before use. */
+uint32_t pgt_page_get(void *ctx, uint64_t *out, uint32_t n);
+void pgt_page_put(void *ctx, const uint64_t *elems, uint32_t n);
+void pgt_page_zero(void *ctx, uint64_t *elems, uint32_t n);
+
+/* A pool configuration over those, with watermarks for a few busy domains;
+ * tests replace the source to count or fail. */
+struct pool_config pgt_page_pool_config(const char *name);
+
+/* pool_create(pgt_page_pool_config(name)); 0 or PGT_ENOMEM. */
+int pgt_page_pool_create(const char *name, struct pool **out) plat_must_check;
+
+#endif /* PGTABLE_H */

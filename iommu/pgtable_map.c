@@ -1,0 +1,175 @@
+/*
+ * pgtable_map.c - pgt_map: reserve the table pages the range can need, then
+ * install leaves of the largest allowed size; undo everything on failure.
+ */
+#include "pgtable_impl.h"
+
+/* One pgt_map call in progress. */
+struct map_ctx {
+	uint64_t cur;	 /* next IOVA to map */
+	uint64_t end;
+	uint64_t delta;	 /* pa - iova (mod 2^64) */
+	uint32_t prot;
+	uint64_t rb_end; /* on error: undo [iova, rb_end) */
+};
+
+static bool congruent(uint64_t a, uint64_t b, uint32_t level)
+{
+	return ((a ^ b) & (lvl_size(level) - 1)) == 0;
+}
+
+/* The leaf level at cur: the largest allowed whose page is aligned in both
+ * address spaces and ends by end. */
+static uint32_t leaf_level(const struct pgt *pgt, uint64_t cur, uint64_t pa,
+			   uint64_t end)
+{
+	for (uint32_t l = 3; l > 1; l--) {
+		uint64_t sz = lvl_size(l);
+
+		if (pgt_level_ok(pgt, l) && !((cur | pa) & (sz - 1)) &&
+		    end - cur >= sz)
+			return l;
+	}
+	return 1;
+}
+
+/* Level-(l+1) entry spans that [s, e) touches. */
+static uint64_t spans(uint64_t s, uint64_t e, uint32_t l)
+{
+	uint32_t sh = lvl_shift(l + 1);
+
+	return s < e ? ((e - 1) >> sh) - (s >> sh) + 1 : 0;
+}
+
+/*
+ * Table pages mapping [s, e) needs if no table existed yet: for each level l
+ * below the root, one table per level-(l+1) span that holds a leaf of level
+ * <= l.  With m the smallest usable superpage level above l, such leaves lie
+ * only in the head before the first m-aligned block and the tail after the
+ * last; without one, everywhere.
+ */
+static uint64_t worst_case(const struct pgt *pgt, uint64_t s, uint64_t e,
+			   uint64_t pa)
+{
+	uint64_t total = 0;
+
+	for (uint32_t l = 1; l < pgt->levels; l++) {
+		uint32_t m = l + 1;
+
+		while (m <= 3 && !(pgt_level_ok(pgt, m) && congruent(s, pa, m)))
+			m++;
+		if (m <= 3) {
+			uint64_t sz = lvl_size(m);
+			uint64_t a = (s + sz - 1) & ~(sz - 1), b = e & ~(sz - 1);
+
+			if (a < b) {
+				total += spans(s, a, l) + spans(b, e, l);
+				continue;
+			}
+		}
+		total += spans(s, e, l);
+	}
+	return total;
+}
+
+/* Write leaves of level l into table from m->cur on, while they fit in the
+ * table and the range.  PGT_EEXIST at the first present entry. */
+static int fill_run(struct pgt *pgt, struct map_ctx *m, uint64_t table, uint32_t l)
+{
+	_Atomic uint64_t *t = pgt_table_va(table);
+	uint32_t first = lvl_index(m->cur, l), i;
+	uint64_t sz = lvl_size(l);
+	int err = 0;
+
+	for (i = first; i < PGT_ENTRIES && m->end - m->cur >= sz; i++) {
+		if (pte_present(pte_get(&t[i]))) {
+			err = PGT_EEXIST;
+			break;
+		}
+		pte_set(&t[i], pte_leaf(m->cur + m->delta, m->prot, l));
+		m->cur += sz;
+	}
+	pgt_flush(pgt, (void *)&t[first], (i - first) * sizeof(uint64_t));
+	m->rb_end = m->cur;
+	return err;
+}
+
+/* Walk to the table for the next leaf, installing missing tables, and fill a
+ * run of leaves there. */
+static int map_step(struct pgt *pgt, struct map_ctx *m)
+{
+	uint32_t target = leaf_level(pgt, m->cur, m->cur + m->delta, m->end);
+	uint64_t table = pgt->root;
+	bool created = false;
+
+	m->rb_end = m->cur;
+	for (uint32_t l = pgt->levels; l > target; l--) {
+		_Atomic uint64_t *p = &pgt_table_va(table)[lvl_index(m->cur, l)];
+		uint64_t e = pte_get(p);
+
+		if (pte_present(e) && pte_is_leaf(e, l))
+			return PGT_EEXIST;
+		if (pte_present(e)) {
+			table = pte_addr(e);
+			continue;
+		}
+		table = pgt_table_alloc(pgt);
+		if (!table) {
+			/* Undo reaches the empty tables made above. */
+			if (created)
+				m->rb_end = m->cur + PLAT_PAGE_SIZE;
+			return PGT_ENOMEM;
+		}
+		created = true;
+		pte_set(p, pte_table(table));
+		pgt_flush(pgt, (void *)p, sizeof(*p));
+	}
+	return fill_run(pgt, m, table, target);
+}
+
+static int map_locked(struct pgt *pgt, struct map_ctx *m, uint64_t iova,
+		      struct pgt_gather *g)
+{
+	uint64_t need = worst_case(pgt, iova, m->end, iova + m->delta);
+	bool upfront = need <= PGT_RESERVE_MAX;
+	int err = 0;
+
+	/* An IOMMU map must not fail half-way: with the worst case reserved
+	 * the walk below cannot run out.  A range needing more reserves per
+	 * step and undoes the steps done if a reservation fails. */
+	if (upfront && pool_reserve(pgt->pool, (uint32_t)need, POOL_MAY_FETCH))
+		return PGT_ENOMEM;
+	while (m->cur < m->end && !err) {
+		if (!upfront && pool_reserve(pgt->pool, pgt->levels - 1, POOL_MAY_FETCH)) {
+			m->rb_end = m->cur;
+			err = PGT_ENOMEM;
+			break;
+		}
+		err = map_step(pgt, m);
+	}
+	if (err && m->rb_end > iova) {
+		int64_t undone = pgt_unmap_locked(pgt, iova, m->rb_end, g, false);
+
+		PLAT_ASSERT((uint64_t)undone == m->cur - iova);
+	}
+	return err;
+}
+
+int pgt_map(struct pgt *pgt, uint64_t iova, uint64_t pa, uint64_t size,
+	    uint32_t prot, struct pgt_gather *g)
+{
+	struct map_ctx m = {iova, iova + size, pa - iova, prot, iova};
+	uint64_t irq;
+	int err;
+
+	if (!pgt_range_ok(pgt, iova, size) || (pa & (PLAT_PAGE_SIZE - 1)))
+		return PGT_EINVAL;
+	if (pa + size < pa || pa + size > (1ull << PGT_PA_BITS))
+		return PGT_EINVAL;
+	if (!(prot & PTE_PROT) || (prot & ~PTE_PROT))
+		return PGT_EINVAL;
+	irq = pgt_lock(pgt);
+	err = map_locked(pgt, &m, iova, g);
+	pgt_unlock(pgt, irq);
+	return err;
+}
