@@ -1,0 +1,179 @@
+/*
+ * iova.h - the IOVA allocator: a range allocator over a domain's aperture and
+ * per-CPU caches of common sizes in front of it, through the resource pool.
+ *
+ * Units: every address and length here is in pages of PLAT_PAGE_SIZE; an
+ * IOVA is pfn << PLAT_PAGE_SHIFT.  A limit is exclusive: a range [pfn, pfn+n)
+ * is below limit when pfn + n <= limit (a 28-bit DMA mask is limit 1 << 16).
+ *
+ * Two layers (docs/IOVA.md has the design and the measurements):
+ *
+ *   iova_alloc/iova_free (struct iova_domain)
+ *      |  n = 1, 2, 4 .. 32 pages and limit >= the domain's cache limit:
+ *      |  one resource pool per size class, element = first PFN of a range
+ *      |  that is n-aligned, n pages long and below the cache limit
+ *      v  every other request, and the pools' source
+ *   iova_range_* (struct iova_range): a balanced tree of free gaps keyed by
+ *      address, each subtree knowing its largest gap and largest naturally
+ *      aligned power-of-two block, plus a tree of allocated ranges; one
+ *      spinlock.  Allocation is top-down: the highest fitting range below
+ *      the limit, so low addresses stay for devices with narrow masks.
+ *
+ * A page of the aperture is always in exactly one state:
+ *
+ *      free --alloc--> in use by a caller --iova_free, size class--> cached
+ *       ^  (range tree: used)     ^                                   |
+ *       |                         +-------- iova_alloc hit -----------+
+ *       +--- iova_range_free <--- flush / pool full / pool_destroy ---+
+ *      reserved (never handed out, never freed)
+ *
+ * Cached pages count as used in the range allocator; iova_domain_count gives
+ * every state so tests can check that they add up to the aperture.
+ */
+#ifndef IOVA_H
+#define IOVA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "plat.h"
+
+/* Errors, returned negated. */
+#define IOVA_ENOENT   2   /* pfn is not free, but no allocation starts there with n pages */
+#define IOVA_ENOMEM   12  /* plat_malloc failed (tree node, pool) */
+#define IOVA_EBUSY    16  /* a reservation overlaps ranges in use */
+#define IOVA_EINVAL   22  /* bad argument: zero size, bad alignment, outside the aperture */
+#define IOVA_ENOSPC   28  /* no free range fits below the limit */
+#define IOVA_EALREADY 114 /* pfn is free: a double free, or never allocated */
+
+/* Size classes that are cached: 1 << 0 .. 1 << (IOVA_CACHE_CLASSES - 1) pages. */
+#define IOVA_CACHE_CLASSES 6
+#define IOVA_CACHE_MAX_PAGES (1u << (IOVA_CACHE_CLASSES - 1))
+
+/* The x86 interrupt window [VT-d 3.15]: DMA here is an interrupt request. */
+#define IOVA_MSI_FIRST_PFN (0xFEE00000ull >> PLAT_PAGE_SHIFT)
+#define IOVA_MSI_PAGES     (0x100000ull >> PLAT_PAGE_SHIFT)
+
+/* --- the range allocator -------------------------------------------------- */
+
+struct iova_range;
+
+/* Page counts of a range allocator; exact when no call is in progress. */
+struct iova_range_counts {
+	uint64_t aperture_pages;          /* end - base */
+	uint64_t free_pages, used_pages;  /* used: allocated (incl. cached) */
+	uint64_t reserved_pages;
+	uint64_t free_ranges, used_ranges; /* tree sizes (reserved are used) */
+};
+
+/*
+ * Create a range allocator over the aperture [base, end) (pfns, base < end).
+ * Nothing is reserved.  Returns 0 and *out, -IOVA_EINVAL, -IOVA_ENOMEM.
+ */
+int iova_range_create(uint64_t base, uint64_t end, struct iova_range **out) plat_must_check;
+
+/* Free the allocator and every node; ranges still allocated are forgotten. */
+void iova_range_destroy(struct iova_range *r);
+
+/*
+ * Allocate n pages aligned to align (a power of two) entirely below limit
+ * (clamped to the aperture's end), the highest such range.  Cost O(log R)
+ * for R ranges in the trees.  The search is exact for align == 1 and for
+ * align == n; otherwise it may miss a fit that is tight on both sides
+ * (docs/IOVA.md).  Returns 0 and *pfn; -IOVA_EINVAL (n == 0, align not a
+ * power of two), -IOVA_ENOSPC (nothing fits), -IOVA_ENOMEM (no tree node).
+ */
+int iova_range_alloc(struct iova_range *r, uint64_t n, uint64_t align, uint64_t limit,
+		     uint64_t *pfn) plat_must_check;
+
+/*
+ * Free [pfn, pfn + n), which must be exactly one earlier allocation.
+ * Returns 0; -IOVA_EALREADY when pfn is free now (a double free, or a range
+ * never allocated); -IOVA_ENOENT when pfn is in use but no allocation
+ * starts there with n pages (wrong size, inside another range, reserved).
+ */
+int iova_range_free(struct iova_range *r, uint64_t pfn, uint64_t n) plat_must_check;
+
+/*
+ * Reserve [pfn, pfn + n) so that it is never handed out; the part outside
+ * the aperture is ignored (an empty intersection returns 0).  The part
+ * inside must be free.  Returns 0; -IOVA_EBUSY when part of it is in use or
+ * reserved already; -IOVA_ENOMEM.
+ */
+int iova_range_reserve(struct iova_range *r, uint64_t pfn, uint64_t n) plat_must_check;
+
+/* Fill *out (takes the lock). */
+void iova_range_count(struct iova_range *r, struct iova_range_counts *out);
+
+/*
+ * Walk both trees and check every invariant: balance, subtree maxima,
+ * order, free gaps neither overlapping nor touching, ranges inside the
+ * aperture, counters agreeing.  O(R); for tests.  Returns 0 or -IOVA_EINVAL.
+ */
+int iova_range_check(struct iova_range *r) plat_must_check;
+
+/* --- the cached allocator (a domain's IOVA space) --------------------------- */
+
+struct iova_domain;
+
+/*
+ * A domain's IOVA space.
+ *   base, end     the aperture in pfns; page 0 and the interrupt window are
+ *                 reserved at creation whenever they fall inside it
+ *   cache_limit   cached ranges lie below it; 0 means end.  Requests with a
+ *                 lower limit bypass the caches (docs/IOVA.md, "limits").
+ *   mag_size      ranges per magazine, 0 picks 32
+ */
+struct iova_domain_config {
+	uint64_t base, end;
+	uint64_t cache_limit;
+	uint32_t mag_size;
+};
+
+/* Page counts of a domain; exact at a quiescent point only. */
+struct iova_counts {
+	struct iova_range_counts range;
+	uint64_t cached_pages;  /* in the pools' magazines */
+	uint64_t in_use_pages;  /* allocated by iova_alloc and not yet freed */
+	uint64_t put_errors;    /* ranges the caches could not give back */
+};
+
+/* Create a domain.  Returns 0 and *out, -IOVA_EINVAL, -IOVA_ENOMEM. */
+int iova_domain_create(const struct iova_domain_config *cfg,
+		       struct iova_domain **out) plat_must_check;
+
+/* Flush the caches and free everything; needs quiescence. */
+void iova_domain_destroy(struct iova_domain *d);
+
+/* The domain's range allocator, for reservations (RMRRs) and tests. */
+struct iova_range *iova_domain_range(struct iova_domain *d);
+
+/*
+ * Allocate n pages below limit (0: the aperture's end).  Powers of two are
+ * aligned to their size; other sizes are not aligned.  Sizes up to
+ * IOVA_CACHE_MAX_PAGES with limit >= the cache limit come from the calling
+ * CPU's cache.  When the range allocator runs out, the calling CPU's caches
+ * and the pools' depots are flushed to it and the allocation is retried
+ * once.  Returns 0 and *pfn; -IOVA_EINVAL, -IOVA_ENOSPC, -IOVA_ENOMEM.
+ */
+int iova_alloc(struct iova_domain *d, uint64_t n, uint64_t limit, uint64_t *pfn) plat_must_check;
+
+/*
+ * Free a range from iova_alloc with the same n.  A cached size goes to the
+ * calling CPU's cache and returns 0 without checks (a double free there is
+ * caught when the range reaches the range allocator, and counted in
+ * put_errors); other sizes return iova_range_free's errors.
+ */
+int iova_free(struct iova_domain *d, uint64_t pfn, uint64_t n) plat_must_check;
+
+/*
+ * Give every cached range back to the range allocator: each CPU's
+ * magazines and the depots.  Needs quiescence (no iova_alloc/iova_free
+ * running), as pool_flush_cpu does; for destroy and tests.
+ */
+void iova_domain_flush(struct iova_domain *d);
+
+/* Fill *out: the range allocator's counts plus the caches' (quiescent). */
+void iova_domain_count(struct iova_domain *d, struct iova_counts *out);
+
+#endif /* IOVA_H */
