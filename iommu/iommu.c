@@ -315,7 +315,9 @@ int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t p
 											: IOMMU_ENOMEM;
 	err = iommu_map(d, pfn << PLAT_PAGE_SHIFT, pa, size, prot);
 	if (err) {
-		(void)iova_free(d->iova, pfn, pages);
+		if (iova_free(d->iova, pfn, pages) != 0)
+			pr_err("iommu: domain %u: IOVA %#llx lost on a failed map\n", d->id,
+			       (unsigned long long)(pfn << PLAT_PAGE_SHIFT));
 		return err;
 	}
 	*iova = pfn << PLAT_PAGE_SHIFT;
@@ -353,8 +355,12 @@ static int map_rmrrs(struct iommu_domain *d, struct pci_bdf bdf)
 		err = iommu_map(d, base, base, end - base, IOMMU_READ | IOMMU_WRITE);
 		if (err && err != IOMMU_EEXIST)
 			return err;
-		(void)iova_range_reserve(iova_domain_range(d->iova), base >> PLAT_PAGE_SHIFT,
+		/* Keep the allocator away from the region; it may be reserved
+		 * already (another function with the same RMRR). */
+		err = iova_range_reserve(iova_domain_range(d->iova), base >> PLAT_PAGE_SHIFT,
 					 (end - base) >> PLAT_PAGE_SHIFT);
+		if (err && err != -IOVA_EBUSY)
+			return IOMMU_ENOMEM;
 	}
 	return 0;
 }
@@ -384,7 +390,7 @@ static int map_identity_ram(struct iommu_domain *d)
 static struct attachment *find_attachment(struct pci_bdf bdf)
 {
 	for (uint32_t i = 0; i < MAX_ATTACHED; i++)
-		if (attached[i].d && !memcmp(&attached[i].bdf, &bdf, sizeof(bdf)))
+		if (attached[i].d && pci_bdf_eq(attached[i].bdf, bdf))
 			return &attached[i];
 	return NULL;
 }

@@ -218,7 +218,7 @@ static bool scope_covers(const struct dmar_scope *sc, uint16_t seg, struct pci_b
 			      &why))
 		return false;
 	if (sc->type == DMAR_SCOPE_ENDPOINT)
-		return !memcmp(&at, &bdf, sizeof(at));
+		return pci_bdf_eq(at, bdf);
 	br = pci_lookup(at);
 	return br && br->is_bridge && bdf.bus >= br->secondary_bus &&
 	       bdf.bus <= pci_read8(at, PCI_SUBORDINATE);

@@ -24,6 +24,7 @@
 #include "idle.h"
 #include "scan.h"
 #include "vtd.h"
+#include "iommu.h"
 #include "selftest.h"
 #include "ktime.h"
 #include "traps.h"
@@ -85,6 +86,7 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 	pci_init();
 	iommu_scan();
 	iommu_units = vtd_init_units();
+	iommu_init();
 	selftest_fault_if_asked();
 
 	print_summary();

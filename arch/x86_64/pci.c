@@ -244,7 +244,7 @@ const struct pci_dev *pci_find(uint16_t vendor, uint16_t device, uint32_t index)
 const struct pci_dev *pci_lookup(struct pci_bdf b)
 {
 	for (uint32_t i = 0; i < ndevs; i++)
-		if (!memcmp(&devs[i].bdf, &b, sizeof(b)))
+		if (pci_bdf_eq(devs[i].bdf, b))
 			return &devs[i];
 	return NULL;
 }

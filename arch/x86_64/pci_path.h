@@ -25,6 +25,12 @@ bool pci_resolve_path(uint16_t seg, uint8_t start_bus, const uint8_t *hops, unsi
 		      pci_secondary_fn secondary, void *ctx, struct pci_bdf *out,
 		      const char **why);
 
+/* Field by field: the struct has a padding byte that memcmp would read. */
+static inline bool pci_bdf_eq(struct pci_bdf a, struct pci_bdf b)
+{
+	return a.seg == b.seg && a.bus == b.bus && a.dev == b.dev && a.fn == b.fn;
+}
+
 /* 16-bit source id as the IOMMU sees it: bus << 8 | dev << 3 | fn. */
 static inline uint16_t pci_source_id(struct pci_bdf b)
 {
