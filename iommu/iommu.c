@@ -76,6 +76,11 @@ unsigned int iommu_domain_levels(const struct iommu_domain *d)
 	return d->levels;
 }
 
+uint64_t iommu_domain_table_pages(const struct iommu_domain *d)
+{
+	return pgt_pages(d->pgt);
+}
+
 uint64_t iommu_domain_faults(const struct iommu_domain *d)
 {
 	return atomic_load(&d->faults);

@@ -76,6 +76,8 @@ unsigned int iommu_domain_levels(const struct iommu_domain *d);
 /* The physical address iova translates to in d, or IOMMU_ENOENT. */
 int iommu_translate(struct iommu_domain *d, uint64_t iova, uint64_t *pa)
 	__attribute__((warn_unused_result));
+/* Page-table pages d holds now (root included). */
+uint64_t iommu_domain_table_pages(const struct iommu_domain *d);
 /* DMA faults recorded for functions attached to d. */
 uint64_t iommu_domain_faults(const struct iommu_domain *d);
 
