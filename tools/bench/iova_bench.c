@@ -178,13 +178,48 @@ static void measure(uint32_t threads, double med[2])
 
 static const double occs[2] = {0.10, 0.90};
 static const uint64_t sizes[3] = {1, 4, 16};
+static double g_cached[3][2][2]; /* [size][occupancy][threads - 1] */
+
+/* Every size and thread count on one freshly filled domain. */
+static void bench_occupancy(int o, FILE *js, const char **sep)
+{
+	struct iova_domain_config cfg = {.base = 0, .end = AP_END};
+	struct iova_counts c;
+	double got;
+
+	if (iova_domain_create(&cfg, &g_dom))
+		die("iova_domain_create");
+	plat_host_set_cpu(0);
+	got = fill(iova_domain_range(g_dom), occs[o], 0x1234567 + (uint64_t)o);
+	iova_domain_count(g_dom, &c);
+	printf("# occupancy %.3f: %llu free ranges, %llu used ranges\n", got,
+	       (unsigned long long)c.range.free_ranges, (unsigned long long)c.range.used_ranges);
+	for (int s = 0; s < 3; s++) {
+		for (uint32_t th = 1; th <= 2; th++) {
+			double ns[2];
+
+			g_pages = sizes[s];
+			measure(th, ns);
+			g_cached[s][o][th - 1] = ns[0];
+			for (int i = 0; i < 2; i++) {
+				fprintf(js, "%s\n  {\"pages\": %llu, \"occupancy\": %.2f, "
+					"\"threads\": %u, \"impl\": \"%s\", \"ns_per_pair\": %.2f}",
+					*sep, (unsigned long long)sizes[s], occs[o], th,
+					i ? "uncached" : "cached", ns[i]);
+				*sep = ",";
+			}
+			printf("%5llu %9.2f %7u %9.2f %9.2f %13.1fx\n", (unsigned long long)sizes[s],
+			       got, th, ns[0], ns[1], ns[1] / ns[0]);
+		}
+	}
+	iova_domain_destroy(g_dom);
+}
 
 int main(int argc, char **argv)
 {
 	const char *out = argc > 1 ? argv[1] : "build/bench/iova.json";
 	FILE *js = fopen(out, "w");
 	const char *sep = "";
-	double cached[3][2][2];
 
 	if (!js)
 		die("cannot write the JSON file");
@@ -193,46 +228,15 @@ int main(int argc, char **argv)
 	printf("%5s %9s %7s %9s %9s %14s\n", "pages", "occupancy", "threads", "cached",
 	       "uncached", "uncached/cached");
 	fprintf(js, "[");
-	for (int o = 0; o < 2; o++) {
-		struct iova_domain_config cfg = {.base = 0, .end = AP_END};
-		double got;
-		struct iova_counts c;
-
-		if (iova_domain_create(&cfg, &g_dom))
-			die("iova_domain_create");
-		plat_host_set_cpu(0);
-		got = fill(iova_domain_range(g_dom), occs[o], 0x1234567 + (uint64_t)o);
-		iova_domain_count(g_dom, &c);
-		printf("# occupancy %.3f: %llu free ranges, %llu used ranges\n", got,
-		       (unsigned long long)c.range.free_ranges,
-		       (unsigned long long)c.range.used_ranges);
-		for (int s = 0; s < 3; s++) {
-			for (uint32_t th = 1; th <= 2; th++) {
-				double ns[2];
-
-				g_pages = sizes[s];
-				measure(th, ns);
-				cached[s][o][th - 1] = ns[0];
-				for (int i = 0; i < 2; i++) {
-					fprintf(js, "%s\n  {\"pages\": %llu, \"occupancy\": %.2f, "
-						"\"threads\": %u, \"impl\": \"%s\", \"ns_per_pair\": %.2f}",
-						sep, (unsigned long long)sizes[s], occs[o], th,
-						i ? "uncached" : "cached", ns[i]);
-					sep = ",";
-				}
-				printf("%5llu %9.2f %7u %9.2f %9.2f %13.1fx\n",
-				       (unsigned long long)sizes[s], got, th, ns[0], ns[1], ns[1] / ns[0]);
-			}
-		}
-		iova_domain_destroy(g_dom);
-	}
+	for (int o = 0; o < 2; o++)
+		bench_occupancy(o, js, &sep);
 	fprintf(js, "\n]\n");
 	fclose(js);
 	printf("cached cost at 90%% / at 10%% (flat is 1.0):");
 	for (int s = 0; s < 3; s++)
 		for (uint32_t th = 0; th < 2; th++)
 			printf(" %llup/%ut %.2f", (unsigned long long)sizes[s], th + 1,
-			       cached[s][1][th] / cached[s][0][th]);
+			       g_cached[s][1][th] / g_cached[s][0][th]);
 	printf("\nwrote %s\n", out);
 	return 0;
 }
