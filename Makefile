@@ -243,6 +243,19 @@ bench-pool: $(BUILD)/bench/pool-bench
 	$(BUILD)/bench/pool-bench $(BUILD)/bench/pool.json
 .PHONY: bench-pool
 
+BENCH_IOVA_SRCS := tools/bench/iova_bench.c $(sort $(wildcard pool/*.c) $(wildcard iommu/iova*.c)) \
+                   $(HOST_PLAT_SRCS)
+
+$(BUILD)/bench/iova-bench: $(BENCH_IOVA_SRCS:%.c=$(BUILD)/host/opt/%.o)
+	@mkdir -p $(@D)
+	$(HOSTCC) -pthread $^ -o $@
+
+# The cached IOVA allocator against the range allocator alone, 10% and 90%
+# full; prints ratios and writes build/bench/iova.json (docs/IOVA.md has a table).
+bench-iova: $(BUILD)/bench/iova-bench
+	$(BUILD)/bench/iova-bench $(BUILD)/bench/iova.json
+.PHONY: bench-iova
+
 clean:
 	rm -rf $(BUILD)
 .PHONY: clean

@@ -96,9 +96,11 @@ int iova_range_free(struct iova_range *r, uint64_t pfn, uint64_t n) plat_must_ch
 
 /*
  * Reserve [pfn, pfn + n) so that it is never handed out; the part outside
- * the aperture is ignored (an empty intersection returns 0).  The part
- * inside must be free.  Returns 0; -IOVA_EBUSY when part of it is in use or
- * reserved already; -IOVA_ENOMEM.
+ * the aperture is ignored (an empty intersection returns 0).  Parts already
+ * reserved are fine (overlapping or shared RMRRs), parts allocated are not.
+ * Meant for domain set-up: racing with allocations, it may fail with part
+ * of the range reserved.  Returns 0; -IOVA_EBUSY when part of the range is
+ * allocated; -IOVA_ENOMEM.
  */
 int iova_range_reserve(struct iova_range *r, uint64_t pfn, uint64_t n) plat_must_check;
 

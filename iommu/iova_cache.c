@@ -56,7 +56,8 @@ static void class_put(void *ctx, const uint64_t *elems, uint32_t n)
 	for (uint32_t i = 0; i < n; i++) {
 		if (iova_range_free(c->d->range, elems[i], (uint64_t)1 << c->order) == 0)
 			continue;
-		/* Relaxed: a counter read by iova_domain_count. */
+		/* Relaxed: a counter read by iova_domain_count at a quiescent
+		 * point; it orders nothing, so it pairs with nothing. */
 		atomic_fetch_add_explicit(&c->d->put_errors, 1, memory_order_relaxed);
 		plat_log(PLAT_LOG_ERR, "iova: cached range pfn %#llx (%u pages) "
 			 "was freed twice\n", (unsigned long long)elems[i], 1u << c->order);
@@ -74,10 +75,12 @@ static int class_create(struct iova_domain *d, uint32_t order, uint32_t mag_size
 		.low = 0, .high = 0,
 		.depot_mags = 16,
 	};
+	int err;
 
 	c->d = d;
 	c->order = order;
-	return pool_create(&cfg, &c->pool) ? -IOVA_ENOMEM : 0;
+	err = pool_create(&cfg, &c->pool);
+	return err == -POOL_EINVAL ? -IOVA_EINVAL : err ? -IOVA_ENOMEM : 0;
 }
 
 /* Reserve page 0 and the interrupt window where they fall in the aperture. */
@@ -248,10 +251,12 @@ void iova_domain_count(struct iova_domain *d, struct iova_counts *out)
 	for (uint32_t i = 0; i < PLAT_MAX_CPUS; i++) {
 		const struct iova_cpu_ctr *c = &d->cpus[i];
 
-		/* Relaxed: exact at a quiescent point, as documented. */
+		/* Relaxed: pairs with nothing; the relaxed stores in note() are
+		 * exact here once their writers are quiescent and ordered
+		 * before the caller (threads joined), as documented. */
 		out->in_use_pages += atomic_load_explicit(&c->allocated, memory_order_relaxed) -
 				     atomic_load_explicit(&c->freed, memory_order_relaxed);
 	}
-	/* Relaxed: a counter. */
+	/* Relaxed: a counter, like the loads above; pairs with nothing. */
 	out->put_errors = atomic_load_explicit(&d->put_errors, memory_order_relaxed);
 }

@@ -297,25 +297,58 @@ int iova_range_free(struct iova_range *r, uint64_t pfn, uint64_t n)
 	return err;
 }
 
+/* Does [lo, hi) overlap an allocation (not a reservation)?  Locked. */
+static bool overlaps_allocation(struct iova_range *r, uint64_t lo, uint64_t hi)
+{
+	struct iova_node *x = iova_tree_floor(r->used_root, hi - 1);
+
+	for (; x && x->lo + x->n > lo; x = x->lo ? iova_tree_floor(r->used_root, x->lo - 1) : NULL)
+		if (!x->reserved)
+			return true;
+	return false;
+}
+
+/* The highest free gap meeting [lo, hi), or NULL.  Locked. */
+static struct iova_node *gap_within(struct iova_range *r, uint64_t lo, uint64_t hi)
+{
+	struct iova_node *gap = iova_tree_floor(r->free_root, hi - 1);
+
+	return gap && gap->lo + gap->n > lo ? gap : NULL;
+}
+
+/*
+ * Reserve one free piece of [lo, hi) per pass, so that overlapping or
+ * repeated reservations (two devices sharing an RMRR) are fine.  Each pass
+ * rechecks for allocations: reservations belong to domain set-up, and one
+ * racing with iova_alloc may end -IOVA_EBUSY with part of it reserved.
+ */
 int iova_range_reserve(struct iova_range *r, uint64_t pfn, uint64_t n)
 {
 	uint64_t lo = pfn > r->base ? pfn : r->base;
 	uint64_t hi = pfn + n < pfn || pfn + n > r->end ? r->end : pfn + n;
-	struct iova_node *gap, *drop = NULL;
-	int err;
+	struct iova_node *gap, *drop;
+	bool done = lo >= hi;
+	int err = 0;
 
-	if (lo >= hi)
-		return 0;
-	err = lock_with_spares(r);
-	if (err)
-		return err;
-	gap = iova_tree_floor(r->free_root, lo);
-	if (gap && hi <= gap->lo + gap->n)
-		carve(r, gap, lo, hi - lo, true, &drop);
-	else
-		err = -IOVA_EBUSY;
-	iova_unlock(r);
-	free_chain(drop);
+	while (!done && !err) {
+		err = lock_with_spares(r);
+		if (err)
+			return err;
+		drop = NULL;
+		gap = gap_within(r, lo, hi);
+		if (overlaps_allocation(r, lo, hi)) {
+			err = -IOVA_EBUSY;
+		} else if (gap) {
+			uint64_t a = gap->lo > lo ? gap->lo : lo;
+			uint64_t b = gap->lo + gap->n < hi ? gap->lo + gap->n : hi;
+
+			carve(r, gap, a, b - a, true, &drop);
+		} else {
+			done = true; /* nothing free is left in [lo, hi) */
+		}
+		iova_unlock(r);
+		free_chain(drop);
+	}
 	return err;
 }
 

@@ -69,6 +69,7 @@ KTEST(iova_range_top_down)
 
 KTEST(iova_range_errors)
 {
+	struct iova_range_counts c;
 	struct iova_range *r;
 	uint64_t a, b;
 
@@ -87,8 +88,13 @@ KTEST(iova_range_errors)
 	KT_EXPECT_EQ(iova_range_reserve(r, 200, 10), 0);
 	KT_EXPECT_EQ(iova_range_free(r, 200, 10), -IOVA_ENOENT); /* reserved */
 	KT_EXPECT_EQ(iova_range_reserve(r, b, 1), -IOVA_EBUSY);
-	KT_EXPECT_EQ(iova_range_reserve(r, 205, 10), -IOVA_EBUSY);
+	KT_EXPECT_EQ(iova_range_reserve(r, 205, 10), 0); /* overlaps a reservation */
+	KT_EXPECT_EQ(iova_range_reserve(r, 200, 10), 0); /* the same RMRR again */
+	KT_EXPECT_EQ(iova_range_reserve(r, b - 2, 4), -IOVA_EBUSY); /* meets b */
+	KT_EXPECT_EQ(iova_range_free(r, 212, 1), -IOVA_ENOENT);
 	KT_EXPECT_EQ(iova_range_reserve(r, AP_END + 5, 10), 0); /* outside: nothing */
+	iova_range_count(r, &c);
+	KT_EXPECT_EQ(c.reserved_pages, 15); /* [200, 215) */
 	KT_EXPECT_EQ(iova_range_check(r), 0);
 	iova_range_destroy(r);
 }
