@@ -18,6 +18,7 @@
 #include "lapic.h"
 #include "layout.h"
 #include "mm.h"
+#include "options.h"
 #include "percpu.h"
 #include "printk.h"
 #include "scan.h"
@@ -484,7 +485,11 @@ static int unit_init(struct vtd_unit *u)
 	drain_faults(u); /* faults left over from before */
 	if ((err = set_root(u)) != 0)
 		return err;
-	if (u->caps.qi && (err = start_queue(u)) != 0)
+	if (u->caps.qi && !kopt.vtd_noqi && (err = start_queue(u)) != 0)
+		return err;
+	/* Interrupt-entry cache: nothing of ours is in it, but an earlier
+	 * owner's entries may be [VT-d 6.5.2.7]. */
+	if (u->iq && u->caps.ir && (err = qi_submit(u, QI_IEC, 0)) != 0)
 		return err;
 	if ((err = inv_context(u, -1, 0)) != 0 || (err = inv_iotlb(u, -1, 0, -1)) != 0)
 		return err;
@@ -492,6 +497,26 @@ static int unit_init(struct vtd_unit *u)
 	pr_info("vtd: unit %u ready: root table set, %s invalidation, faults to vector %#x\n",
 		u->index, u->iq ? "queued" : "register-based", VEC_VTD_FAULT);
 	return 0;
+}
+
+/* Leave translation on and bring the unit up again from scratch: what a
+ * kernel started after this one (kexec, a crash kernel) finds. */
+static int reinit(struct vtd_unit *u)
+{
+	int err = vtd_enable(u);
+
+	if (err)
+		return err;
+	pr_info("vtd: unit %u: bringing it up again with translation on (vtd_reinit)\n", u->index);
+	if (u->iq)
+		page_free(u->iq);
+	kfree((void *)u->iq_status);
+	page_free(u->root);
+	u->iq = NULL;
+	u->iq_status = NULL;
+	u->root = NULL;
+	u->enabled = false;
+	return unit_init(u);
 }
 
 uint32_t vtd_init_units(void)
@@ -512,8 +537,11 @@ uint32_t vtd_init_units(void)
 			pr_err("vtd: cannot map the unit at %#llx\n", (unsigned long long)u->base_pa);
 			continue;
 		}
-		if (unit_init(u) == 0)
-			nunits++;
+		if (unit_init(u) != 0)
+			continue;
+		if (kopt.vtd_reinit && reinit(u) != 0)
+			continue;
+		nunits++;
 	}
 	return nunits;
 }

@@ -18,6 +18,8 @@ void options_parse(const char *cl)
 	kopt.no_fb = cmdline_has(cl, "nofb");
 	if (cmdline_get(cl, "loglevel", buf, sizeof(buf)) && buf[0] >= '0' && buf[0] <= '9')
 		kopt.loglevel = buf[0] - '0';
+	kopt.vtd_noqi = cmdline_has(cl, "vtd_noqi");
+	kopt.vtd_reinit = cmdline_has(cl, "vtd_reinit");
 	if (!cmdline_get(cl, "fault", kopt.fault_test, sizeof(kopt.fault_test)))
 		kopt.fault_test[0] = '\0';
 }

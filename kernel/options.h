@@ -13,6 +13,10 @@ struct kernel_options {
 	bool no_fb;             /* "nofb": do not use the framebuffer console */
 	int loglevel;           /* "loglevel=N" (3 errors .. 7 debug), default 6 */
 	char fault_test[16];    /* "fault=KIND": trigger a fault (harness tests) */
+	bool vtd_noqi;          /* "vtd_noqi": register-based invalidation only */
+	bool vtd_reinit;        /* "vtd_reinit": bring each unit up twice, the
+				 * second time finding translation on, as a
+				 * kernel started after this one would */
 };
 
 extern struct kernel_options kopt;

@@ -32,6 +32,12 @@ SCENARIOS = [
                r"iommu: 1 unit translating; domains of 4 levels, 48-bit IOVAs"]),
     run("iommu_edu_caching_mode", "intel-iommu,caching-mode=on",
         musts=[r"vtd:   caching mode on"]),
+    run("iommu_edu_register_invalidation", "intel-iommu", tests="test=iommu_,edu_ vtd_noqi",
+        musts=[r"vtd: unit 0 ready: root table set, register-based invalidation"]),
+    run("iommu_edu_translation_left_on", "intel-iommu", tests="test=iommu_,edu_ vtd_reinit",
+        musts=[r"vtd: unit 0: bringing it up again with translation on",
+               r"warning: vtd: unit 0: translation was left on \(firmware or an earlier kernel\); turning it off",
+               r"vtd: unit 0 ready: root table set, queued invalidation"]),
     {
         "name": "iommu_smp4_map_unmap_while_dma",
         "args": ["--timeout", "150", "--cmdline", "test=iommu_smp", "--", "-smp", "4",
