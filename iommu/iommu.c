@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "format.h"
 #include "idle.h"
 #include "iova.h"
 #include "layout.h"
@@ -501,6 +502,30 @@ static int attach_rmrr_devices(void)
 	return 0;
 }
 
+/* Which functions each unit translates, from its scopes or INCLUDE_PCI_ALL. */
+static void report_coverage(void)
+{
+	for (uint32_t u = 0; u < vtd_unit_count(); u++) {
+		char list[160];
+		size_t n = 0;
+		uint32_t count = 0;
+
+		list[0] = '\0';
+		for (uint32_t i = 0; i < pci_count(); i++) {
+			const struct pci_dev *p = pci_at(i);
+
+			if (vtd_unit_for(p->bdf) != vtd_unit_at(u))
+				continue;
+			count++;
+			if (n + 10 < sizeof(list))
+				n += (size_t)fmt_snprintf(list + n, sizeof(list) - n, " %02x:%02x.%x",
+							  p->bdf.bus, p->bdf.dev, p->bdf.fn);
+		}
+		pr_info("vtd: unit %u translates %u PCI function%s:%s%s\n", u, count,
+			count == 1 ? "" : "s", list, n + 10 >= sizeof(list) ? " ..." : "");
+	}
+}
+
 uint32_t iommu_init(void)
 {
 	uint32_t on = 0;
@@ -509,6 +534,7 @@ uint32_t iommu_init(void)
 	if (!vtd_unit_count())
 		return 0;
 	find_common_caps();
+	report_coverage();
 	if (pgt_page_pool_create("iommu-pt", &pt_pages) != 0 ||
 	    idle_register("iommu-pt refill", refill, pt_pages, REFILL_BUDGET) < 0) {
 		pr_err("iommu: no page-table page pool; DMA remapping stays off\n");

@@ -29,7 +29,8 @@ SCENARIOS = [
     {
         "name": "dmar_qemu_intel_iommu",
         "args": ["--timeout", "60", "--", "-device", "intel-iommu", "-device", "edu"],
-        "must": QEMU_DMAR + [r"dmar:     scope endpoint, enumeration id 0, start bus 00, path 03.0"],
+        "must": QEMU_DMAR + [r"dmar:     scope endpoint, enumeration id 0, start bus 00, path 03.0",
+                             r"vtd: unit 0 translates 7 PCI functions: 00:00.0 00:01.0 00:02.0 00:03.0 00:1f.0 00:1f.2 00:1f.3"],
     },
     {
         "name": "dmar_qemu_intel_iommu_aw48",

@@ -3,6 +3,11 @@
 
 SCENARIOS = [
     {
+        "name": "pci_msi_from_edu",
+        "args": ["--timeout", "60", "--cmdline", "test=pci_msi", "--", "-device", "edu"],
+        "must": [r"^ok \d+ pci_msi_from_edu_arrives$", r"^verdict: pass"],
+    },
+    {
         "name": "pci_enumerates_qemu_devices",
         "args": ["--timeout", "60", "--", "-device", "edu"],
         "must": [r"pci: \d+ functions through ECAM",
