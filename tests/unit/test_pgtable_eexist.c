@@ -67,3 +67,20 @@ KTEST(pgtable_eexist_superpage_over_table)
 	KT_EXPECT(range_empty(&t, T_GIB(1), T_GIB(1) + T_MIB(7)));
 	tenv_fini(&t);
 }
+
+KTEST(pgtable_eexist_large_map_step_by_step)
+{
+	struct tenv t;
+
+	/* 40 MiB of 4 KiB pages reserves step by step; meeting a page at
+	 * 30 MiB undoes fifteen steps. */
+	KT_ASSERT(tenv_init(&t, 3, 0, true));
+	KT_ASSERT_EQ(tmap(&t, T_MIB(30), 0, 4096, PGT_PROT_READ), 0);
+	KT_EXPECT_EQ(pgt_map(t.pgt, 0, 0, T_MIB(40), PGT_PROT_READ, &t.g), PGT_EEXIST);
+	KT_EXPECT_EQ(t.g.nfree, 15);
+	pgt_gather_release(t.pgt, &t.g);
+	KT_EXPECT(range_empty(&t, 0, T_MIB(30)));
+	KT_EXPECT_EQ(pgt_pages(t.pgt), 3);
+	tenv_check_pages(&t);
+	tenv_fini(&t);
+}

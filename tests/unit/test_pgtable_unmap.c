@@ -114,3 +114,21 @@ KTEST(pgtable_unmap_split_both_ends)
 	KT_EXPECT_EQ(pgt_pages(t.pgt), 5); /* root, PDPT, PD, two PTs */
 	tenv_fini(&t);
 }
+
+KTEST(pgtable_unmap_gather_batches)
+{
+	struct tenv t;
+
+	/* Several unmaps into one gather: one span, one release. */
+	KT_ASSERT(tenv_init(&t, 4, 0, true));
+	KT_ASSERT_EQ(tmap(&t, T_MIB(2), 0, 4096, PGT_PROT_READ), 0);
+	KT_ASSERT_EQ(tmap(&t, T_MIB(8), 0, 4096, PGT_PROT_READ), 0);
+	KT_EXPECT_EQ(pgt_unmap(t.pgt, T_MIB(8), 4096, &t.g), 4096);
+	KT_EXPECT_EQ(pgt_unmap(t.pgt, T_MIB(2), 4096, &t.g), 4096);
+	KT_EXPECT_EQ(t.g.start, T_MIB(2));
+	KT_EXPECT_EQ(t.g.end, T_MIB(8) + 4096);
+	KT_EXPECT_EQ(t.g.nfree, 4); /* two PTs, their PD, its PDPT */
+	pgt_gather_release(t.pgt, &t.g);
+	KT_EXPECT_EQ(pgt_pages(t.pgt), 1);
+	tenv_fini(&t);
+}
