@@ -62,7 +62,7 @@ uint64_t pgt_table_alloc(struct pgt *pgt)
 		return 0;
 	PLAT_ASSERT(pa && !(pa & (PLAT_PAGE_SIZE - 1)));
 	/* The zeroes may still sit in this CPU's cache: the IOMMU must read
-	 * them from memory once the table is linked [VT-d 6.1]. */
+	 * them from memory once the table is linked [VT-d 10.4.3, ECAP.C]. */
 	pgt_flush(pgt, pgt_table_va(pa), PLAT_PAGE_SIZE);
 	pgt->pages++;
 	return pa;
@@ -135,7 +135,7 @@ bool pgt_range_ok(const struct pgt *pgt, uint64_t iova, uint64_t size)
 
 	if ((iova | size) & mask || size == 0 || iova + size < iova)
 		return false;
-	return pgt->addr_width >= 64 || iova + size <= (1ull << pgt->addr_width);
+	return iova + size <= (1ull << pgt->addr_width); /* addr_width <= 48 */
 }
 
 /* --- lookup ----------------------------------------------------------------- */

@@ -2,7 +2,7 @@
  * pgtable.h - VT-d second-level (legacy mode) I/O page tables for one domain:
  * map, unmap with deferred freeing, lookup, built from a pool of zeroed pages.
  *
- * Format [VT-d 3.6, 9.8]: 3 levels for a 39-bit and 4 levels for a 48-bit
+ * Format [VT-d 3.7, 9.8]: 3 levels for a 39-bit and 4 levels for a 48-bit
  * address width, 512 8-byte entries per 4 KiB table (docs/PGTABLE.md draws
  * the address split and the entry).  Table pages are pool elements: physical
  * addresses of zeroed 4 KiB pages, reached through plat_phys_to_virt.
@@ -59,12 +59,15 @@
  *   addr_width	IOVA bits the domain may use, 12 < addr_width <= 9*levels+12;
  *		0 means 9 * levels + 12 (39 or 48)
  *   superpages	PGT_SP_* allowed (CAP.SLLPS, or less)
- *   coherent	ECAP.C: the IOMMU snoops its page walks.  When false every
- *		updated entry and every new table page is written back with
- *		flush before the IOMMU can reach it.
- *   flush	write back the cache lines of [va, va + len); required when
- *		!coherent (the kernel passes a clflush loop)
- *   pages	the page pool (pgt_page_pool_create); shared by many tables
+ *   coherent	ECAP.C [VT-d 10.4.3]: the IOMMU snoops its page walks.  When
+ *		false every updated entry and every new table page is written
+ *		back with flush before the IOMMU can reach it.
+ *   flush	write back the cache lines of [va, va + len) to memory and
+ *		return only when that is done; required when !coherent (the
+ *		kernel passes a clflush loop between two fences)
+ *   pages	the page pool (pgt_page_pool_create, or any pool of zeroed
+ *		pages whose mag_size is at least PGT_RESERVE_MAX / 2); one
+ *		pool may serve many tables
  */
 struct pgt_config {
 	uint32_t levels;
@@ -84,7 +87,7 @@ struct pgt;
  *		when start >= end
  *   tables	a non-leaf entry was removed or replaced (freed table or
  *		split superpage): paging-structure caches must be invalidated
- *		too, so the invalidation hint (IH) must be 0 [VT-d 6.5]
+ *		too, so the invalidation hint (IH) must be 0 [VT-d 6.5, 10.4.8.2]
  *   freelist	physical address of the first page to free, chained through
  *		entry 0 of each page (a not-present value: R = W = 0), 0 ends
  *   nfree	pages on the list
@@ -118,6 +121,9 @@ uint64_t pgt_pages(const struct pgt *pgt);
  * Map [iova, iova + size) to [pa, pa + size) with prot, using at each aligned
  * position the largest allowed page.  iova, pa and size are 4 KiB aligned,
  * size > 0, iova + size <= 2^addr_width, pa + size <= 2^52.
+ * Before it changes anything it reserves (pool_reserve) the table pages the
+ * range can need, fetching from the source synchronously if the pool is
+ * short; a range needing more than PGT_RESERVE_MAX reserves step by step.
  * Returns 0, or PGT_EINVAL (bad argument), PGT_EEXIST (part of the range is
  * mapped), PGT_ENOMEM (no table page).  On error nothing of this call stays
  * mapped; tables it had installed and freed again are in g, which the caller
@@ -129,7 +135,9 @@ int pgt_map(struct pgt *pgt, uint64_t iova, uint64_t pa, uint64_t size,
 /*
  * Unmap whatever is mapped in [iova, iova + size) (4 KiB aligned, within the
  * address width).  A superpage the range covers only in part is split: a
- * lower-level table keeps the part outside the range mapped.  Tables left
+ * lower-level table keeps the part outside the range mapped (Linux refuses
+ * such unmaps instead; splitting costs at most l - 1 reserved pages at each
+ * end of the range for a level-l superpage).  Tables left
  * empty are unlinked and added to g; the changed span is merged into g.
  * Returns the number of bytes unmapped (0 when nothing was mapped),
  * PGT_EINVAL, or PGT_ENOMEM when a split needed a page and none could be
