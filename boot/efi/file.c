@@ -79,8 +79,12 @@ EFI_STATUS file_read_all(struct loader *ld, const CHAR16 *path, void **data, UIN
 
 	st = uefi_call_wrapper(ld->root->Open, 5, ld->root, &f, (CHAR16 *)path,
 			       EFI_FILE_MODE_READ, 0);
-	if (EFI_ERROR(st))
+	if (st == EFI_NOT_FOUND)
 		return st; /* the caller says whether a missing file is an error */
+	if (EFI_ERROR(st)) {
+		loader_error(st, L"cannot open %s", path);
+		return st;
+	}
 	st = file_size(f, path, size);
 	if (EFI_ERROR(st))
 		goto out;

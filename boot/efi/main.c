@@ -29,6 +29,9 @@ static EFI_STATUS load_kernel(struct loader *ld)
 	EFI_STATUS st;
 
 	st = file_read_all(ld, KERNEL_PATH, &file, &size);
+	if (st == EFI_NOT_FOUND)
+		loader_error(st, L"%s is missing from the volume this loader was started from",
+			     KERNEL_PATH);
 	if (EFI_ERROR(st))
 		return st;
 	Print(L"iommu-kernel-efi: %s: %lu bytes\r\n", KERNEL_PATH, (UINT64)size);
