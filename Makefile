@@ -197,6 +197,70 @@ deps-check:
 	@tools/install-deps
 .PHONY: deps-check
 
+# --- the GNU-EFI direct loader and its GPT disk image ---------------------------
+
+# boot/efi/ is a UEFI application: GNU-EFI's headers, crt0 and linker script,
+# linked as a position-independent ELF, then converted to PE32+.
+EFI_LIBDIR  ?= /usr/lib
+EFI_INCDIR  ?= /usr/include/efi
+EFI_CFLAGS  := -std=gnu11 -O2 $(WARN) -isystem $(EFI_INCDIR) -isystem $(EFI_INCDIR)/x86_64 \
+               -fpic -fshort-wchar -mno-red-zone -ffreestanding -fno-stack-protector \
+               -fno-strict-aliasing -DEFI_FUNCTION_WRAPPER -MMD -MP
+EFI_LDFLAGS := -nostdlib -shared -Bsymbolic --no-undefined -znocombreloc \
+               -T $(EFI_LIBDIR)/elf_x86_64_efi.lds --no-warn-rwx-segments
+EFI_OBJS    := $(patsubst boot/efi/%.c,$(BUILD)/efi/%.o,$(sort $(wildcard boot/efi/*.c))) \
+               $(BUILD)/efi/enter.o
+EFI_SECTIONS := .text .sdata .data .dynamic .dynsym .rel .rela .reloc
+
+$(BUILD)/efi/%.o: boot/efi/%.c
+	@mkdir -p $(@D)
+	$(call say,EFI-CC,$<)
+	$(Q)$(KCC) $(EFI_CFLAGS) -c $< -o $@
+$(BUILD)/efi/enter.o: boot/efi/enter.asm
+	@mkdir -p $(@D)
+	$(call say,NASM,$<)
+	$(Q)nasm $(KASFLAGS) -MD $(@:.o=.d) -MP -o $@ $<
+$(BUILD)/efi/loader.so: $(EFI_OBJS)
+	$(call say,EFI-LD,$@)
+	$(Q)ld $(EFI_LDFLAGS) $(EFI_LIBDIR)/crt0-efi-x86_64.o $^ -L$(EFI_LIBDIR) -lefi -lgnuefi -o $@
+$(BUILD)/efi/BOOTX64.EFI: $(BUILD)/efi/loader.so
+	$(call say,PE,$@)
+	$(Q)objcopy $(addprefix -j ,$(EFI_SECTIONS)) --target efi-app-x86_64 --subsystem=10 $< $@
+
+# GPT disk: 1 MiB for the GPT, an EFI system partition (FAT, built by mtools
+# without root or loop devices) holding EFI/BOOT/BOOTX64.EFI and
+# boot/kernel.elf, and room for the backup GPT.  tools/qemu-run finds the
+# partition through the GPT to add files to a copy of the image.
+EFI_IMAGE     := $(BUILD)/iommu-kernel-efi.img
+ESP_START     := 2048
+ESP_SECTORS   := 30720
+$(BUILD)/efi/esp.img: $(BUILD)/efi/BOOTX64.EFI $(BUILD)/kernel.elf
+	$(call say,ESP,$@)
+	$(Q)rm -f $@
+	$(Q)mformat -i $@ -C -T $(ESP_SECTORS) -h 64 -s 32 -v IOMMU-EFI ::
+	$(Q)mmd -i $@ ::/EFI ::/EFI/BOOT ::/boot
+	$(Q)mcopy -i $@ $(BUILD)/efi/BOOTX64.EFI ::/EFI/BOOT/BOOTX64.EFI
+	$(Q)mcopy -i $@ $(BUILD)/kernel.elf ::/boot/kernel.elf
+$(EFI_IMAGE): $(BUILD)/efi/esp.img
+	$(call say,GPT,$@)
+	$(Q)rm -f $@ && truncate -s $$(( ($(ESP_START) * 2 + $(ESP_SECTORS)) * 512 )) $@
+	$(Q)sgdisk -n 1:$(ESP_START):+$(ESP_SECTORS) -t 1:ef00 -c 1:"EFI system partition" $@ >/dev/null
+	$(Q)dd if=$< of=$@ bs=512 seek=$(ESP_START) conv=notrunc status=none
+
+efi: $(EFI_IMAGE)
+all: $(EFI_IMAGE)
+.PHONY: efi
+
+# Broken kernels for the loader's error scenarios (tests/scenarios/efi.py).
+EFI_BAD_KERNELS := badmagic truncated nomem
+efi-fixtures: $(BUILD)/fixtures/efi/.stamp
+$(BUILD)/fixtures/efi/.stamp: tests/fixtures/efi/gen_bad_kernels.py $(BUILD)/kernel.elf
+	@mkdir -p $(@D)
+	python3 $< $(BUILD)/kernel.elf $(@D)
+	@touch $@
+check: efi-fixtures
+.PHONY: efi-fixtures
+
 # --- running it -----------------------------------------------------------------
 
 # make run [CMDLINE="test"] [UEFI=1] [QEMU_ARGS="-smp 4"]
