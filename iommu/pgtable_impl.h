@@ -2,7 +2,7 @@
  * pgtable_impl.h - private to iommu/pgtable*.c: the second-level entry
  * format, the table object, its lock, and the helpers the files share.
  *
- * Address split of an IOVA [VT-d 3.6] (4 levels; 3 levels stop at bit 38
+ * Address split of an IOVA [VT-d 3.7] (4 levels; 3 levels stop at bit 38
  * and start the walk at level 3):
  *
  *   47      39 38      30 29      21 20      12 11           0
