@@ -13,6 +13,9 @@ struct kernel_options {
 	bool no_fb;             /* "nofb": do not use the framebuffer console */
 	int loglevel;           /* "loglevel=N" (3 errors .. 7 debug), default 6 */
 	char fault_test[16];    /* "fault=KIND": trigger a fault (harness tests) */
+	bool acpi_no_loader_rsdp; /* "acpi_no_loader_rsdp": ignore the loader's RSDP
+				   * copies and find it as firmware-only loaders
+				   * would need (EFI table, BIOS scan) */
 	bool vtd_noqi;          /* "vtd_noqi": register-based invalidation only */
 	bool vtd_reinit;        /* "vtd_reinit": bring each unit up twice, the
 				 * second time finding translation on, as a

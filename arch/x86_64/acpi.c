@@ -12,6 +12,7 @@
 
 #include "layout.h"
 #include "mm.h"
+#include "options.h"
 #include "printk.h"
 
 #define ACPI_MAX_TABLES  64
@@ -82,10 +83,8 @@ static const void *rsdp_from_bios_area(void)
 	return NULL;
 }
 
-static const void *find_rsdp(const struct bootinfo *bi, const char **where)
+static const void *rsdp_from_loader(const struct bootinfo *bi, const char **where)
 {
-	const void *p;
-
 	if (bi->rsdp_v2 && rsdp_ok(bi->rsdp_v2, bi->rsdp_v2_len, "the loader's new-RSDP tag")) {
 		*where = "loader (ACPI 2.0+ tag)";
 		return bi->rsdp_v2;
@@ -94,6 +93,17 @@ static const void *find_rsdp(const struct bootinfo *bi, const char **where)
 		*where = "loader (ACPI 1.0 tag)";
 		return bi->rsdp_v1;
 	}
+	return NULL;
+}
+
+static const void *find_rsdp(const struct bootinfo *bi, const char **where)
+{
+	const void *p;
+
+	if (kopt.acpi_no_loader_rsdp)
+		pr_info("acpi: ignoring the loader's RSDP tags (acpi_no_loader_rsdp)\n");
+	else if ((p = rsdp_from_loader(bi, where)))
+		return p;
 	if ((p = rsdp_from_efi(bi->efi64_systab, guid_acpi20)) ||
 	    (p = rsdp_from_efi(bi->efi64_systab, guid_acpi10))) {
 		*where = "EFI configuration table";

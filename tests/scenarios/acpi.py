@@ -4,6 +4,22 @@
 
 SCENARIOS = [
     {
+        # Without the loader's copies: the RSDP from a scan of the BIOS area.
+        "name": "acpi_rsdp_from_bios_scan",
+        "args": ["--bios", "--timeout", "60", "--cmdline", "acpi_no_loader_rsdp", "--",
+                 "-device", "intel-iommu"],
+        "must": [r"acpi: RSDP revision \d from BIOS memory scan, RSDT at 0x",
+                 r"acpi:   DMAR at 0x", r"iommu_units=1$"],
+    },
+    {
+        # ... and from the EFI system table's configuration table.
+        "name": "acpi_rsdp_from_efi_table",
+        "args": ["--uefi", "--timeout", "150", "--cmdline", "acpi_no_loader_rsdp", "--",
+                 "-device", "intel-iommu"],
+        "must": [r"acpi: RSDP revision 2 from EFI configuration table, XSDT at 0x",
+                 r"acpi:   DMAR at 0x", r"iommu_units=1$"],
+    },
+    {
         "name": "acpi_madt_counts_cpus",
         "args": ["--timeout", "60", "--", "-smp", "4"],
         "must": [r"acpi: MADT: 4 CPUs enabled, 0 online-capable, 1 I/O APICs"],
