@@ -91,7 +91,7 @@ void fw_read_cmdline(struct loader *ld)
 	FreePool(text);
 }
 
-/* --- ACPI RSDP [ACPI 6.5 5.2.5.3] from the configuration table -------------- */
+/* --- ACPI RSDP [ACPI 5.2.5.3] from the configuration table -------------- */
 
 #define RSDP_V1_LEN 20
 #define RSDP_V2_LEN 36
