@@ -11,7 +11,7 @@ static bool is_text(unsigned int c)
 	return c >= 0x20 && c < 0x7f;
 }
 
-/* The UEFI shell passes "fs0:\\EFI\\BOOT\\BOOTX64.EFI word ...": drop a first
+/* The UEFI shell passes "fs0:\EFI\BOOT\BOOTX64.EFI word ...": drop a first
  * word ending in ".efi" and the spaces after it. */
 static void drop_program_name(char *s, UINTN len)
 {
