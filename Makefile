@@ -251,21 +251,30 @@ efi: $(EFI_IMAGE)
 all: $(EFI_IMAGE)
 .PHONY: efi
 
-# Broken kernels for the loader's error scenarios (tests/scenarios/efi.py).
-EFI_BAD_KERNELS := badmagic truncated nomem
-efi-fixtures: $(BUILD)/fixtures/efi/.stamp
+# Broken kernels for the loader's error scenarios (tests/scenarios/efi.py),
+# and an image whose loader the UEFI shell starts with load options: no
+# EFI/BOOT/BOOTX64.EFI, so OVMF falls back to its shell, which runs startup.nsh.
+efi-fixtures: $(BUILD)/fixtures/efi/.stamp $(BUILD)/fixtures/efi/shell.img
 $(BUILD)/fixtures/efi/.stamp: tests/fixtures/efi/gen_bad_kernels.py $(BUILD)/kernel.elf
 	@mkdir -p $(@D)
 	python3 $< $(BUILD)/kernel.elf $(@D)
 	@touch $@
+$(BUILD)/fixtures/efi/shell.img: $(EFI_IMAGE) tests/fixtures/efi/startup.nsh
+	@mkdir -p $(@D)
+	$(call say,ESP,$@)
+	$(Q)cp $< $@.tmp
+	$(Q)mmove -i $@.tmp@@$$(( $(ESP_START) * 512 )) ::/EFI/BOOT/BOOTX64.EFI ::/iommu.efi
+	$(Q)mcopy -i $@.tmp@@$$(( $(ESP_START) * 512 )) tests/fixtures/efi/startup.nsh ::/startup.nsh
+	$(Q)mv $@.tmp $@
 check: efi-fixtures
 .PHONY: efi-fixtures
 
 # --- running it -----------------------------------------------------------------
 
-# make run [CMDLINE="test"] [UEFI=1] [QEMU_ARGS="-smp 4"]
+# make run [CMDLINE="test"] [UEFI=1 | EFI_DIRECT=1] [QEMU_ARGS="-smp 4"]
 RUN_DEVICES := -device intel-iommu -device edu
-QEMU_RUN_FLAGS = $(if $(UEFI),--uefi,--bios) $(if $(CMDLINE),--cmdline "$(CMDLINE)")
+QEMU_RUN_FLAGS = $(if $(EFI_DIRECT),--efi-direct,$(if $(UEFI),--uefi,--bios)) \
+                 $(if $(CMDLINE),--cmdline "$(CMDLINE)")
 run: all
 	@if [ -t 0 ]; then \
 		tools/qemu-run --interactive $(QEMU_RUN_FLAGS) -- $(RUN_DEVICES) $(QEMU_ARGS); \

@@ -1,6 +1,6 @@
 /*
  * elf64.h - the parts of the ELF-64 format the loader reads: the file header
- * and the program headers [ELF-64 Object File Format 1.5, System V gABI].
+ * and the program headers [gABI 4, 5].
  */
 #ifndef EFI_ELF64_H
 #define EFI_ELF64_H

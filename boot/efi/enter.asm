@@ -8,7 +8,7 @@
 ;
 ;   64-bit mode --lgdt, far jmp--> compatibility mode (CS = 32-bit code)
 ;     --CR0.PG = 0--> protected mode, EFER.LMA = 0 --EFER.LME = 0--> jmp entry
-; [Intel SDM vol. 3 9.8.5.4 "Switching out of IA-32e mode"]
+; [SDM 3A "Switching Out of IA-32e Mode Operation"]
 
 bits 64
 default rel

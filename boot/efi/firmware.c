@@ -11,31 +11,43 @@ static bool is_text(unsigned int c)
 	return c >= 0x20 && c < 0x7f;
 }
 
+/* The UEFI shell passes "fs0:\EFI\BOOT\BOOTX64.EFI word ...": drop a first
+ * word ending in ".efi" and the spaces after it. */
+static void drop_program_name(char *s, UINTN len)
+{
+	UINTN w = 0;
+
+	while (w < len && s[w] != ' ')
+		w++;
+	if (w < 4 || s[w - 4] != '.' || (s[w - 3] | 0x20) != 'e' ||
+	    (s[w - 2] | 0x20) != 'f' || (s[w - 1] | 0x20) != 'i')
+		return;
+	while (w < len && s[w] == ' ')
+		w++;
+	CopyMem(s, s + w, len - w + 1);
+}
+
 /* Load options as text [UEFI 2.10 9.1]: UCS-2, printable ASCII only (binary
  * optional data of a boot entry is not a command line).  The UEFI shell puts
  * the program's own path first; that word is dropped. */
 static void cmdline_from_options(struct loader *ld)
 {
 	const CHAR16 *o = ld->li->LoadOptions;
-	UINTN n = ld->li->LoadOptionsSize / sizeof(CHAR16), len = 0, word;
+	UINTN n = ld->li->LoadOptionsSize / sizeof(CHAR16), len = 0;
 
 	if (!o || ld->li->LoadOptionsSize % sizeof(CHAR16))
 		return;
 	for (UINTN i = 0; i < n && o[i]; i++) {
-		if (!is_text(o[i]) || len + 1 >= CMDLINE_MAX)
+		if (!is_text(o[i]) || len + 1 >= CMDLINE_MAX) {
+			ld->cmdline[0] = '\0';
+			Print(L"iommu-kernel-efi: load options are not one line of text; "
+			      L"not used as the command line\r\n");
 			return;
+		}
 		ld->cmdline[len++] = (char)o[i];
 	}
 	ld->cmdline[len] = '\0';
-	for (word = 0; word < len && ld->cmdline[word] != ' '; word++)
-		;
-	if (word >= 4 && (ld->cmdline[word - 4] == '.') &&
-	    (ld->cmdline[word - 3] | 0x20) == 'e' && (ld->cmdline[word - 2] | 0x20) == 'f' &&
-	    (ld->cmdline[word - 1] | 0x20) == 'i') {
-		while (word < len && ld->cmdline[word] == ' ')
-			word++;
-		CopyMem(ld->cmdline, ld->cmdline + word, len - word + 1);
-	}
+	drop_program_name(ld->cmdline, len);
 	if (ld->cmdline[0])
 		ld->cmdline_from = "load options";
 }
@@ -78,7 +90,6 @@ void fw_read_cmdline(struct loader *ld)
 	cmdline_from_options(ld);
 	if (ld->cmdline[0])
 		return;
-	ld->cmdline[0] = '\0';
 	st = file_read_all(ld, CMDLINE_PATH, &text, &size);
 	if (st == EFI_NOT_FOUND)
 		return;
@@ -91,7 +102,7 @@ void fw_read_cmdline(struct loader *ld)
 	FreePool(text);
 }
 
-/* --- ACPI RSDP [ACPI 6.5 5.2.5.3] from the configuration table -------------- */
+/* --- ACPI RSDP [ACPI 5.2.5.3] from the configuration table -------------- */
 
 #define RSDP_V1_LEN 20
 #define RSDP_V2_LEN 36

@@ -59,6 +59,15 @@ SCENARIOS = [
                  r'boot: command line "loglevel=7 hello=world"', r"^ready: boot=uefi-direct "],
     },
     {
+        # The UEFI shell starts the loader with load options (startup.nsh on
+        # the fixture image; -nic none skips the network boot before it).
+        "name": "efi_direct_shell_load_options",
+        "args": ["--efi-direct", "--image", os.path.join(FIXTURES, "shell.img"),
+                 "--timeout", "90", "--", "-nic", "none"],
+        "must": [LOADER + r'command line "loglevel=7 from=shell" \(load options\)',
+                 r'boot: command line "loglevel=7 from=shell"', r"^ready: boot=uefi-direct "],
+    },
+    {
         "name": "efi_direct_no_iommu",
         "args": ["--efi-direct", "--timeout", "90"],
         "must": [r"^ready: boot=uefi-direct .*iommu_units=0"],
