@@ -198,6 +198,17 @@ const struct iommu_scan *iommu_scan(void)
 	return scanned;
 }
 
+/* Open the boot scan's table again (sound, possibly with a bad checksum). */
+static bool open_boot_table(struct dmar_table *t)
+{
+	int r;
+
+	if (!boot_scan.table_sound)
+		return false;
+	r = dmar_open(t, boot_scan.table, boot_scan.table_len, NULL);
+	return r >= 0 || r == DMAR_EBADSUM;
+}
+
 static int secondary_of(void *ctx, struct pci_bdf b)
 {
 	const struct pci_dev *d = pci_lookup(b);
@@ -230,12 +241,7 @@ bool scan_unit_covers(uint64_t base, struct pci_bdf bdf)
 	struct dmar_cursor c = DMAR_CURSOR_INIT;
 	struct dmar_struct s;
 
-	int r;
-
-	if (!boot_scan.table_sound)
-		return false;
-	r = dmar_open(&t, boot_scan.table, boot_scan.table_len, NULL);
-	if (r < 0 && r != DMAR_EBADSUM)
+	if (!open_boot_table(&t))
 		return false;
 	while (dmar_next_type(&t, &c, DMAR_TYPE_DRHD, &s, NULL) == 1) {
 		struct dmar_cursor sc_c = DMAR_CURSOR_INIT;
@@ -255,12 +261,8 @@ bool scan_rmrr_at(uint32_t i, struct scan_rmrr *out)
 	struct dmar_table t;
 	struct dmar_cursor c = DMAR_CURSOR_INIT;
 	struct dmar_struct s;
-	int r;
 
-	if (!boot_scan.table_sound)
-		return false;
-	r = dmar_open(&t, boot_scan.table, boot_scan.table_len, NULL);
-	if (r < 0 && r != DMAR_EBADSUM)
+	if (!open_boot_table(&t))
 		return false;
 	while (dmar_next_type(&t, &c, DMAR_TYPE_RMRR, &s, NULL) == 1) {
 		struct dmar_cursor sc_c = DMAR_CURSOR_INIT;
