@@ -11,6 +11,7 @@
 #include "acpi.h"
 #include "dmar.h"
 #include "format.h"
+#include "options.h"
 #include "pci.h"
 #include "printk.h"
 
@@ -181,7 +182,7 @@ static bool boot_scanned;
 
 const struct iommu_scan *iommu_scan(void)
 {
-	const struct acpi_table *dmar = acpi_find("DMAR", 0);
+	const struct acpi_table *dmar = acpi_find("DMAR", (uint32_t)kopt.dmar_table);
 	struct iommu_scan *scanned = &boot_scan;
 
 	if (boot_scanned)
@@ -189,11 +190,14 @@ const struct iommu_scan *iommu_scan(void)
 	boot_scanned = true;
 	memset(scanned, 0, sizeof(*scanned));
 	if (!dmar) {
-		pr_info("dmar: no DMAR table: this machine reports no DMA remapping hardware\n");
+		if (kopt.dmar_table)
+			pr_warn("dmar: no DMAR table number %d (dmar_table)\n", kopt.dmar_table);
+		else
+			pr_info("dmar: no DMAR table: this machine reports no DMA remapping hardware\n");
 		return scanned;
 	}
 	if (acpi_find("DMAR", 1))
-		pr_warn("dmar: more than one DMAR table; the first is used\n");
+		pr_warn("dmar: more than one DMAR table; number %d is used\n", kopt.dmar_table);
 	iommu_scan_table(dmar->data, dmar->length, scanned);
 	return scanned;
 }

@@ -19,6 +19,8 @@ void options_parse(const char *cl)
 	if (cmdline_get(cl, "loglevel", buf, sizeof(buf)) && buf[0] >= '0' && buf[0] <= '9')
 		kopt.loglevel = buf[0] - '0';
 	kopt.vtd_noqi = cmdline_has(cl, "vtd_noqi");
+	if (cmdline_get(cl, "dmar_table", buf, sizeof(buf)) && buf[0] >= '0' && buf[0] <= '9')
+		kopt.dmar_table = buf[0] - '0';
 	kopt.acpi_no_loader_rsdp = cmdline_has(cl, "acpi_no_loader_rsdp");
 	kopt.vtd_reinit = cmdline_has(cl, "vtd_reinit");
 	if (!cmdline_get(cl, "fault", kopt.fault_test, sizeof(kopt.fault_test)))

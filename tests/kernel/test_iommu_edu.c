@@ -12,6 +12,7 @@
 #include "ktest.h"
 #include "layout.h"
 #include "mm.h"
+#include "scan.h"
 #include "vtd.h"
 
 #define IOVA_A 0x0100000ull /* below the edu device's 28-bit mask */
@@ -106,6 +107,11 @@ static void expect_fault(struct rig *r, uint64_t seen, uint64_t iova, bool read,
 	KT_EXPECT_EQ(f.reason, reason);
 }
 
+static void expect_fault_any(uint64_t seen, struct vtd_fault *f)
+{
+	KT_EXPECT(vtd_wait_fault(seen, 3000, f));
+}
+
 /* (c): a write to an unmapped IOVA and to a read-only one fault with the
  * device's source id, the page and the reason; memory is unchanged. */
 KTEST(iommu_edu_unmapped_and_readonly_fault)
@@ -189,4 +195,36 @@ KTEST(iommu_edu_two_domains_isolated)
 	KT_EXPECT_EQ(iommu_unmap(r1.d, IOVA_A, PLAT_PAGE_SIZE), 0);
 	rig_close(&r0);
 	rig_close(&r1);
+}
+
+/* RMRRs: a function the firmware names in an RMRR is attached at boot to a
+ * domain that maps the region identity, before translation is on, so its
+ * DMA there works without any attach of ours; outside the region it is
+ * blocked.  (Booted with a DMAR holding such an RMRR: dmar-rmrr-edu.bin.) */
+KTEST(iommu_rmrr_identity_for_named_device)
+{
+	struct scan_rmrr r;
+	struct edu e;
+	struct vtd_fault f;
+	uint8_t *win;
+	uint64_t seen;
+
+	if (edu_open(&e, 0) != 0 || !iommu_active() || !scan_rmrr_at(0, &r) ||
+	    !pci_bdf_eq(r.bdf, e.pci->bdf)) {
+		ktest_skip("needs a DMAR whose RMRR names an edu device");
+		return;
+	}
+	win = mmio_map(r.base, PLAT_PAGE_SIZE); /* the region is outside the direct map */
+	KT_ASSERT(win != NULL);
+	memset(win + 0x200, 0xA5, LEN);
+	memset(win + 0x100, 0x00, LEN);
+	seen = vtd_fault_count();
+	KT_ASSERT_EQ(edu_dma(&e, r.base + 0x200, 0, LEN, false), 0); /* region -> device */
+	KT_ASSERT_EQ(edu_dma(&e, r.base + 0x100, 0, LEN, true), 0);  /* device -> region */
+	KT_EXPECT(all_bytes(win + 0x100, LEN, 0xA5));
+	KT_EXPECT_EQ(vtd_fault_count(), seen);
+	KT_ASSERT_EQ(edu_dma(&e, r.limit + 1 + 0x1000, 0, 8, true), 0); /* outside: blocked */
+	expect_fault_any(seen, &f);
+	KT_EXPECT_EQ(f.source_id, pci_source_id(e.pci->bdf));
+	KT_EXPECT_EQ(f.address, r.limit + 1 + 0x1000);
 }

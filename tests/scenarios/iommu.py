@@ -39,6 +39,17 @@ SCENARIOS = [
                r"warning: vtd: unit 0: translation was left on \(firmware or an earlier kernel\); turning it off",
                r"vtd: unit 0 ready: root table set, queued invalidation"]),
     {
+        # A second DMAR (chosen with dmar_table=1) whose RMRR names edu 00:03.0.
+        "name": "iommu_rmrr_identity",
+        "args": ["--timeout", "90", "--cmdline", "test=iommu_rmrr dmar_table=1", "--",
+                 "-device", "intel-iommu", "-device", "edu",
+                 "-acpitable", "file=build/fixtures/dmar-rmrr-edu.bin"],
+        "must": [r"dmar: RMRR 0x80000-0x8ffff, segment 0",
+                 r"iommu: 0000:00:03.0 keeps its RMRR 0x80000-0x8ffff \(domain 1\)",
+                 r"^ok \d+ iommu_rmrr_identity_for_named_device$", r"^verdict: pass"],
+        "must_not": [r"^not ok", r"SKIP"],
+    },
+    {
         "name": "iommu_smp4_map_unmap_while_dma",
         "args": ["--timeout", "150", "--cmdline", "test=iommu_smp", "--", "-smp", "4",
                  "-device", "intel-iommu", "-device", "edu"],
