@@ -40,7 +40,7 @@ HOST_PLAT_SRCS := tests/host/plat_host.c
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wvla -Wformat=2 -Wundef
 # Host builds find tests/host/plat_impl.h first; the kernel finds kernel/'s.
-HOST_INCLUDES := -Itests/host -Iplat -Ipool -Iiommu -Imm -Ikernel -Itests/harness \
+HOST_INCLUDES := -Itests/host -Iplat -Ipool -Iiommu -Imm -Ikernel -Itests/harness -Iboot \
                  -Iarch/x86_64
 
 # --- host builds (unit tests with sanitizers, tools, benchmarks) ---------------
@@ -134,7 +134,7 @@ check-dmar-corpus: $(BUILD)/dmar-dump $(BUILD)/host/dmar-replay dmar-fixtures
 KCC := gcc
 KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc \
            -isystem $(shell $(KCC) -print-file-name=include) -Ikernel/libc \
-           -Ikernel -Iarch/x86_64 -Imm -Iplat -Ipool -Iiommu -Itests/harness \
+           -Ikernel -Iarch/x86_64 -Imm -Iplat -Ipool -Iiommu -Itests/harness -Iboot \
            -fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
            -mgeneral-regs-only -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
            -fno-asynchronous-unwind-tables -fcf-protection=none -MMD -MP
@@ -205,7 +205,7 @@ EFI_LIBDIR  ?= /usr/lib
 EFI_INCDIR  ?= /usr/include/efi
 EFI_CFLAGS  := -std=gnu11 -O2 $(WARN) -isystem $(EFI_INCDIR) -isystem $(EFI_INCDIR)/x86_64 \
                -fpic -fshort-wchar -mno-red-zone -ffreestanding -fno-stack-protector \
-               -fno-strict-aliasing -DEFI_FUNCTION_WRAPPER -MMD -MP
+               -fno-strict-aliasing -DEFI_FUNCTION_WRAPPER -Iboot -MMD -MP
 EFI_LDFLAGS := -nostdlib -shared -Bsymbolic --no-undefined -znocombreloc \
                -T $(EFI_LIBDIR)/elf_x86_64_efi.lds --no-warn-rwx-segments
 EFI_OBJS    := $(patsubst boot/efi/%.c,$(BUILD)/efi/%.o,$(sort $(wildcard boot/efi/*.c))) \

@@ -3,6 +3,7 @@
  * every length is checked before the bytes it covers are read.
  */
 #include "bootinfo.h"
+#include "multiboot2_info.h"
 
 #include <string.h>
 
@@ -16,104 +17,8 @@
  * Fields are copied out with memcpy into the packed structs below, so no
  * access depends on the alignment of the caller's buffer.
  */
-struct mb2_head {
-	uint32_t total_size; /* +0 */
-	uint32_t reserved;   /* +4 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_head) == 8, "MB2 3.6.1");
-
-struct mb2_tag {
-	uint32_t type; /* +0 */
-	uint32_t size; /* +4, header included, padding not */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_tag) == 8, "MB2 3.6.2");
-
-/* [MB2 3.6.6] module; a NUL-terminated string follows at +16. */
-struct mb2_module {
-	struct mb2_tag tag; /* +0 */
-	uint32_t start;     /* +8 */
-	uint32_t end;       /* +12 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_module) == 16, "MB2 3.6.6");
-
-/* [MB2 3.6.3] basic memory information, in KiB. */
-struct mb2_meminfo {
-	struct mb2_tag tag;  /* +0 */
-	uint32_t mem_lower;  /* +8 */
-	uint32_t mem_upper;  /* +12 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_meminfo) == 16, "MB2 3.6.3");
-
-/* [MB2 3.6.8] memory map; entries follow at +16.  [MB2 3.6.19] EFI memory
- * map has the same head (descriptor size and version), descriptors at +16. */
-struct mb2_mmap {
-	struct mb2_tag tag;     /* +0 */
-	uint32_t entry_size;    /* +8 */
-	uint32_t entry_version; /* +12 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_mmap) == 16, "MB2 3.6.8, 3.6.19");
-
-/* [MB2 3.6.7] ELF sections, as GRUB writes them (the spec's text shows u16
- * fields; GRUB's multiboot2.h and every loader in use have u32). */
-struct mb2_elf {
-	struct mb2_tag tag; /* +0 */
-	uint32_t num;       /* +8 */
-	uint32_t entsize;   /* +12 */
-	uint32_t shndx;     /* +16; section headers from +20 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_elf) == 20, "MB2 3.6.7");
-
-/* [MB2 3.6.12] framebuffer.  The spec's text has a u8 reserved; GRUB writes a
- * u16, so colour information starts at +32, and that is what loaders do. */
-struct mb2_fb {
-	struct mb2_tag tag; /* +0 */
-	uint64_t addr;      /* +8 */
-	uint32_t pitch;     /* +16 */
-	uint32_t width;     /* +20 */
-	uint32_t height;    /* +24 */
-	uint8_t bpp;        /* +28 */
-	uint8_t type;       /* +29 */
-	uint16_t reserved;  /* +30 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_fb) == 32, "MB2 3.6.12");
-
-/* [MB2 3.6.12] colour information for type 1 (RGB), at +32. */
-struct mb2_fb_rgb {
-	uint8_t red_pos, red_size;     /* +32, +33 */
-	uint8_t green_pos, green_size; /* +34, +35 */
-	uint8_t blue_pos, blue_size;   /* +36, +37 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_fb_rgb) == 6, "MB2 3.6.12");
-
-/* [MB2 3.6.12] type 0 (indexed): u16 colour count at +32 (GRUB), then
- * {u8 red, green, blue} triples from +34. */
-#define MB2_FB_PALETTE_OFF 34u
-
-/* [MB2 3.6.13, 3.6.21, 3.6.23] a 32-bit pointer or address. */
-struct mb2_ptr32 {
-	struct mb2_tag tag; /* +0 */
-	uint32_t ptr;       /* +8 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_ptr32) == 12, "MB2 3.6.13");
-
-/* [MB2 3.6.14, 3.6.22] a 64-bit pointer. */
-struct mb2_ptr64 {
-	struct mb2_tag tag; /* +0 */
-	uint64_t ptr;       /* +8 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_ptr64) == 16, "MB2 3.6.14");
-
-/* [MB2 3.6.15] SMBIOS; the tables follow at +16. */
-struct mb2_smbios {
-	struct mb2_tag tag;   /* +0 */
-	uint8_t major;        /* +8 */
-	uint8_t minor;        /* +9 */
-	uint8_t reserved[6];  /* +10 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_smbios) == 16, "MB2 3.6.15");
-
-#define RSDP_V1_LEN 20 /* [ACPI 5.2.5.3] fields up to RsdtAddress */
-#define RSDP_V2_LEN 36 /* [ACPI 5.2.5.3] the whole extended RSDP */
+#define RSDP_V1_LEN MB2_RSDP_V1_LEN
+#define RSDP_V2_LEN MB2_RSDP_V2_LEN
 #define EFI_DESC_VERSION 1 /* [UEFI 2.10 7.2] EFI_MEMORY_DESCRIPTOR_VERSION */
 
 /* A tag handler returns NULL when the tag is good, else why it is not. */

@@ -3,6 +3,7 @@
  * 4 GiB that never moves: fixed tags first, the memory maps last.
  */
 #include "loader.h"
+#include "multiboot2_info.h"
 
 /*
  * Layout of the block (every tag starts 8-byte aligned [MB2 3.6.1]):
@@ -18,65 +19,17 @@
  * so mb2_finish, which can no longer allocate, never runs out.
  */
 
-#define MB2_TAG_END         0
-#define MB2_TAG_CMDLINE     1
-#define MB2_TAG_LOADER_NAME 2
-#define MB2_TAG_MEMINFO     4
-#define MB2_TAG_MMAP        6
-#define MB2_TAG_FRAMEBUFFER 8
-#define MB2_TAG_EFI64       12
-#define MB2_TAG_ACPI_OLD    14
-#define MB2_TAG_ACPI_NEW    15
-#define MB2_TAG_EFI_MMAP    17
-#define MB2_TAG_EFI64_IH    20
-
-#define MB2_MEM_AVAILABLE 1
-#define MB2_MEM_RESERVED  2
-#define MB2_MEM_ACPI      3
-#define MB2_MEM_NVS       4
-#define MB2_MEM_BAD       5
-
-#define RSDP_V1_LEN 20
-#define RSDP_V2_LEN 36
 /* Descriptors the map may grow by between the size probe and the last call. */
 #define MAP_SLACK_DESCS 32
 /* Fixed tags without the command line: headers, padding and payloads. */
 #define FIXED_TAGS_MAX 512
 
-struct mb2_tag {
-	uint32_t type; /* +0 */
-	uint32_t size; /* +4: header included, padding not */
+/* The framebuffer tag as we write it: RGB colour fields after the head. */
+struct mb2_fb_tag {
+	struct mb2_fb fb;
+	struct mb2_fb_rgb rgb;
 } __attribute__((packed));
-
-/* [MB2 3.6.8] memory map and [MB2 3.6.19] EFI memory map share this head. */
-struct mb2_mmap_head {
-	struct mb2_tag tag;     /* +0 */
-	uint32_t entry_size;    /* +8 */
-	uint32_t entry_version; /* +12 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_mmap_head) == 16, "MB2 3.6.8");
-
-struct mb2_mmap_entry {
-	uint64_t base;     /* +0 */
-	uint64_t len;      /* +8 */
-	uint32_t type;     /* +16 */
-	uint32_t reserved; /* +20 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_mmap_entry) == 24, "MB2 3.6.8 entry");
-
-/* [MB2 3.6.12] framebuffer, RGB: GRUB's layout, colour fields from +32. */
-struct mb2_fb_rgb {
-	struct mb2_tag tag; /* +0 */
-	uint64_t addr;      /* +8 */
-	uint32_t pitch;     /* +16 */
-	uint32_t width;     /* +20 */
-	uint32_t height;    /* +24 */
-	uint8_t bpp;        /* +28 */
-	uint8_t type;       /* +29: 1 = RGB */
-	uint16_t reserved;  /* +30 */
-	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size; /* +32 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct mb2_fb_rgb) == 38, "MB2 3.6.12");
+_Static_assert(sizeof(struct mb2_fb_tag) == 38, "MB2 3.6.12");
 
 static uint32_t align8(uint32_t n)
 {
@@ -112,13 +65,17 @@ static void put_u64(struct mb2_buf *b, uint32_t type, uint64_t v)
 
 static void put_fb(struct mb2_buf *b, const struct loader_fb *fb)
 {
-	struct mb2_fb_rgb t = {
-		.tag = { MB2_TAG_FRAMEBUFFER, sizeof(t) },
-		.addr = fb->addr, .pitch = fb->pitch, .width = fb->width,
-		.height = fb->height, .bpp = fb->bpp, .type = 1,
-		.red_pos = fb->red_pos, .red_size = fb->red_size,
-		.green_pos = fb->green_pos, .green_size = fb->green_size,
-		.blue_pos = fb->blue_pos, .blue_size = fb->blue_size,
+	struct mb2_fb_tag t = {
+		.fb = {
+			.tag = { MB2_TAG_FRAMEBUFFER, sizeof(t) },
+			.addr = fb->addr, .pitch = fb->pitch, .width = fb->width,
+			.height = fb->height, .bpp = fb->bpp, .type = 1,
+		},
+		.rgb = {
+			.red_pos = fb->red_pos, .red_size = fb->red_size,
+			.green_pos = fb->green_pos, .green_size = fb->green_size,
+			.blue_pos = fb->blue_pos, .blue_size = fb->blue_size,
+		},
 	};
 	uint8_t *p = tag_put(b, MB2_TAG_FRAMEBUFFER, sizeof(t));
 
@@ -135,9 +92,9 @@ static void put_fixed_tags(struct loader *ld, struct mb2_buf *b)
 		put_fb(b, &ld->fb);
 	put_u64(b, MB2_TAG_EFI64, (uint64_t)(uintptr_t)ld->st);
 	if (ld->rsdp_v1)
-		put_bytes(b, MB2_TAG_ACPI_OLD, ld->rsdp_v1, RSDP_V1_LEN);
+		put_bytes(b, MB2_TAG_ACPI_OLD, ld->rsdp_v1, MB2_RSDP_V1_LEN);
 	if (ld->rsdp_v2)
-		put_bytes(b, MB2_TAG_ACPI_NEW, ld->rsdp_v2, RSDP_V2_LEN);
+		put_bytes(b, MB2_TAG_ACPI_NEW, ld->rsdp_v2, MB2_RSDP_V2_LEN);
 	put_u64(b, MB2_TAG_EFI64_IH, (uint64_t)(uintptr_t)ld->image);
 }
 
@@ -167,7 +124,7 @@ EFI_STATUS mb2_prepare(struct loader *ld, struct mb2_buf *b)
 	if (EFI_ERROR(st))
 		return st;
 	max_desc = size / dsize + MAP_SLACK_DESCS;
-	bytes = FIXED_TAGS_MAX + CMDLINE_MAX + sizeof(struct mb2_mmap_head) * 2 +
+	bytes = FIXED_TAGS_MAX + CMDLINE_MAX + sizeof(struct mb2_mmap) * 2 +
 		max_desc * (dsize + sizeof(struct mb2_mmap_entry)) + 64;
 	bytes = (bytes + PAGE_SIZE - 1) & ~(UINTN)(PAGE_SIZE - 1);
 	st = uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress, EfiLoaderData,
@@ -181,7 +138,7 @@ EFI_STATUS mb2_prepare(struct loader *ld, struct mb2_buf *b)
 	b->cap = (uint32_t)bytes;
 	put_fixed_tags(ld, b);
 	b->efi_map_tag = b->len;
-	b->efi_map = b->base + b->len + sizeof(struct mb2_mmap_head);
+	b->efi_map = b->base + b->len + sizeof(struct mb2_mmap);
 	b->efi_map_cap = (uint32_t)(max_desc * dsize);
 	return EFI_SUCCESS;
 }
@@ -267,7 +224,7 @@ static void put_meminfo(struct mb2_buf *b, const struct mb2_mmap_entry *e, uint3
 
 void mb2_finish(struct mb2_buf *b, UINTN map_size, UINTN dsize, UINT32 dver)
 {
-	struct mb2_mmap_head h = { { MB2_TAG_EFI_MMAP, 0 }, (uint32_t)dsize, dver };
+	struct mb2_mmap h = { { MB2_TAG_EFI_MMAP, 0 }, (uint32_t)dsize, dver };
 	struct mb2_mmap_entry *e;
 	uint32_t n, total;
 	uint8_t *p;
@@ -279,7 +236,7 @@ void mb2_finish(struct mb2_buf *b, UINTN map_size, UINTN dsize, UINT32 dver)
 	p = b->base + b->len;
 	e = (struct mb2_mmap_entry *)(p + sizeof(h));
 	n = convert_map(e, b->efi_map, map_size, dsize);
-	h = (struct mb2_mmap_head){ { MB2_TAG_MMAP, (uint32_t)(sizeof(h) + n * sizeof(*e)) },
+	h = (struct mb2_mmap){ { MB2_TAG_MMAP, (uint32_t)(sizeof(h) + n * sizeof(*e)) },
 				    sizeof(*e), 0 };
 	CopyMem(p, &h, sizeof(h));
 	b->len += align8(h.tag.size);
