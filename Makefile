@@ -304,7 +304,7 @@ check-host: host-tests
 
 # --- benchmarks ---------------------------------------------------------------
 
-BENCH_POOL_SRCS := tools/bench/pool_bench.c $(sort $(wildcard pool/*.c)) $(HOST_PLAT_SRCS)
+BENCH_POOL_SRCS := tools/bench/pool_bench.c tools/bench/bench_run.c $(sort $(wildcard pool/*.c)) $(HOST_PLAT_SRCS)
 
 $(BUILD)/bench/pool-bench: $(BENCH_POOL_SRCS:%.c=$(BUILD)/host/opt/%.o)
 	@mkdir -p $(@D)
@@ -316,7 +316,7 @@ bench-pool: $(BUILD)/bench/pool-bench
 	$(BUILD)/bench/pool-bench $(BUILD)/bench/pool.json
 .PHONY: bench-pool
 
-BENCH_IOVA_SRCS := tools/bench/iova_bench.c $(sort $(wildcard pool/*.c) $(wildcard iommu/iova*.c)) \
+BENCH_IOVA_SRCS := tools/bench/iova_bench.c tools/bench/bench_run.c $(sort $(wildcard pool/*.c) $(wildcard iommu/iova*.c)) \
                    $(HOST_PLAT_SRCS)
 
 $(BUILD)/bench/iova-bench: $(BENCH_IOVA_SRCS:%.c=$(BUILD)/host/opt/%.o)

@@ -11,15 +11,13 @@
  *   uncached  iova_range_alloc + iova_range_free (tree + spinlock)
  */
 #define _GNU_SOURCE
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "iova.h"
 #include "plat.h"
+#include "bench_run.h"
 #include "plat_host.h"
 
 #define AP_END   (1ull << 20)
@@ -71,21 +69,23 @@ static double fill(struct iova_range *r, double occ, uint64_t seed)
 	return (double)c.used_pages / (double)c.aperture_pages;
 }
 
-static void run_cached(uint64_t pairs)
+static void run_cached(uint32_t who, uint64_t pairs)
 {
 	uint64_t pfn;
 
+	(void)who;
 	for (uint64_t i = 0; i < pairs; i++) {
 		if (iova_alloc(g_dom, g_pages, 0, &pfn) || iova_free(g_dom, pfn, g_pages))
 			die("cached pair failed");
 	}
 }
 
-static void run_uncached(uint64_t pairs)
+static void run_uncached(uint32_t who, uint64_t pairs)
 {
 	struct iova_range *r = iova_domain_range(g_dom);
 	uint64_t pfn;
 
+	(void)who;
 	for (uint64_t i = 0; i < pairs; i++) {
 		if (iova_range_alloc(r, g_pages, g_pages, 0, &pfn) ||
 		    iova_range_free(r, pfn, g_pages))
@@ -93,86 +93,24 @@ static void run_uncached(uint64_t pairs)
 	}
 }
 
-struct job {
-	void (*fn)(uint64_t pairs);
-	uint32_t who;
-	uint64_t pairs;
-	pthread_barrier_t *start;
-	double ns;
-};
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void *job_main(void *arg)
-{
-	struct job *j = arg;
-	cpu_set_t set;
-	double t0;
-
-	CPU_ZERO(&set);
-	CPU_SET(j->who % (uint32_t)sysconf(_SC_NPROCESSORS_ONLN), &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	plat_host_set_cpu(j->who);
-	pthread_barrier_wait(j->start);
-	t0 = now_ns();
-	j->fn(j->pairs);
-	j->ns = now_ns() - t0;
-	return NULL;
-}
-
-/* One round: ns per pair per thread (the mean over the threads). */
-static double run_round(void (*fn)(uint64_t), uint32_t threads, uint64_t pairs)
-{
-	pthread_barrier_t start;
-	pthread_t t[2];
-	struct job j[2];
-	double sum = 0;
-
-	pthread_barrier_init(&start, NULL, threads);
-	for (uint32_t i = 0; i < threads; i++) {
-		j[i] = (struct job){fn, i, pairs, &start, 0};
-		if (pthread_create(&t[i], NULL, job_main, &j[i]))
-			die("pthread_create");
-	}
-	for (uint32_t i = 0; i < threads; i++) {
-		pthread_join(t[i], NULL);
-		sum += j[i].ns;
-	}
-	pthread_barrier_destroy(&start);
-	return sum / threads / (double)pairs;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* Median ns per pair of both implementations, rounds alternating. */
 static void measure(uint32_t threads, double med[2])
 {
-	void (*fn[2])(uint64_t) = {run_cached, run_uncached};
+	void (*fn[2])(uint32_t, uint64_t) = {run_cached, run_uncached};
 	double r[2][ROUNDS];
 	uint64_t pairs[2];
 
 	for (int i = 0; i < 2; i++) {
-		double est = run_round(fn[i], threads, 2000); /* warms the caches */
+		double est = bench_round(fn[i], threads, 2000); /* warms the caches */
 
 		pairs[i] = (uint64_t)(ROUND_NS / est) + 1;
 	}
 	for (int k = 0; k < ROUNDS; k++)
 		for (int i = 0; i < 2; i++)
-			r[i][k] = run_round(fn[i], threads, pairs[i]);
+			r[i][k] = bench_round(fn[i], threads, pairs[i]);
 	for (int i = 0; i < 2; i++) {
-		qsort(r[i], ROUNDS, sizeof(r[i][0]), cmp_double);
-		med[i] = r[i][ROUNDS / 2];
+		med[i] = bench_median(r[i], ROUNDS);
 	}
 }
 

@@ -14,15 +14,14 @@
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "plat.h"
+#include "bench_run.h"
 #include "plat_host.h"
 #include "pool.h"
 
@@ -379,67 +378,6 @@ static const struct {
 
 /* --- running: pinned threads, a start barrier, the median of rounds ------- */
 
-struct job {
-	void (*fn)(uint32_t who, uint64_t n);
-	uint32_t who;
-	uint64_t n;
-	pthread_barrier_t *start;
-	double ns;
-};
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void *job_main(void *arg)
-{
-	struct job *j = arg;
-	cpu_set_t set;
-	double t0;
-
-	CPU_ZERO(&set);
-	CPU_SET(j->who % (uint32_t)sysconf(_SC_NPROCESSORS_ONLN), &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	plat_host_set_cpu(j->who);
-	pthread_barrier_wait(j->start);
-	t0 = now_ns();
-	j->fn(j->who, j->n);
-	j->ns = now_ns() - t0;
-	return NULL;
-}
-
-/* One round: ns per pair per thread (the mean over the threads). */
-static double run_round(void (*fn)(uint32_t, uint64_t), uint32_t threads, uint64_t pairs)
-{
-	pthread_barrier_t start;
-	pthread_t t[2];
-	struct job j[2];
-	double sum = 0;
-
-	pthread_barrier_init(&start, NULL, threads);
-	for (uint32_t i = 0; i < threads; i++) {
-		j[i] = (struct job){fn, i, pairs, &start, 0};
-		if (pthread_create(&t[i], NULL, job_main, &j[i]))
-			die("pthread_create");
-	}
-	for (uint32_t i = 0; i < threads; i++) {
-		pthread_join(t[i], NULL);
-		sum += j[i].ns;
-	}
-	pthread_barrier_destroy(&start);
-	return sum / threads / (double)pairs;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 #define NIMPL (sizeof(impls) / sizeof(impls[0]) - 1)
 #define NALL  (NIMPL + 1)
@@ -448,7 +386,7 @@ static int cmp_double(const void *a, const void *b)
 static uint64_t size_rounds(const struct impl *im, uint32_t c, uint32_t threads)
 {
 	uint64_t pairs = cases[c].pairs / 64;
-	double est = run_round(im->cases[c], threads, pairs);
+	double est = bench_round(im->cases[c], threads, pairs);
 
 	if (est * (double)cases[c].pairs > ROUND_NS)
 		return (uint64_t)(ROUND_NS / est) / BATCH * BATCH + BATCH;
@@ -472,12 +410,11 @@ static void measure(uint32_t c, uint32_t threads, uint32_t nimpl, double *med,
 	}
 	for (int k = 0; k < ROUNDS; k++)
 		for (uint32_t i = 0; i < nimpl; i++)
-			r[i][k] = run_round(impls[i].cases[c], threads, pairs[i]);
+			r[i][k] = bench_round(impls[i].cases[c], threads, pairs[i]);
 	for (uint32_t i = 0; i < nimpl; i++) {
 		impls[i].teardown();
-		qsort(r[i], ROUNDS, sizeof(r[i][0]), cmp_double);
-		med[i] = r[i][ROUNDS / 2];
-		min[i] = r[i][0];
+		med[i] = bench_median(r[i], ROUNDS);
+		min[i] = r[i][0]; /* sorted by bench_median */
 	}
 }
 
