@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cpu.h"
 #include "iommu.h"
@@ -314,13 +315,35 @@ static uint64_t tsc_overhead(void)
 	return median(v, 63);
 }
 
+/* What the general allocators' part costs here, to read the table by:
+ * page_alloc + page_free, and zeroing one page (the pool zeroes in the
+ * idle loop, the others on the map path). */
+static void print_costs(void *page)
+{
+	uint64_t v[2][15];
+
+	for (uint32_t i = 0; i < 15; i++) {
+		uint64_t t = rdtsc();
+		void *p = page_alloc();
+
+		if (p)
+			page_free(p);
+		v[0][i] = rdtsc() - t;
+		t = rdtsc();
+		memset(page, 0, PLAT_PAGE_SIZE);
+		v[1][i] = rdtsc() - t;
+	}
+	kprintf("bench: page_alloc+page_free %llu cycles, zeroing a 4 KiB page %llu cycles\n",
+		(unsigned long long)median(v[0], 15), (unsigned long long)median(v[1], 15));
+}
+
 static int setup(struct bench *b, void *page)
 {
 	if (!iommu_active() || !page || !pick_device(&b->dev))
 		return -1;
 	b->pa = virt_to_phys(page);
 	b->cpus = percpu_online();
-	b->rounds = kopt.quick ? 3 : 9;
+	b->rounds = kopt.quick ? 3 : MAX_ROUNDS;
 	b->pairs = kopt.quick ? 64 : 256;
 	b->overhead = tsc_overhead();
 	for (int k = 0; k < IMPLS; k++)
@@ -352,6 +375,7 @@ _Noreturn void bench_run_and_exit(void)
 	kprintf("bench: %u rounds of %u pairs (bursts of %u) on %02x:%02x.%x, "
 		"TSC read pair %llu cycles\n", b->rounds, b->pairs, BURST, b->dev.bus,
 		b->dev.dev, b->dev.fn, (unsigned long long)b->overhead);
+	print_costs(page);
 	for (int p = 0; p < PATTERNS; p++)
 		if (p != P_CROSS || b->cpus >= 2)
 			run_figure(b, p);
