@@ -98,7 +98,8 @@ static int src_reserve(void *ctx, uint32_t n)
 
 	if (p->kind == IOMMU_ALLOC_POOL)
 		err = pool_reserve(p->pages, n, POOL_MAY_FETCH) ? PGT_ENOMEM : 0;
-	else if (p->kind == IOMMU_ALLOC_MEMPOOL && p->npages < n)
+	else if (p->kind == IOMMU_ALLOC_MEMPOOL &&
+		 __atomic_load_n(&p->npages, __ATOMIC_RELAXED) < n) /* a hint, as in mp_keep_page */
 		err = mp_reserve_pages(p, n);
 	t_stop(p, t);
 	return err;
