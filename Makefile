@@ -329,6 +329,14 @@ bench-iova: $(BUILD)/bench/iova-bench
 	$(BUILD)/bench/iova-bench $(BUILD)/bench/iova.json
 .PHONY: bench-iova
 
+# The kernel's bench mode under QEMU on -smp 1 and -smp 4: table pages and
+# IOVAs from the pool, a mempool policy and direct calls; prints the ratio
+# table and writes build/bench/kernel.json (docs/BENCHMARKS.md).
+# BENCH_ARGS: e.g. "--quick --smp 2" (what make check's smoke run uses).
+bench: all
+	tools/kernel-bench $(BENCH_ARGS)
+.PHONY: bench
+
 clean:
 	rm -rf $(BUILD)
 .PHONY: clean

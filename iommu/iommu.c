@@ -23,6 +23,7 @@
 #include "mm.h"
 #include "pci.h"
 #include "pgtable.h"
+#include "policy.h"
 #include "pool.h"
 #include "printk.h"
 #include "scan.h"
@@ -40,6 +41,7 @@ struct iommu_domain {
 	uint32_t width;
 	struct pgt *pgt;
 	struct iova_domain *iova;
+	struct alloc_policy *policy; /* NULL: the pool, called directly */
 	uint32_t units;          /* bit i: attached to unit i */
 	uint32_t attached;       /* functions attached */
 	_Atomic uint64_t faults;
@@ -180,7 +182,9 @@ static void free_id(uint16_t id)
 	spin_unlock_irqrestore(&layer_lock, f);
 }
 
-static int make_tables(struct iommu_domain *d)
+/* The IOVA allocator, the policy (for bench domains: policy >= 0), then
+ * the table, whose pages may come from the policy. */
+static int make_tables(struct iommu_domain *d, int policy, bool timed)
 {
 	struct pgt_config cfg = {
 		.levels = d->levels, .addr_width = d->width, .superpages = common_sp,
@@ -192,19 +196,30 @@ static int make_tables(struct iommu_domain *d)
 		.cache_limit = 0, .mag_size = 0,
 	};
 
-	if (pgt_create(&cfg, &d->pgt) != 0)
+	if (iova_domain_create(&icfg, &d->iova) != 0)
 		return IOMMU_ENOMEM;
-	if (iova_domain_create(&icfg, &d->iova) != 0) {
-		pgt_destroy(d->pgt);
-		d->pgt = NULL;
-		return IOMMU_ENOMEM;
+	if (policy >= 0) {
+		if (policy_create((enum iommu_alloc_policy)policy, timed, pt_pages, d->iova,
+				  &d->policy) != 0)
+			return IOMMU_ENOMEM;
+		cfg.source = policy_page_source(d->policy);
 	}
-	return 0;
+	return pgt_create(&cfg, &d->pgt) != 0 ? IOMMU_ENOMEM : 0;
+}
+
+/* Undo make_tables (each part may be missing). */
+static void free_tables(struct iommu_domain *d)
+{
+	if (d->pgt)
+		pgt_destroy(d->pgt);
+	policy_destroy(d->policy);
+	if (d->iova)
+		iova_domain_destroy(d->iova);
 }
 
 static int map_identity_ram(struct iommu_domain *d);
 
-int iommu_domain_create(uint32_t flags, struct iommu_domain **out)
+static int domain_create(uint32_t flags, int policy, bool timed, struct iommu_domain **out)
 {
 	struct iommu_domain *d;
 	int id, err;
@@ -223,12 +238,9 @@ int iommu_domain_create(uint32_t flags, struct iommu_domain **out)
 		return id;
 	}
 	d->id = (uint16_t)id;
-	if ((err = make_tables(d)) != 0 ||
+	if ((err = make_tables(d, policy, timed)) != 0 ||
 	    ((flags & IOMMU_DOMAIN_IDENTITY) && (err = map_identity_ram(d)) != 0)) {
-		if (d->pgt)
-			pgt_destroy(d->pgt);
-		if (d->iova)
-			iova_domain_destroy(d->iova);
+		free_tables(d);
 		free_id(d->id);
 		kfree(d);
 		return err;
@@ -237,14 +249,34 @@ int iommu_domain_create(uint32_t flags, struct iommu_domain **out)
 	return 0;
 }
 
+int iommu_domain_create(uint32_t flags, struct iommu_domain **out)
+{
+	return domain_create(flags, -1, false, out);
+}
+
+int iommu_domain_create_policy(enum iommu_alloc_policy policy, bool timed,
+			       struct iommu_domain **out)
+{
+	if (policy != IOMMU_ALLOC_POOL && policy != IOMMU_ALLOC_MEMPOOL &&
+	    policy != IOMMU_ALLOC_DIRECT)
+		return IOMMU_EINVAL;
+	return domain_create(0, (int)policy, timed, out);
+}
+
+void iommu_domain_alloc_time(const struct iommu_domain *d, uint64_t *cycles, uint64_t *calls)
+{
+	*cycles = *calls = 0;
+	if (d->policy)
+		policy_time(d->policy, cycles, calls);
+}
+
 int iommu_domain_destroy(struct iommu_domain *d)
 {
 	if (!d)
 		return IOMMU_EINVAL;
 	if (d->attached)
 		return IOMMU_EBUSY;
-	iova_domain_destroy(d->iova);
-	pgt_destroy(d->pgt);
+	free_tables(d);
 	free_id(d->id);
 	kfree(d);
 	return 0;
@@ -305,6 +337,11 @@ int iommu_translate(struct iommu_domain *d, uint64_t iova, uint64_t *pa)
 	return pgt_lookup(d->pgt, iova, pa, NULL, NULL) == 0 ? 0 : IOMMU_ENOENT;
 }
 
+static int dom_iova_free(struct iommu_domain *d, uint64_t pfn, uint64_t pages)
+{
+	return d->policy ? policy_iova_put(d->policy, pfn, pages) : iova_free(d->iova, pfn, pages);
+}
+
 int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t prot,
 		  uint64_t dma_limit, uint64_t *iova)
 {
@@ -315,13 +352,14 @@ int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t p
 		return IOMMU_EINVAL;
 	pages = size >> PLAT_PAGE_SHIFT;
 	limit_pfn = (dma_limit >> PLAT_PAGE_SHIFT) + 1; /* first pfn above the mask */
-	err = iova_alloc(d->iova, pages, limit_pfn, &pfn);
+	err = d->policy ? policy_iova_get(d->policy, pages, limit_pfn, &pfn)
+			: iova_alloc(d->iova, pages, limit_pfn, &pfn);
 	if (err)
 		return err == -IOVA_ENOSPC ? IOMMU_ENOSPC : err == -IOVA_EINVAL ? IOMMU_EINVAL
 											: IOMMU_ENOMEM;
 	err = iommu_map(d, pfn << PLAT_PAGE_SHIFT, pa, size, prot);
 	if (err) {
-		if (iova_free(d->iova, pfn, pages) != 0)
+		if (dom_iova_free(d, pfn, pages) != 0)
 			pr_err("iommu: domain %u: IOVA %#llx lost on a failed map\n", d->id,
 			       (unsigned long long)(pfn << PLAT_PAGE_SHIFT));
 		return err;
@@ -340,7 +378,7 @@ int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	if (err && err != IOMMU_EIO)
 		return err;
 	/* The IOVA goes back only after the IOTLB flush in iommu_unmap. */
-	if (iova_free(d->iova, iova >> PLAT_PAGE_SHIFT, size >> PLAT_PAGE_SHIFT) != 0)
+	if (dom_iova_free(d, iova >> PLAT_PAGE_SHIFT, size >> PLAT_PAGE_SHIFT) != 0)
 		return IOMMU_EINVAL;
 	return err;
 }

@@ -70,6 +70,24 @@ int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t p
 int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	__attribute__((warn_unused_result));
 
+/* --- bench only: other allocation policies ------------------------------- */
+
+/* Where a domain's page-table pages and IOVAs come from (docs/IOMMU.md).
+ * Ordinary domains use the pool; the others exist to be measured against it. */
+enum iommu_alloc_policy {
+	IOMMU_ALLOC_POOL,    /* the idle-refilled page pool, iova_alloc's caches */
+	IOMMU_ALLOC_MEMPOOL, /* general allocators first, a reserve on failure */
+	IOMMU_ALLOC_DIRECT,  /* the page and range allocators, nothing kept */
+};
+
+/* A new, empty domain whose allocations follow 'policy'; with 'timed', the
+ * TSC cycles spent in them are counted (iommu_domain_alloc_time). */
+int iommu_domain_create_policy(enum iommu_alloc_policy policy, bool timed,
+			       struct iommu_domain **out) __attribute__((warn_unused_result));
+/* Cycles a timed domain spent allocating and freeing IOVAs and table pages,
+ * and the number of timed calls (each includes one TSC read pair). */
+void iommu_domain_alloc_time(const struct iommu_domain *d, uint64_t *cycles, uint64_t *calls);
+
 /* Introspection for tests and tools. */
 uint16_t iommu_domain_id(const struct iommu_domain *d);
 unsigned int iommu_domain_levels(const struct iommu_domain *d);

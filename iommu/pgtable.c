@@ -1,6 +1,7 @@
 /*
  * pgtable.c - a domain's second-level table: create, destroy, lookup, the
- * table lock, the gather of deferred frees, and the page-table page pool.
+ * table lock, the gather of deferred frees, and the page-table page pool
+ * (the default page source).
  */
 #include <string.h>
 
@@ -51,14 +52,18 @@ static bool config_ok(const struct pgt_config *cfg)
 		return false;
 	if (cfg->superpages & ~(PGT_SP_2M | PGT_SP_1G))
 		return false;
-	return cfg->pages && (cfg->coherent || cfg->flush);
+	if (!cfg->source.get && !cfg->pages)
+		return false;
+	if (cfg->source.get && (!cfg->source.reserve || !cfg->source.put))
+		return false;
+	return cfg->coherent || cfg->flush;
 }
 
 uint64_t pgt_table_alloc(struct pgt *pgt)
 {
 	uint64_t pa;
 
-	if (pool_alloc(pgt->pool, POOL_MAY_FETCH, &pa))
+	if (pgt->src.get(pgt->src.ctx, &pa))
 		return 0;
 	PLAT_ASSERT(pa && !(pa & (PLAT_PAGE_SIZE - 1)));
 	/* The zeroes may still sit in this CPU's cache: the IOMMU must read
@@ -84,7 +89,7 @@ int pgt_create(const struct pgt_config *cfg, struct pgt **out)
 	pgt->superpages = cfg->superpages;
 	pgt->coherent = cfg->coherent;
 	pgt->flush = cfg->flush;
-	pgt->pool = cfg->pages;
+	pgt->src = cfg->source.get ? cfg->source : pgt_pool_source(cfg->pages);
 	pgt->root = pgt_table_alloc(pgt);
 	if (!pgt->root) {
 		plat_free(pgt);
@@ -106,7 +111,7 @@ static void free_tree(struct pgt *pgt, uint64_t pa, uint32_t level)
 			free_tree(pgt, pte_addr(e), level - 1);
 	}
 	memset((void *)t, 0, PLAT_PAGE_SIZE);
-	pool_free(pgt->pool, pa);
+	pgt_table_free(pgt, pa);
 	pgt->pages--;
 }
 
@@ -212,14 +217,36 @@ void pgt_gather_release(struct pgt *pgt, struct pgt_gather *g)
 		_Atomic uint64_t *t = pgt_table_va(pa);
 		uint64_t next = pte_get(&t[0]);
 
-		pte_set(&t[0], 0); /* back to a zeroed page for the pool */
-		pool_free(pgt->pool, pa);
+		pte_set(&t[0], 0); /* back to a zeroed page for the source */
+		pgt_table_free(pgt, pa);
 		pa = next;
 	}
 	pgt_gather_init(g);
 }
 
 /* --- the page pool ------------------------------------------------------------ */
+
+static int pool_src_reserve(void *ctx, uint32_t n)
+{
+	return pool_reserve(ctx, n, POOL_MAY_FETCH) ? PGT_ENOMEM : 0;
+}
+
+static int pool_src_get(void *ctx, uint64_t *pa)
+{
+	return pool_alloc(ctx, POOL_MAY_FETCH, pa) ? PGT_ENOMEM : 0;
+}
+
+static void pool_src_put(void *ctx, uint64_t pa)
+{
+	pool_free(ctx, pa);
+}
+
+struct pgt_page_source pgt_pool_source(struct pool *pages)
+{
+	struct pgt_page_source s = {pool_src_reserve, pool_src_get, pool_src_put, pages};
+
+	return s;
+}
 
 uint32_t pgt_page_get(void *ctx, uint64_t *out, uint32_t n)
 {

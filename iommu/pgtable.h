@@ -67,8 +67,29 @@
  *		kernel passes a clflush loop between two fences)
  *   pages	the page pool (pgt_page_pool_create, or any pool of zeroed
  *		pages whose mag_size is at least PGT_RESERVE_MAX / 2); one
- *		pool may serve many tables
+ *		pool may serve many tables.  Used when source.get is NULL.
+ *   source	any other page source (a different allocation policy); the
+ *		table's logic is the same whichever supplies its pages
  */
+
+/*
+ * Where a table's pages come from.  Each page is the physical address of a
+ * 4 KiB page that reads as zeroes (a page source that does not zero ahead,
+ * as the pool's prepare hook does, zeroes in get), and goes back through put
+ * zeroed again.
+ *   reserve	make the next n gets on this table unable to fail (n <=
+ *		PGT_RESERVE_MAX), called with the table's lock held before any
+ *		change: 0 or PGT_ENOMEM
+ *   get	one page into *pa: 0 or PGT_ENOMEM
+ *   put	one page back (any CPU; possibly outside the table's lock)
+ */
+struct pgt_page_source {
+	int (*reserve)(void *ctx, uint32_t n);
+	int (*get)(void *ctx, uint64_t *pa);
+	void (*put)(void *ctx, uint64_t pa);
+	void *ctx;
+};
+
 struct pgt_config {
 	uint32_t levels;
 	uint32_t addr_width;
@@ -76,6 +97,7 @@ struct pgt_config {
 	bool coherent;
 	void (*flush)(void *va, size_t len);
 	struct pool *pages;
+	struct pgt_page_source source;
 };
 
 struct pgt;
@@ -169,6 +191,10 @@ void pgt_page_zero(void *ctx, uint64_t *elems, uint32_t n);
 /* A pool configuration over those, with watermarks for a few busy domains;
  * tests replace the source to count or fail. */
 struct pool_config pgt_page_pool_config(const char *name);
+
+/* The page source over a pool of zeroed pages (what cfg.pages gives):
+ * pool_reserve, pool_alloc and pool_free, fetching when the pool is short. */
+struct pgt_page_source pgt_pool_source(struct pool *pages);
 
 /* pool_create(pgt_page_pool_config(name)); 0 or PGT_ENOMEM. */
 int pgt_page_pool_create(const char *name, struct pool **out) plat_must_check;

@@ -69,7 +69,7 @@ struct pgt {
 	uint32_t superpages;
 	bool coherent;
 	void (*flush)(void *va, size_t len);
-	struct pool *pool;
+	struct pgt_page_source src; /* where table pages come from and go */
 	uint64_t root;		  /* physical address of the root table */
 	uint64_t pages;		  /* table pages held, root included */
 };
@@ -151,7 +151,19 @@ static inline bool pgt_level_ok(const struct pgt *pgt, uint32_t level)
 uint64_t pgt_lock(struct pgt *pgt);
 void pgt_unlock(struct pgt *pgt, uint64_t irq);
 
-/* A zeroed table page from the pool (after pool_reserve, cannot fail);
+/* Make the next n pgt_table_alloc calls unable to fail; 0 or PGT_ENOMEM. */
+static inline int pgt_reserve(struct pgt *pgt, uint32_t n)
+{
+	return pgt->src.reserve(pgt->src.ctx, n);
+}
+
+/* A zeroed page back to the source. */
+static inline void pgt_table_free(struct pgt *pgt, uint64_t pa)
+{
+	pgt->src.put(pgt->src.ctx, pa);
+}
+
+/* A zeroed table page from the source (after pgt_reserve, cannot fail);
  * flushed whole when walks are not coherent.  0 on failure. */
 uint64_t pgt_table_alloc(struct pgt *pgt);
 

@@ -137,10 +137,10 @@ static int map_locked(struct pgt *pgt, struct map_ctx *m, uint64_t iova,
 	/* An IOMMU map must not fail half-way: with the worst case reserved
 	 * the walk below cannot run out.  A range needing more reserves per
 	 * step and undoes the steps done if a reservation fails. */
-	if (upfront && pool_reserve(pgt->pool, (uint32_t)need, POOL_MAY_FETCH))
+	if (upfront && pgt_reserve(pgt, (uint32_t)need))
 		return PGT_ENOMEM;
 	while (m->cur < m->end && !err) {
-		if (!upfront && pool_reserve(pgt->pool, pgt->levels - 1, POOL_MAY_FETCH)) {
+		if (!upfront && pgt_reserve(pgt, pgt->levels - 1)) {
 			m->rb_end = m->cur;
 			err = PGT_ENOMEM;
 			break;

@@ -159,7 +159,7 @@ int64_t pgt_unmap(struct pgt *pgt, uint64_t iova, uint64_t size,
 	irq = pgt_lock(pgt);
 	need = split_need(pgt, iova, iova + size);
 	/* Reserve before changing anything, so a split cannot fail half-way. */
-	if (need && pool_reserve(pgt->pool, need, POOL_MAY_FETCH))
+	if (need && pgt_reserve(pgt, need))
 		ret = PGT_ENOMEM;
 	else
 		ret = pgt_unmap_locked(pgt, iova, iova + size, g, true);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "acpi.h"
+#include "bench.h"
 #include "boot.h"
 #include "bootinfo.h"
 #include "cpu.h"
@@ -92,5 +93,7 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 	print_summary();
 	if (kopt.test)
 		selftest_run_and_exit();
+	if (kopt.bench)
+		bench_run_and_exit();
 	idle_loop();
 }

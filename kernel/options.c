@@ -15,6 +15,7 @@ void options_parse(const char *cl)
 	if (!cmdline_get(cl, "test", kopt.test_filter, sizeof(kopt.test_filter)))
 		kopt.test_filter[0] = '\0';
 	kopt.quick = cmdline_has(cl, "quick");
+	kopt.bench = cmdline_has(cl, "bench");
 	kopt.no_fb = cmdline_has(cl, "nofb");
 	if (cmdline_get(cl, "loglevel", buf, sizeof(buf)) && buf[0] >= '0' && buf[0] <= '9')
 		kopt.loglevel = buf[0] - '0';

@@ -9,7 +9,8 @@
 struct kernel_options {
 	bool test;              /* "test" or "test=PREFIX": run the unit tests */
 	char test_filter[64];   /* PREFIX of test names, or empty for all */
-	bool quick;             /* "quick": skip slow tests */
+	bool quick;             /* "quick": skip slow tests, short benchmark */
+	bool bench;             /* "bench": run the benchmarks (kernel/bench.c) */
 	bool no_fb;             /* "nofb": do not use the framebuffer console */
 	int loglevel;           /* "loglevel=N" (3 errors .. 7 debug), default 6 */
 	char fault_test[16];    /* "fault=KIND": trigger a fault (harness tests) */

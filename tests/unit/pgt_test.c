@@ -40,7 +40,7 @@ static void tp_put(void *ctx, const uint64_t *elems, uint32_t n)
 bool tenv_init(struct tenv *t, uint32_t levels, uint32_t sp, bool coherent)
 {
 	struct pool_config pc = pgt_page_pool_config("pgt-test");
-	struct pgt_config cfg = {levels, 0, sp, coherent, coherent ? NULL : tflush, NULL};
+	struct pgt_config cfg = {levels, 0, sp, coherent, coherent ? NULL : tflush, NULL, {0}};
 
 	memset(t, 0, sizeof(*t));
 	t->src.budget = -1;

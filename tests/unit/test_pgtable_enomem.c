@@ -49,7 +49,7 @@ KTEST(pgtable_enomem_rolls_back_large_map)
 KTEST(pgtable_enomem_create)
 {
 	struct tenv t;
-	struct pgt_config cfg = {3, 0, 0, true, NULL, NULL};
+	struct pgt_config cfg = {3, 0, 0, true, NULL, NULL, {0}};
 	struct pgt *p;
 
 	KT_ASSERT(tenv_init(&t, 3, 0, true));

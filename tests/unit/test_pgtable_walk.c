@@ -85,7 +85,7 @@ KTEST(pgtable_create_bad_config)
 {
 	struct tenv t;
 	struct pgt *p;
-	struct pgt_config cfg = {3, 0, 0, true, NULL, NULL};
+	struct pgt_config cfg = {3, 0, 0, true, NULL, NULL, {0}};
 
 	KT_ASSERT(tenv_init(&t, 3, 0, true));
 	cfg.pages = t.pool;

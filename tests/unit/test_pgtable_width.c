@@ -37,7 +37,7 @@ KTEST(pgtable_width_48)
 KTEST(pgtable_width_narrow_domain)
 {
 	struct tenv t;
-	struct pgt_config cfg = {4, 32, 0, true, NULL, NULL};
+	struct pgt_config cfg = {4, 32, 0, true, NULL, NULL, {0}};
 	struct pgt *p;
 	struct pgt_gather g;
 

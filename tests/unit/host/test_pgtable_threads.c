@@ -84,7 +84,7 @@ static uint32_t check_shadow(struct worker *w)
 KTEST_FLAGS(pgtable_threads_interleaved, KTEST_HOST_ONLY)
 {
 	static struct worker w[THREADS];
-	struct pgt_config cfg = {4, 0, PGT_SP_2M, true, NULL, NULL};
+	struct pgt_config cfg = {4, 0, PGT_SP_2M, true, NULL, NULL, {0}};
 	pthread_t th[THREADS];
 	struct pool *pool;
 	struct pgt *pgt;
