@@ -89,6 +89,16 @@ uint64_t iommu_domain_faults(const struct iommu_domain *d)
 	return atomic_load(&d->faults);
 }
 
+void iommu_pt_pool_stats(struct pool_stats *out, uint64_t *free_elems)
+{
+	*out = (struct pool_stats){0};
+	*free_elems = 0;
+	if (!pt_pages)
+		return;
+	pool_stats(pt_pages, out);
+	*free_elems = pool_count_free(pt_pages);
+}
+
 static void clflush_range(void *va, size_t len)
 {
 	uintptr_t a = (uintptr_t)va & ~(uintptr_t)63, end = (uintptr_t)va + len;

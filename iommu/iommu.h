@@ -99,4 +99,9 @@ uint64_t iommu_domain_table_pages(const struct iommu_domain *d);
 /* DMA faults recorded for functions attached to d. */
 uint64_t iommu_domain_faults(const struct iommu_domain *d);
 
+struct pool_stats;
+/* The shared page-table page pool's counters (pool_stats) and its free
+ * elements now (pool_count_free); zeros before iommu_init made it. */
+void iommu_pt_pool_stats(struct pool_stats *out, uint64_t *free_elems);
+
 #endif /* IOMMU_H */

@@ -16,6 +16,11 @@
  * the cost of the TSC reads, because IOTLB invalidation can dominate a pair
  * and hide what the policy changes.  Each figure is the median of several
  * rounds; the policies take turns within a round so drift hits them alike.
+ *
+ * `bench trace`: the page pool over time instead (docs/BENCHMARKS.md): bursts
+ * of maps at IOVAs 2 MiB apart (a fresh table page each), then their unmaps,
+ * with idle gaps between bursts; its free count and source traffic sampled
+ * every TRACE_EVERY_US and printed as "trace:" lines at the end.
  */
 #include "bench.h"
 
@@ -27,6 +32,7 @@
 #include "iommu.h"
 #include "layout.h"
 #include "mm.h"
+#include "pool.h"
 #include "options.h"
 #include "pci.h"
 #include "percpu.h"
@@ -362,6 +368,116 @@ static void teardown(struct bench *b)
 			b->errors++;
 }
 
+/* --- trace ------------------------------------------------------------------------ */
+
+#define TRACE_BURSTS    6
+#define TRACE_GAP_MS    40
+#define TRACE_EVERY_US  250
+#define TRACE_MAX       4096
+#define TRACE_IOVA_BASE (1ull << 30)
+#define TRACE_STRIDE    (2ull << 20)
+
+struct trace_sample {
+	uint32_t t_us, free, depot, phase; /* phase: 0 idle, 1 maps, 2 unmaps */
+	uint64_t fetched, returned, sync_fetches;
+};
+
+static struct trace_sample samples[TRACE_MAX];
+
+struct tracer {
+	uint64_t t0, next, every; /* TSC */
+	uint32_t n, phase;
+};
+
+static void trace_sample(struct tracer *t, bool force)
+{
+	uint64_t now = rdtsc(), free;
+	struct pool_stats st;
+	struct trace_sample *s;
+
+	if ((!force && now < t->next) || t->n >= TRACE_MAX)
+		return;
+	t->next = now + t->every;
+	iommu_pt_pool_stats(&st, &free);
+	s = &samples[t->n++];
+	s->t_us = (uint32_t)((now - t->t0) / (tsc_hz() / 1000000 | 1));
+	s->free = (uint32_t)free;
+	s->depot = (uint32_t)st.depot_elems;
+	s->phase = t->phase;
+	s->fetched = st.fetched;
+	s->returned = st.returned;
+	s->sync_fetches = st.sync_fetches;
+}
+
+/* Interrupts on and spinning for ms milliseconds, sampling: the other CPUs'
+ * idle loops refill or trim the depot meanwhile. */
+static void trace_gap(struct tracer *t, uint32_t ms)
+{
+	uint64_t end = rdtsc() + ms * (tsc_hz() / 1000);
+
+	t->phase = 0;
+	cpu_sti();
+	while (rdtsc() < end) {
+		trace_sample(t, false);
+		cpu_pause();
+	}
+}
+
+_Noreturn static void trace_run_and_exit(struct bench *b)
+{
+	struct tracer t = {.every = TRACE_EVERY_US * (tsc_hz() / 1000000)};
+	struct iommu_domain *d = b->d[0];
+	struct pool_stats st;
+	uint64_t free;
+
+	if (iommu_attach(d, b->dev.seg, b->dev.bus, b->dev.dev, b->dev.fn) != 0)
+		b->errors++;
+	trace_gap(&t, TRACE_GAP_MS); /* settle first, then start the clock */
+	t.t0 = rdtsc();
+	t.n = 0;
+	trace_sample(&t, true);
+	for (uint32_t k = 0; k < TRACE_BURSTS; k++) {
+		t.phase = 1;
+		for (uint32_t i = 0; i < BURST; i++) {
+			if (iommu_map(d, TRACE_IOVA_BASE + i * TRACE_STRIDE, b->pa, PLAT_PAGE_SIZE,
+				      PROT) != 0)
+				b->errors++;
+			trace_sample(&t, false);
+		}
+		trace_sample(&t, true);
+		trace_gap(&t, TRACE_GAP_MS);
+		t.phase = 2;
+		trace_sample(&t, true);
+		for (uint32_t i = 0; i < BURST; i++) {
+			if (iommu_unmap(d, TRACE_IOVA_BASE + i * TRACE_STRIDE, PLAT_PAGE_SIZE) != 0)
+				b->errors++;
+			trace_sample(&t, false);
+		}
+		trace_sample(&t, true);
+		trace_gap(&t, TRACE_GAP_MS);
+	}
+	trace_sample(&t, true);
+	iommu_pt_pool_stats(&st, &free);
+	teardown(b);
+	kprintf("trace: # %u CPUs, bursts of %u maps 2 MiB apart then %u unmaps, "
+		"%u ms gaps, a sample every %u us\n", b->cpus, BURST, BURST, TRACE_GAP_MS,
+		TRACE_EVERY_US);
+	kprintf("trace-watermarks: %llu %llu\n", (unsigned long long)st.low,
+		(unsigned long long)st.high);
+	kprintf("trace: # t_us free depot phase fetched returned sync_fetches\n");
+	for (uint32_t i = 0; i < t.n; i++) {
+		const struct trace_sample *s = &samples[i];
+
+		kprintf("trace: %u %u %u %u %llu %llu %llu\n", s->t_us, s->free, s->depot,
+			s->phase, (unsigned long long)s->fetched,
+			(unsigned long long)s->returned, (unsigned long long)s->sync_fetches);
+	}
+	kprintf("trace: %u samples%s, %u errors\n", t.n, t.n >= TRACE_MAX ? " (buffer full)" : "",
+		b->errors);
+	kprintf("trace: done\n");
+	qemu_exit(b->errors ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
+}
+
 _Noreturn void bench_run_and_exit(void)
 {
 	void *page = page_alloc();
@@ -372,6 +488,8 @@ _Noreturn void bench_run_and_exit(void)
 		kprintf("bench: needs an active IOMMU translating a PCI function\n");
 		qemu_exit(QEMU_EXIT_FAIL);
 	}
+	if (kopt.trace)
+		trace_run_and_exit(b);
 	kprintf("bench: %u rounds of %u pairs (bursts of %u) on %02x:%02x.%x, "
 		"TSC read pair %llu cycles\n", b->rounds, b->pairs, BURST, b->dev.bus,
 		b->dev.dev, b->dev.fn, (unsigned long long)b->overhead);

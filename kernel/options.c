@@ -16,6 +16,7 @@ void options_parse(const char *cl)
 		kopt.test_filter[0] = '\0';
 	kopt.quick = cmdline_has(cl, "quick");
 	kopt.bench = cmdline_has(cl, "bench");
+	kopt.trace = cmdline_has(cl, "trace");
 	kopt.no_fb = cmdline_has(cl, "nofb");
 	if (cmdline_get(cl, "loglevel", buf, sizeof(buf)) && buf[0] >= '0' && buf[0] <= '9')
 		kopt.loglevel = buf[0] - '0';

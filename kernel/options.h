@@ -11,6 +11,7 @@ struct kernel_options {
 	char test_filter[64];   /* PREFIX of test names, or empty for all */
 	bool quick;             /* "quick": skip slow tests, short benchmark */
 	bool bench;             /* "bench": run the benchmarks (kernel/bench.c) */
+	bool trace;             /* "bench trace": trace the page pool instead */
 	bool no_fb;             /* "nofb": do not use the framebuffer console */
 	int loglevel;           /* "loglevel=N" (3 errors .. 7 debug), default 6 */
 	char fault_test[16];    /* "fault=KIND": trigger a fault (harness tests) */
