@@ -337,6 +337,13 @@ bench: all
 	tools/kernel-bench $(BENCH_ARGS)
 .PHONY: bench
 
+# The kernel's `bench trace` mode on -smp 4 (about 12 s): the page pool's free
+# count over bursts and idle gaps into build/bench/trace.dat, plotted with
+# gnuplot into build/bench/pool-trace.png (docs/BENCHMARKS.md).
+bench-trace: all
+	tools/plot-trace
+.PHONY: bench-trace
+
 clean:
 	rm -rf $(BUILD)
 .PHONY: clean
