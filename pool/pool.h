@@ -125,7 +125,7 @@ struct pool_stats {
 	uint64_t depot_puts;        /* full magazines a free gave to the depot */
 	uint64_t failures;          /* allocs and reserves that returned an error */
 	uint64_t fetched, returned; /* elements ever got from / put to the source */
-	uint64_t sync_fetches;      /* source.get calls made on the alloc path */
+	uint64_t sync_fetches;      /* source.get calls made on the alloc or reserve path */
 	uint64_t overflows;         /* frees that found the depot full */
 	uint64_t maintain_runs;     /* pool_maintain calls that did work */
 	uint64_t demand;            /* elements allocs took from depot or source */

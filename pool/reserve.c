@@ -52,7 +52,14 @@ static bool reserve_from_source(struct pool *p, struct pool_cpu *c, uint32_t n)
 		struct pool_mag *m = mags[i];
 		uint32_t room = p->cfg.mag_size - m->count;
 		uint32_t want = n - cpu_have(c) < room ? n - cpu_have(c) : room;
-		uint32_t got = pool_source_get(p, &m->elems[m->count], want);
+		uint32_t got;
+
+		if (!want)
+			continue;
+		/* Relaxed: a statistic.  A reservation that reaches the source
+		 * is a synchronous fetch on the map path, as in alloc. */
+		atomic_fetch_add_explicit(&p->sync_fetches, 1, memory_order_relaxed);
+		got = pool_source_get(p, &m->elems[m->count], want);
 
 		m->count += got;
 		pool_note_demand(p, got);

@@ -11,6 +11,7 @@ KTEST(pool_reserve_guarantees_next_allocs)
 	struct tsrc src;
 	struct pool_config cfg = tsrc_config(&src, 8, 0, 32);
 	struct pool *p;
+	struct pool_stats st;
 	uint64_t e[13];
 
 	KT_ASSERT(tsrc_init(&src, 1000));
@@ -18,6 +19,8 @@ KTEST(pool_reserve_guarantees_next_allocs)
 	KT_EXPECT_EQ(pool_reserve(p, 17, POOL_MAY_FETCH), -POOL_EINVAL);
 	KT_EXPECT_EQ(pool_reserve(p, 12, POOL_NOFETCH), -POOL_EAGAIN);
 	KT_EXPECT_EQ(pool_reserve(p, 12, POOL_MAY_FETCH), 0);
+	pool_stats(p, &st);
+	KT_EXPECT_EQ(st.sync_fetches, 2); /* both magazines topped up from the source */
 	src.fail_all = true;
 	for (int i = 0; i < 12; i++)
 		KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e[i]), 0);
