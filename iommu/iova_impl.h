@@ -63,15 +63,9 @@ struct iova_node *iova_tree_fit(struct iova_node *root, const struct iova_fit *f
  */
 int iova_tree_check(const struct iova_node *x, uint64_t *nodes, uint64_t *pages);
 
-/* --- spinlock (iova_range.c) ---
- * Test-and-test-and-set: spin on a relaxed load until the word looks free,
- * then try an acquire exchange.  Unfair and unbounded, but held only for a
- * tree operation (O(log R), no allocation inside).  In the kernel the
- * caller keeps interrupts as they are: the allocator is never called from
- * an interrupt handler. */
-struct iova_lock {
-	atomic_bool held;
-};
+/* --- lock (iova_range.c) ---
+ * A plat_lock: held only for a tree operation (O(log R), no allocation
+ * inside), with interrupts off. */
 
 /* Take and drop a range allocator's lock. */
 struct iova_range;
@@ -83,7 +77,7 @@ void iova_unlock(struct iova_range *r);
 #define IOVA_SPARES_MAX 16 /* nodes kept for reuse beyond the 2 an alloc needs */
 
 struct iova_range {
-	struct iova_lock lock;
+	struct plat_lock lock;
 	uint64_t base, end;
 	struct iova_node *free_root, *used_root;
 	struct iova_node *spare; /* unused nodes, linked through left */

@@ -16,22 +16,12 @@
 
 void iova_lock(struct iova_range *r)
 {
-	for (;;) {
-		/* Acquire: pairs with the release store in unlock, so the
-		 * previous holder's tree writes are visible to us. */
-		if (!atomic_exchange_explicit(&r->lock.held, true, memory_order_acquire))
-			return;
-		/* Relaxed: only a hint that the exchange may now succeed; the
-		 * exchange above does the ordering. */
-		while (atomic_load_explicit(&r->lock.held, memory_order_relaxed))
-			plat_cpu_relax();
-	}
+	plat_lock(&r->lock);
 }
 
 void iova_unlock(struct iova_range *r)
 {
-	/* Release: pairs with the acquire exchange in lock. */
-	atomic_store_explicit(&r->lock.held, false, memory_order_release);
+	plat_unlock(&r->lock);
 }
 
 /* Spare nodes: an allocation needs up to two (split gap, used entry). */
@@ -102,7 +92,7 @@ int iova_range_create(uint64_t base, uint64_t end, struct iova_range **out)
 		return -IOVA_ENOMEM;
 	}
 	memset(r, 0, sizeof(*r));
-	atomic_init(&r->lock.held, false);
+	r->lock = (struct plat_lock)PLAT_LOCK_INIT;
 	r->base = base;
 	r->end = end;
 	iova_node_set(x, base, end - base);

@@ -13,22 +13,14 @@
  * interrupted by a user of the same table (or of the pool's CPU slot). */
 uint64_t pgt_lock(struct pgt *pgt)
 {
-	uint64_t irq = plat_irq_save();
-
-	/* Acquire: pairs with the release in pgt_unlock, so the previous
-	 * holder's entry writes are seen. */
-	while (atomic_exchange_explicit(&pgt->lock, 1, memory_order_acquire)) {
-		while (atomic_load_explicit(&pgt->lock, memory_order_relaxed))
-			plat_cpu_relax();
-	}
-	return irq;
+	plat_lock(&pgt->lock);
+	return 0; /* the saved interrupt state stays in the lock */
 }
 
 void pgt_unlock(struct pgt *pgt, uint64_t irq)
 {
-	/* Release: publishes this critical section to the next pgt_lock. */
-	atomic_store_explicit(&pgt->lock, 0, memory_order_release);
-	plat_irq_restore(irq);
+	(void)irq;
+	plat_unlock(&pgt->lock);
 }
 
 /* --- create, destroy ------------------------------------------------------- */

@@ -63,7 +63,7 @@ _Static_assert(PGT_PROT_READ == PTE_R && PGT_PROT_WRITE == PTE_W,
 
 
 struct pgt {
-	_Atomic uint32_t lock;	  /* 0 free, 1 held */
+	struct plat_lock lock;	  /* serialises map, unmap, lookup */
 	uint32_t levels;
 	uint32_t addr_width;
 	uint32_t superpages;

@@ -49,6 +49,43 @@
  * given to plat_host_set_cpu, plus one). */
 uint32_t plat_cpu_count(void);
 
+/* --- a spin lock for portable code ----------------------------------------
+ *
+ * Test-and-test-and-set, taken with interrupts off (plat_irq_save); the
+ * holder keeps the saved state in the lock.  For short critical sections
+ * of portable modules (IOVA ranges, page tables); the kernel's own code uses
+ * its ticket lock.
+ */
+#include <stdatomic.h>
+
+struct plat_lock {
+	_Atomic uint32_t held; /* 0 free, 1 held */
+	uint64_t irq;          /* the holder's saved interrupt state */
+};
+
+#define PLAT_LOCK_INIT {0, 0}
+
+static inline void plat_lock(struct plat_lock *l)
+{
+	uint64_t irq = plat_irq_save();
+
+	/* Acquire: pairs with the release in plat_unlock, so the previous
+	 * holder's writes are seen.  The inner load is only a hint. */
+	while (atomic_exchange_explicit(&l->held, 1, memory_order_acquire))
+		while (atomic_load_explicit(&l->held, memory_order_relaxed))
+			plat_cpu_relax();
+	l->irq = irq;
+}
+
+static inline void plat_unlock(struct plat_lock *l)
+{
+	uint64_t irq = l->irq;
+
+	/* Release: publishes the critical section to the next plat_lock. */
+	atomic_store_explicit(&l->held, 0, memory_order_release);
+	plat_irq_restore(irq);
+}
+
 /* --- memory -------------------------------------------------------------- */
 
 /* One 4 KiB page, contents undefined, or NULL when memory is exhausted.  The
