@@ -74,6 +74,7 @@ static int class_create(struct iova_domain *d, uint32_t order, uint32_t mag_size
 		.batch = mag_size / 2 ? mag_size / 2 : 1,
 		.low = 0, .high = 0,
 		.depot_mags = 16,
+		.open_ended = true, /* iova_domain_count keeps the real account */
 	};
 	int err;
 

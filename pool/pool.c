@@ -105,7 +105,7 @@ void pool_destroy(struct pool *p)
 	if (!p)
 		return;
 	pool_stats(p, &st);
-	if (st.in_use)
+	if (st.in_use && !p->cfg.open_ended)
 		plat_log(PLAT_LOG_WARN, "pool %s: destroyed with %llu elements in use\n",
 			 p->cfg.name ? p->cfg.name : "?", (unsigned long long)st.in_use);
 	/* Quiescent: once the loaded counts are written back, every

@@ -99,6 +99,10 @@ struct pool_hooks {
  *		[high_min, high] (and at least the new low).  An idle pool thus
  *		shrinks to high_min, a busy one keeps a period's worth in reserve.
  *   low_min, high_min  the floors when adapting; low_min <= high_min
+ *   open_ended	elements may also enter by pool_free without a pool_alloc
+ *		and leave by other routes (the IOVA caches: a range from the
+ *		range allocator may be freed into a cache, and the reverse), so
+ *		pool_destroy does not report allocs - frees as elements in use
  * Every CPU id below PLAT_MAX_CPUS has a slot with two magazines of its own,
  * so a pool takes (2 * PLAT_MAX_CPUS + depot_mags) magazines of
  * 8 * mag_size + 8 bytes (rounded up to a cache line) from plat_malloc.
@@ -115,6 +119,7 @@ struct pool_config {
 	uint32_t depot_mags;
 	uint64_t adapt_cycles;
 	uint32_t low_min, high_min;
+	bool open_ended;
 };
 
 /* Counters; each is exact at a quiescent point and roughly current otherwise. */
