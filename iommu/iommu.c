@@ -99,15 +99,6 @@ void iommu_pt_pool_stats(struct pool_stats *out, uint64_t *free_elems)
 	*free_elems = pool_count_free(pt_pages);
 }
 
-static void clflush_range(void *va, size_t len)
-{
-	uintptr_t a = (uintptr_t)va & ~(uintptr_t)63, end = (uintptr_t)va + len;
-
-	for (; a < end; a += 64)
-		__asm__ volatile("clflush (%0)" : : "r"(a) : "memory");
-	__asm__ volatile("mfence" : : : "memory");
-}
-
 /* Levels, width and superpages every unit can use. */
 static void find_common_caps(void)
 {
@@ -198,7 +189,7 @@ static int make_tables(struct iommu_domain *d, int policy, bool timed)
 {
 	struct pgt_config cfg = {
 		.levels = d->levels, .addr_width = d->width, .superpages = common_sp,
-		.coherent = all_coherent, .flush = clflush_range, .pages = pt_pages,
+		.coherent = all_coherent, .flush = vtd_clflush, .pages = pt_pages,
 	};
 	struct iova_domain_config icfg = {
 		.base = 1, /* page 0 is never handed out */

@@ -59,15 +59,19 @@ struct vtd_unit *vtd_unit_at(uint32_t i) { return i < nunits ? &units[i] : NULL;
 
 /* Write back CPU caches over [p, p+len) when the unit's walks are not
  * coherent (ECAP.C = 0), so it reads what the CPU wrote [VT-d 6.1]. */
-static void flush_for(struct vtd_unit *u, const void *p, size_t len)
+void vtd_clflush(void *p, size_t len)
 {
 	uintptr_t a = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + len;
 
-	if (u->caps.coherent)
-		return;
 	for (; a < end; a += 64)
 		__asm__ volatile("clflush (%0)" : : "r"(a) : "memory");
 	__asm__ volatile("mfence" : : : "memory");
+}
+
+static void flush_for(struct vtd_unit *u, const void *p, size_t len)
+{
+	if (!u->caps.coherent)
+		vtd_clflush((void *)(uintptr_t)p, len);
 }
 
 /* Poll until (reg & mask) == want, at most WAIT_MS. */

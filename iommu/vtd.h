@@ -8,6 +8,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pci_path.h"
@@ -46,6 +47,11 @@ struct vtd_unit {
 	_Atomic uint64_t faults;            /* fault records seen */
 	bool enabled;
 };
+
+/* Write back the CPU cache lines of [p, p + len) and fence: what a unit
+ * whose page walks are not coherent (ECAP.C = 0) needs before it reads
+ * memory the CPU wrote [VT-d 6.1]. */
+void vtd_clflush(void *p, size_t len);
 
 /* Bring up every usable unit the DMAR listed; returns how many. */
 uint32_t vtd_init_units(void);
