@@ -55,7 +55,12 @@ KTEST(smp_call_reaches_each_cpu_once)
 	KT_EXPECT_EQ(smp_call_on(PLAT_MAX_CPUS, mark_cpu, NULL, true), SMP_EINVAL);
 }
 
-#define COUNT_PER_CPU 2000
+/* Lock hand-overs in all: a ticket lock on more vCPUs than host cores hands
+ * over at the host scheduler's pace when the next ticket's vCPU is
+ * descheduled (about 1 ms each on 2 cores), so the total, not the count
+ * per CPU, must fit the cross-CPU call's 10 s. */
+#define COUNT_TOTAL 4000
+#define COUNT_PER_CPU (COUNT_TOTAL / percpu_online())
 static struct spinlock counter_lock = SPINLOCK_INIT;
 static uint64_t counter; /* plain: only the lock protects it */
 static _Atomic int32_t holder = -1;   /* who is inside, or -1 */
@@ -66,7 +71,7 @@ static void count_under_lock(void *arg)
 	int32_t me = (int32_t)plat_cpu_id(), none;
 
 	(void)arg;
-	for (int i = 0; i < COUNT_PER_CPU; i++) {
+	for (uint32_t i = 0; i < COUNT_PER_CPU; i++) {
 		uint64_t f = spin_lock_irqsave(&counter_lock);
 
 		none = -1;
