@@ -384,6 +384,17 @@ int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	return err;
 }
 
+int iommu_reserve(struct iommu_domain *d, uint64_t iova, uint64_t size)
+{
+	int err;
+
+	if (!d || !aligned_range(iova, 0, size))
+		return IOMMU_EINVAL;
+	err = iova_range_reserve(iova_domain_range(d->iova), iova >> PLAT_PAGE_SHIFT,
+				 size >> PLAT_PAGE_SHIFT);
+	return err == -IOVA_EBUSY ? IOMMU_EEXIST : err ? IOMMU_ENOMEM : 0;
+}
+
 /* --- RMRRs and identity ------------------------------------------------------------- */
 
 /* Map every RMRR naming bdf, identity, into d [VT-d 8.4]. */

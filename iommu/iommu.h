@@ -22,7 +22,7 @@
 #define IOMMU_EIO    (-5)   /* the hardware did not complete a command */
 #define IOMMU_ENOMEM (-12)  /* out of memory, domain ids or table pages */
 #define IOMMU_EBUSY  (-16)  /* the domain still has functions attached */
-#define IOMMU_EEXIST (-17)  /* part of the range is mapped already */
+#define IOMMU_EEXIST (-17)  /* part of the range is mapped (or handed out) already */
 #define IOMMU_ENODEV (-19)  /* no remapping unit translates that function */
 #define IOMMU_EINVAL (-22)  /* a bad argument: alignment, range, flags */
 #define IOMMU_ENOSPC (-28)  /* no free IOVA range below the limit */
@@ -68,6 +68,14 @@ int iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t prot,
 		  uint64_t dma_limit, uint64_t *iova) __attribute__((warn_unused_result));
 int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
+	__attribute__((warn_unused_result));
+/* Keep iommu_dma_map away from [iova, iova + size), all 4 KiB aligned: for
+ * windows the caller maps itself with iommu_map (a guest's fixed ranges),
+ * or to shape where allocated IOVAs fall.  Parts reserved already are
+ * fine; the part outside the domain's address width is ignored.  A set-up
+ * call: IOMMU_EEXIST when iommu_dma_map has handed out part of the range
+ * (freed IOVAs may sit in a CPU's cache and count as handed out). */
+int iommu_reserve(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	__attribute__((warn_unused_result));
 
 /* --- bench only: other allocation policies ------------------------------- */

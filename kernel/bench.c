@@ -7,8 +7,11 @@
  * (so every unmap invalidates the unit's IOTLB):
  *   single     map, unmap, repeated; a page stays mapped nearby, so the
  *              tables stay and only the IOVA is allocated and freed
- *   sparse     the same in an otherwise empty domain: every map needs fresh
- *              table pages (levels - 1) and its unmap frees them
+ *   sparse     256 maps, then 256 unmaps, in an otherwise empty domain whose
+ *              IOVA space is reserved (iommu_reserve) but for the last page
+ *              of every 2 MiB below 1 GiB: the IOVAs the policy allocates
+ *              fall 2 MiB apart, so every map needs a fresh leaf table (the
+ *              first also the levels above it) and every unmap frees one
  *   burst      256 maps, then 256 unmaps
  *   cross_cpu  256 maps on CPU 0, then 256 unmaps on CPU 1 (with > 1 CPU)
  * Two scopes per figure: map_unmap, the whole pair; alloc, the cycles spent
@@ -48,6 +51,8 @@
 #define BURST      256
 #define MAX_ROUNDS 15
 #define PROT       (IOMMU_READ | IOMMU_WRITE)
+#define SPARSE_LIMIT  (1ull << 30)  /* the sparse domains' free IOVAs lie below */
+#define SPARSE_STRIDE (2ull << 20)  /* one free page per leaf table's span */
 
 enum { P_SINGLE, P_SPARSE, P_BURST, P_CROSS };
 
@@ -58,8 +63,10 @@ static const char *const pattern_name[PATTERNS] = {"single", "sparse", "burst", 
 static const char *const scope_name[SCOPES] = {"map_unmap", "alloc"};
 
 struct bench {
-	struct iommu_domain *d[IMPLS];
-	uint64_t pinned[IMPLS];   /* IOVA of the page kept mapped, 0 when none */
+	struct iommu_domain *d[IMPLS];  /* single, burst, cross_cpu */
+	struct iommu_domain *ds[IMPLS]; /* sparse */
+	struct iommu_domain **dom;      /* the pattern running: d or ds */
+	uint64_t pinned[IMPLS];   /* IOVA of the page kept mapped in d, 0 when none */
 	struct pci_bdf dev;       /* the function the domains take turns on */
 	uint64_t pa;              /* the page every pair maps */
 	uint32_t rounds, pairs, cpus;
@@ -75,7 +82,7 @@ static struct bench B;
 
 static void map_one(struct bench *b, int k, uint64_t *iova)
 {
-	if (iommu_dma_map(b->d[k], b->pa, PLAT_PAGE_SIZE, PROT, ~0ull, iova) != 0) {
+	if (iommu_dma_map(b->dom[k], b->pa, PLAT_PAGE_SIZE, PROT, ~0ull, iova) != 0) {
 		b->errors++;
 		*iova = 0;
 	}
@@ -83,7 +90,7 @@ static void map_one(struct bench *b, int k, uint64_t *iova)
 
 static void unmap_one(struct bench *b, int k, uint64_t iova)
 {
-	if (!iova || iommu_dma_unmap(b->d[k], iova, PLAT_PAGE_SIZE) != 0)
+	if (!iova || iommu_dma_unmap(b->dom[k], iova, PLAT_PAGE_SIZE) != 0)
 		b->errors++;
 }
 
@@ -142,19 +149,44 @@ static uint64_t run_cross(struct bench *b, int k)
 	return maps + j.cycles;
 }
 
+/* A burst in a sparse domain, checking that it is one: every IOVA in a
+ * 2 MiB span of its own, a table page more after every map, all of them
+ * gone after the unmaps but the root. */
+static uint64_t run_sparse(struct bench *b, int k)
+{
+	uint64_t before = iommu_domain_table_pages(b->ds[k]), maps, after_maps;
+
+	maps = run_maps(b, k);
+	after_maps = iommu_domain_table_pages(b->ds[k]);
+	for (uint32_t i = 0; i < BURST; i++) /* distinct, or the map had failed */
+		if (b->iova[i] >= SPARSE_LIMIT ||
+		    (b->iova[i] & (SPARSE_STRIDE - 1)) != SPARSE_STRIDE - PLAT_PAGE_SIZE)
+			b->errors++;
+	maps += run_unmaps(b, k);
+	if (before != 1 || after_maps < 1 + BURST || iommu_domain_table_pages(b->ds[k]) != 1) {
+		kprintf("bench: sparse %s: %llu table pages before the maps, %llu after, "
+			"%llu after the unmaps\n", impl_name[k], (unsigned long long)before,
+			(unsigned long long)after_maps,
+			(unsigned long long)iommu_domain_table_pages(b->ds[k]));
+		b->errors++;
+	}
+	return maps;
+}
+
 /* --- measuring ------------------------------------------------------------------ */
 
 static uint32_t pattern_pairs(const struct bench *b, int p)
 {
-	return p == P_SINGLE || p == P_SPARSE ? b->pairs : BURST;
+	return p == P_SINGLE ? b->pairs : BURST;
 }
 
 static uint64_t run_pattern(struct bench *b, int p, int k)
 {
 	switch (p) {
 	case P_SINGLE:
-	case P_SPARSE:
 		return run_pairs(b, k, b->pairs);
+	case P_SPARSE:
+		return run_sparse(b, k);
 	case P_BURST:
 		return run_maps(b, k) + run_unmaps(b, k);
 	default:
@@ -169,11 +201,11 @@ static void measure(struct bench *b, int p, int k, uint64_t out[SCOPES])
 	uint64_t c0, n0, c1, n1, total, alloc, fixed;
 	uint32_t n = pattern_pairs(b, p);
 
-	if (iommu_attach(b->d[k], b->dev.seg, b->dev.bus, b->dev.dev, b->dev.fn) != 0)
+	if (iommu_attach(b->dom[k], b->dev.seg, b->dev.bus, b->dev.dev, b->dev.fn) != 0)
 		b->errors++;
-	iommu_domain_alloc_time(b->d[k], &c0, &n0);
+	iommu_domain_alloc_time(b->dom[k], &c0, &n0);
 	total = run_pattern(b, p, k);
-	iommu_domain_alloc_time(b->d[k], &c1, &n1);
+	iommu_domain_alloc_time(b->dom[k], &c1, &n1);
 	fixed = (n1 - n0) * b->overhead; /* the TSC reads inside the policy */
 	alloc = c1 - c0 > fixed ? c1 - c0 - fixed : 0;
 	out[0] = total / n;
@@ -192,10 +224,11 @@ static uint64_t median(uint64_t *v, uint32_t n)
 	return v[n / 2];
 }
 
-/* Keep one page mapped in every domain (single, burst, cross_cpu), or none
- * (sparse), so that the tables stay or go. */
+/* Keep one page mapped in every domain of single, burst and cross_cpu (so
+ * that their tables stay), or unmap it. */
 static void pin(struct bench *b, bool on)
 {
+	b->dom = b->d;
 	for (int k = 0; k < IMPLS; k++) {
 		if (on && !b->pinned[k])
 			map_one(b, k, &b->pinned[k]);
@@ -212,7 +245,7 @@ static void run_figure(struct bench *b, int p)
 {
 	uint64_t v[SCOPES][IMPLS][MAX_ROUNDS], out[SCOPES];
 
-	pin(b, p != P_SPARSE);
+	b->dom = p == P_SPARSE ? b->ds : b->d;
 	for (int k = 0; k < IMPLS; k++)
 		measure(b, p, k, out);
 	for (uint32_t r = 0; r < b->rounds; r++)
@@ -343,6 +376,33 @@ static void print_costs(void *page)
 		(unsigned long long)median(v[0], 15), (unsigned long long)median(v[1], 15));
 }
 
+/* Reserve what is free in [at, at + len): halves around what the domain
+ * has handed out already (the mempool policy's IOVA reserve, taken at
+ * creation from the top of the space). */
+static int reserve_free(struct iommu_domain *d, uint64_t at, uint64_t len)
+{
+	int err = iommu_reserve(d, at, len);
+
+	if (err != IOMMU_EEXIST || len == PLAT_PAGE_SIZE)
+		return err == IOMMU_EEXIST ? 0 : err;
+	len /= 2;
+	return reserve_free(d, at, len) ? -1 : reserve_free(d, at + len, len);
+}
+
+/* Reserve all IOVAs but the last page of every 2 MiB below SPARSE_LIMIT.
+ * The policies allocate with no DMA mask, so that the pool's IOVA caches
+ * are in play (a lower mask would bypass them). */
+static int sparse_reserve(struct iommu_domain *d)
+{
+	for (uint64_t at = 0; at < SPARSE_LIMIT; at += SPARSE_STRIDE)
+		if (iommu_reserve(d, at, SPARSE_STRIDE - PLAT_PAGE_SIZE) != 0)
+			return -1;
+	for (uint64_t at = SPARSE_LIMIT; at < (1ull << 57); at *= 2) /* beyond any width */
+		if (reserve_free(d, at, at) != 0)
+			return -1;
+	return 0;
+}
+
 static int setup(struct bench *b, void *page)
 {
 	if (!iommu_active() || !page || !pick_device(&b->dev))
@@ -353,8 +413,11 @@ static int setup(struct bench *b, void *page)
 	b->pairs = kopt.quick ? 64 : 256;
 	b->overhead = tsc_overhead();
 	for (int k = 0; k < IMPLS; k++)
-		if (iommu_domain_create_policy(impl_policy[k], true, &b->d[k]) != 0)
+		if (iommu_domain_create_policy(impl_policy[k], true, &b->d[k]) != 0 ||
+		    iommu_domain_create_policy(impl_policy[k], true, &b->ds[k]) != 0 ||
+		    sparse_reserve(b->ds[k]) != 0)
 			return -1;
+	pin(b, true);
 	return 0;
 }
 
@@ -363,9 +426,12 @@ static void teardown(struct bench *b)
 	pin(b, false);
 	if (iommu_detach(b->dev.seg, b->dev.bus, b->dev.dev, b->dev.fn) != 0)
 		b->errors++;
-	for (int k = 0; k < IMPLS; k++)
+	for (int k = 0; k < IMPLS; k++) {
 		if (b->d[k] && iommu_domain_destroy(b->d[k]) != 0)
 			b->errors++;
+		if (b->ds[k] && iommu_domain_destroy(b->ds[k]) != 0)
+			b->errors++;
+	}
 }
 
 /* --- trace ------------------------------------------------------------------------ */

@@ -1,8 +1,8 @@
 /*
  * test_iommu_api.c - the IOMMU layer's API without DMA: argument checks,
  * overlapping maps refused with nothing left mapped, DMA-style maps below a
- * device's mask, identity domains, attach to a function no unit
- * translates, destroy of a domain in use.
+ * device's mask, reservations shaping them, identity domains, attach to a
+ * function no unit translates, destroy of a domain in use.
  */
 #include "iommu.h"
 #include "ktest.h"
@@ -81,6 +81,44 @@ KTEST(iommu_api_dma_map_honours_mask)
 	for (int i = 0; i < 8; i++)
 		KT_EXPECT_EQ(iommu_dma_unmap(d, iova[i], PLAT_PAGE_SIZE), 0);
 	KT_EXPECT_EQ(iommu_dma_unmap(d, iova[0], PLAT_PAGE_SIZE), IOMMU_ENOENT);
+	KT_EXPECT_EQ(iommu_domain_destroy(d), 0);
+	page_free(page);
+}
+
+/* Reservations shape where iommu_dma_map's IOVAs fall: with [2, 16) MiB
+ * reserved but for the last page of 6 and of 10 MiB, the allocator (top
+ * down below the mask) must hand out exactly those two, then go below. */
+KTEST(iommu_api_reserve_shapes_dma_map)
+{
+	struct iommu_domain *d;
+	uint64_t iova[4];
+	void *page = page_alloc();
+
+	if (!ready())
+		return;
+	KT_ASSERT(page != NULL);
+	KT_ASSERT_EQ(iommu_domain_create(0, &d), 0);
+	KT_EXPECT_EQ(iommu_reserve(NULL, 2 * MIB, MIB), IOMMU_EINVAL);
+	KT_EXPECT_EQ(iommu_reserve(d, 2 * MIB + 1, MIB), IOMMU_EINVAL);
+	KT_EXPECT_EQ(iommu_reserve(d, 2 * MIB, 0), IOMMU_EINVAL);
+	KT_EXPECT_EQ(iommu_reserve(d, ~0xFFFull, 2 * PLAT_PAGE_SIZE), IOMMU_EINVAL);
+	KT_ASSERT_EQ(iommu_reserve(d, 2 * MIB, 4 * MIB - PLAT_PAGE_SIZE), 0);
+	KT_ASSERT_EQ(iommu_reserve(d, 6 * MIB, 4 * MIB - PLAT_PAGE_SIZE), 0);
+	KT_ASSERT_EQ(iommu_reserve(d, 10 * MIB, 6 * MIB), 0);
+	KT_EXPECT_EQ(iommu_reserve(d, 12 * MIB, MIB), 0); /* reserved twice is fine */
+	for (int i = 0; i < 3; i++)
+		KT_ASSERT_EQ(iommu_dma_map(d, virt_to_phys(page), PLAT_PAGE_SIZE, IOMMU_READ,
+					   16 * MIB - 1, &iova[i]), 0);
+	KT_EXPECT_EQ(iova[0], 10 * MIB - PLAT_PAGE_SIZE);
+	KT_EXPECT_EQ(iova[1], 6 * MIB - PLAT_PAGE_SIZE);
+	KT_EXPECT(iova[2] < 2 * MIB && iova[2] != 0);
+	/* A range handed out cannot be reserved, and the refusal changes nothing. */
+	KT_EXPECT_EQ(iommu_reserve(d, MIB, MIB), IOMMU_EEXIST);
+	KT_ASSERT_EQ(iommu_dma_map(d, virt_to_phys(page), PLAT_PAGE_SIZE, IOMMU_READ,
+				   2 * MIB - 1, &iova[3]), 0);
+	KT_EXPECT(iova[3] >= MIB && iova[3] < 2 * MIB);
+	for (int i = 0; i < 4; i++)
+		KT_EXPECT_EQ(iommu_dma_unmap(d, iova[i], PLAT_PAGE_SIZE), 0);
 	KT_EXPECT_EQ(iommu_domain_destroy(d), 0);
 	page_free(page);
 }
