@@ -99,6 +99,11 @@ void iommu_pt_pool_stats(struct pool_stats *out, uint64_t *free_elems)
 	*free_elems = pool_count_free(pt_pages);
 }
 
+uint64_t iommu_pt_pool_cpu_free(uint32_t cpu)
+{
+	return pt_pages ? pool_count_cpu(pt_pages, cpu) : 0;
+}
+
 /* Levels, width and superpages every unit can use. */
 static void find_common_caps(void)
 {

@@ -111,5 +111,7 @@ struct pool_stats;
 /* The shared page-table page pool's counters (pool_stats) and its free
  * elements now (pool_count_free); zeros before iommu_init made it. */
 void iommu_pt_pool_stats(struct pool_stats *out, uint64_t *free_elems);
+/* Pages in CPU cpu's magazines of that pool (pool_count_cpu): a snapshot. */
+uint64_t iommu_pt_pool_cpu_free(uint32_t cpu);
 
 #endif /* IOMMU_H */

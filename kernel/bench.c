@@ -22,11 +22,14 @@
  *
  * `bench trace`: the page pool over time instead (docs/BENCHMARKS.md): bursts
  * of maps at IOVAs 2 MiB apart (a fresh table page each), then their unmaps,
- * with idle gaps between bursts; its free count and source traffic sampled
- * every TRACE_EVERY_US and printed as "trace:" lines at the end.
+ * with idle gaps between bursts; its free count (in all, in the depot, in
+ * each CPU's magazines), its watermarks, its source traffic and each CPU's
+ * idle-loop passes sampled every TRACE_EVERY_US and printed as "trace:"
+ * lines at the end.
  */
 #include "bench.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -442,17 +445,21 @@ static void teardown(struct bench *b)
 #define TRACE_MAX       4096
 #define TRACE_IOVA_BASE (1ull << 30)
 #define TRACE_STRIDE    (2ull << 20)
+#define TRACE_CPUS      8   /* CPUs with columns of their own */
 
 struct trace_sample {
 	uint32_t t_us, free, depot, phase; /* phase: 0 idle, 1 maps, 2 unmaps */
 	uint64_t fetched, returned, sync_fetches;
+	uint32_t low, high;
+	uint32_t cpu_free[TRACE_CPUS];     /* pages in the CPU's magazines */
+	uint32_t idle_passes[TRACE_CPUS];  /* the CPU's idle-loop passes so far */
 };
 
 static struct trace_sample samples[TRACE_MAX];
 
 struct tracer {
 	uint64_t t0, next, every; /* TSC */
-	uint32_t n, phase;
+	uint32_t n, phase, cpus;
 };
 
 static void trace_sample(struct tracer *t, bool force)
@@ -473,6 +480,13 @@ static void trace_sample(struct tracer *t, bool force)
 	s->fetched = st.fetched;
 	s->returned = st.returned;
 	s->sync_fetches = st.sync_fetches;
+	s->low = (uint32_t)st.low;
+	s->high = (uint32_t)st.high;
+	for (uint32_t c = 0; c < t->cpus; c++) {
+		s->cpu_free[c] = (uint32_t)iommu_pt_pool_cpu_free(c);
+		s->idle_passes[c] = (uint32_t)atomic_load_explicit(&percpu_of(c)->idle_passes,
+								    memory_order_relaxed);
+	}
 }
 
 /* Interrupts on and spinning for ms milliseconds, sampling: the other CPUs'
@@ -491,7 +505,8 @@ static void trace_gap(struct tracer *t, uint32_t ms)
 
 _Noreturn static void trace_run_and_exit(struct bench *b)
 {
-	struct tracer t = {.every = TRACE_EVERY_US * (tsc_hz() / 1000000)};
+	struct tracer t = {.every = TRACE_EVERY_US * (tsc_hz() / 1000000),
+			   .cpus = b->cpus < TRACE_CPUS ? b->cpus : TRACE_CPUS};
 	struct iommu_domain *d = b->d[0];
 	struct pool_stats st;
 	uint64_t free;
@@ -530,13 +545,20 @@ _Noreturn static void trace_run_and_exit(struct bench *b)
 		TRACE_EVERY_US);
 	kprintf("trace-watermarks: %llu %llu\n", (unsigned long long)st.low,
 		(unsigned long long)st.high);
-	kprintf("trace: # t_us free depot phase fetched returned sync_fetches\n");
+	kprintf("trace: # t_us free depot phase fetched returned sync_fetches low high");
+	for (uint32_t c = 0; c < t.cpus; c++)
+		kprintf(" cpu%u_free cpu%u_idle_passes", c, c);
+	kprintf("\n");
 	for (uint32_t i = 0; i < t.n; i++) {
 		const struct trace_sample *s = &samples[i];
 
-		kprintf("trace: %u %u %u %u %llu %llu %llu\n", s->t_us, s->free, s->depot,
+		kprintf("trace: %u %u %u %u %llu %llu %llu %u %u", s->t_us, s->free, s->depot,
 			s->phase, (unsigned long long)s->fetched,
-			(unsigned long long)s->returned, (unsigned long long)s->sync_fetches);
+			(unsigned long long)s->returned, (unsigned long long)s->sync_fetches,
+			s->low, s->high);
+		for (uint32_t c = 0; c < t.cpus; c++)
+			kprintf(" %u %u", s->cpu_free[c], s->idle_passes[c]);
+		kprintf("\n");
 	}
 	kprintf("trace: %u samples%s, %u errors\n", t.n, t.n >= TRACE_MAX ? " (buffer full)" : "",
 		b->errors);

@@ -96,10 +96,22 @@ uint32_t pool_maintain(struct pool *p, uint32_t budget)
 	high = atomic_load_explicit(&p->high, memory_order_relaxed);
 	if (__builtin_expect(have >= low && have <= high, 1))
 		return 0;
+	/* One maintainer at a time, and no one waits for it.  Acquire: this
+	 * caller sees the depot count the last maintainer left (its release
+	 * below), so it does not redo that work. */
+	if (atomic_exchange_explicit(&p->maintaining, true, memory_order_acquire)) {
+		/* Relaxed: a statistic. */
+		atomic_fetch_add_explicit(&p->maintain_busy, 1, memory_order_relaxed);
+		return 0;
+	}
+	have = atomic_load_explicit(&p->depot_elems, memory_order_relaxed);
 	if (have < low)
 		done = depot_fill(p, (uint32_t)(low - have < budget ? low - have : budget));
-	else
+	else if (have > high)
 		done = depot_trim(p, (uint32_t)(have - high < budget ? have - high : budget));
+	else
+		done = 0; /* another maintainer got there first */
+	atomic_store_explicit(&p->maintaining, false, memory_order_release);
 	if (done)
 		/* Relaxed: a statistic. */
 		atomic_fetch_add_explicit(&p->maintain_runs, 1, memory_order_relaxed);
@@ -134,6 +146,7 @@ void pool_stats(const struct pool *p, struct pool_stats *o)
 	o->sync_fetches = atomic_load_explicit(&p->sync_fetches, memory_order_relaxed);
 	o->overflows = atomic_load_explicit(&p->overflows, memory_order_relaxed);
 	o->maintain_runs = atomic_load_explicit(&p->maintain_runs, memory_order_relaxed);
+	o->maintain_busy = atomic_load_explicit(&p->maintain_busy, memory_order_relaxed);
 	o->depot_elems = atomic_load_explicit(&p->depot_elems, memory_order_relaxed);
 	o->demand = atomic_load_explicit(&p->demand, memory_order_relaxed);
 	o->low = atomic_load_explicit(&p->low, memory_order_relaxed);
@@ -152,4 +165,15 @@ uint64_t pool_count_free(const struct pool *p)
 	for (uint32_t i = 0; i < PLAT_MAX_CPUS; i++)
 		n += (uint64_t)p->cpus[i].count - p->cpus[i].loaded->count;
 	return n;
+}
+
+uint64_t pool_count_cpu(const struct pool *p, uint32_t cpu)
+{
+	const struct pool_cpu *c;
+
+	if (cpu >= PLAT_MAX_CPUS)
+		return 0;
+	c = &p->cpus[cpu];
+	/* The loaded magazine's count lives in the slot; prev's in prev. */
+	return (uint64_t)c->count + c->prev->count;
 }

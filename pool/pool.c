@@ -61,6 +61,7 @@ static int pool_layout(struct pool *p)
 	}
 	atomic_init(&p->low, p->cfg.low);
 	atomic_init(&p->high, p->cfg.high);
+	atomic_init(&p->maintaining, false);
 	pool_stack_init(&p->full);
 	pool_stack_init(&p->empty);
 	for (i = ncpu_mags; i < p->nr_mags; i++)

@@ -133,6 +133,7 @@ struct pool_stats {
 	uint64_t sync_fetches;      /* source.get calls made on the alloc or reserve path */
 	uint64_t overflows;         /* frees that found the depot full */
 	uint64_t maintain_runs;     /* pool_maintain calls that did work */
+	uint64_t maintain_busy;     /* calls that left the work to a caller already at it */
 	uint64_t demand;            /* elements allocs took from depot or source */
 	uint64_t low, high;         /* the watermarks in effect */
 	uint64_t depot_elems;       /* elements in the depot now */
@@ -200,7 +201,10 @@ int pool_reserve(struct pool *pool, uint32_t n, uint32_t flags) plat_must_check;
  * Background work for the refiller: fetch from the source until the depot
  * holds low elements, or give back until it holds high, moving at most budget
  * elements.  When the depot is between the watermarks it costs three relaxed
- * loads (plus a TSC read when adapting) and returns 0.
+ * loads (plus a TSC read when adapting) and returns 0.  One caller works at
+ * a time: a call made while another is moving elements returns 0 at once
+ * (counted in maintain_busy), so CPUs refilling together neither overshoot
+ * a watermark nor queue on the source.
  * Returns the number of elements moved.
  */
 uint32_t pool_maintain(struct pool *pool, uint32_t budget);
@@ -217,5 +221,12 @@ void pool_stats(const struct pool *pool, struct pool_stats *out);
  * Only at a quiescent point; for conservation checks in tests.
  */
 uint64_t pool_count_free(const struct pool *pool);
+
+/*
+ * Elements in CPU cpu's two magazines (0 for a cpu out of range).  Exact
+ * when that CPU is quiescent; while it runs, a snapshot that may be off by
+ * what moves during the read (for traces and statistics).
+ */
+uint64_t pool_count_cpu(const struct pool *pool, uint32_t cpu);
 
 #endif /* POOL_H */

@@ -84,6 +84,9 @@ struct pool {
 	 * adapting period: when it began and the demand at that time. */
 	_Alignas(PLAT_CACHE_LINE) _Atomic uint32_t low, high;
 	_Atomic uint64_t period_start, period_demand;
+	/* Set while one caller of pool_maintain works; the others return. */
+	_Atomic bool maintaining;
+	_Atomic uint64_t maintain_busy;
 };
 
 static inline struct pool_mag *pool_mag_at(const struct pool *p, uint32_t i)

@@ -1,6 +1,7 @@
 /*
  * test_pool_maintain.c - the refiller: watermarks reached and held, at most
- * budget elements per call, and the prepare hook run on everything fetched.
+ * budget elements per call, and the prepare hook run on everything fetched;
+ * and what a CPU's magazines hold, for the traces that watch it.
  */
 #include "ktest.h"
 #include "pool.h"
@@ -162,4 +163,103 @@ KTEST(pool_maintain_adaptive_watermarks)
 	pool_destroy(p);
 	KT_EXPECT_EQ(src.outstanding, 0);
 	tsrc_fini(&src);
+}
+
+/* pool_count_cpu counts both of a CPU's magazines, the rest is the depot,
+ * and a flush leaves the CPU with none. */
+KTEST(pool_count_cpu_sees_both_magazines)
+{
+	struct tsrc src;
+	struct pool_config cfg = tsrc_config(&src, 8, 16, 32);
+	uint32_t me = plat_cpu_id(), other = (me + 1) % PLAT_MAX_CPUS;
+	struct pool_stats st;
+	struct pool *p;
+	uint64_t e[20];
+
+	KT_ASSERT(tsrc_init(&src, 200));
+	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
+	KT_EXPECT_EQ(pool_count_cpu(p, me), 0);
+	KT_EXPECT_EQ(pool_maintain(p, 100), 16);
+	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_MAY_FETCH, e, 20), 0);
+	pool_free_bulk(p, e, 13); /* more than one magazine's worth */
+	pool_stats(p, &st);
+	KT_EXPECT(pool_count_cpu(p, me) > 8);
+	KT_EXPECT_EQ(pool_count_cpu(p, me) + st.depot_elems, pool_count_free(p));
+	KT_EXPECT_EQ(pool_count_cpu(p, other), 0);
+	KT_EXPECT_EQ(pool_count_cpu(p, PLAT_MAX_CPUS), 0);
+	pool_flush_cpu(p, me);
+	KT_EXPECT_EQ(pool_count_cpu(p, me), 0);
+	pool_free_bulk(p, e + 13, 7);
+	KT_EXPECT_EQ(pool_count_cpu(p, me), 7);
+	tsrc_check_conserved(p, &src);
+	pool_destroy(p);
+	KT_EXPECT_EQ(src.outstanding, 0);
+	tsrc_fini(&src);
+}
+
+/* A second maintainer arriving while the first is inside the source (another
+ * CPU's idle loop, here called from the source itself) returns at once
+ * without work and is counted; the first alone brings the depot to the
+ * watermark, with no overshoot, both when filling and when trimming. */
+struct nested {
+	struct tsrc src;
+	struct pool *pool;
+	uint32_t nested_calls, nested_moved;
+};
+
+static void nested_maintain(struct nested *n)
+{
+	n->nested_calls++;
+	n->nested_moved += pool_maintain(n->pool, 1000);
+}
+
+static uint32_t nested_get(void *ctx, uint64_t *out, uint32_t k)
+{
+	struct nested *n = ctx;
+
+	nested_maintain(n);
+	return tsrc_get(&n->src, out, k);
+}
+
+static void nested_put(void *ctx, const uint64_t *elems, uint32_t k)
+{
+	struct nested *n = ctx;
+
+	nested_maintain(n);
+	tsrc_put(&n->src, elems, k);
+}
+
+KTEST(pool_maintain_one_maintainer_at_a_time)
+{
+	struct nested n = {0};
+	struct pool_config cfg = tsrc_config(&n.src, 8, 20, 40);
+	struct pool_stats st;
+	uint64_t e[60];
+
+	cfg.source = (struct pool_source){nested_get, nested_put, &n};
+	KT_ASSERT(tsrc_init(&n.src, 200));
+	KT_ASSERT_EQ(pool_create(&cfg, &n.pool), 0);
+	KT_EXPECT_EQ(pool_maintain(n.pool, 1000), 20);
+	pool_stats(n.pool, &st);
+	KT_EXPECT(n.nested_calls > 0);
+	KT_EXPECT_EQ(n.nested_moved, 0);
+	KT_EXPECT_EQ(st.maintain_busy, n.nested_calls);
+	KT_EXPECT_EQ(st.depot_elems, 20);
+	/* Over the high watermark: the trim runs alone too. */
+	KT_ASSERT_EQ(pool_alloc_bulk(n.pool, POOL_MAY_FETCH, e, 60), 0);
+	pool_free_bulk(n.pool, e, 60);
+	n.nested_calls = n.nested_moved = 0; /* the alloc's fetches called it too */
+	pool_stats(n.pool, &st);
+	KT_ASSERT(st.depot_elems > 40);
+	KT_EXPECT(pool_maintain(n.pool, 1000) > 0);
+	pool_stats(n.pool, &st);
+	KT_EXPECT(n.nested_calls > 0);
+	KT_EXPECT_EQ(n.nested_moved, 0);
+	KT_EXPECT_EQ(st.depot_elems, 40);
+	/* Done: the next call finds nothing to do, and is not busy. */
+	KT_EXPECT_EQ(pool_maintain(n.pool, 1000), 0);
+	tsrc_check_conserved(n.pool, &n.src);
+	pool_destroy(n.pool);
+	KT_EXPECT_EQ(n.src.outstanding, 0);
+	tsrc_fini(&n.src);
 }
