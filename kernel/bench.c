@@ -19,6 +19,9 @@
  * the cost of the TSC reads, because IOTLB invalidation can dominate a pair
  * and hide what the policy changes.  Each figure is the median of several
  * rounds; the policies take turns within a round so drift hits them alike.
+ * After each round the CPU does, untimed, what its idle loop would do
+ * between bursts (idle_work_now), so that on one CPU too the pool is the
+ * pool with its idle refiller.
  *
  * `bench trace`: the page pool over time instead (docs/BENCHMARKS.md): bursts
  * of maps at IOVAs 2 MiB apart (a fresh table page each), then their unmaps,
@@ -35,6 +38,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "idle.h"
 #include "iommu.h"
 #include "layout.h"
 #include "mm.h"
@@ -77,6 +81,7 @@ struct bench {
 	uint64_t iova[BURST];
 	uint32_t errors;
 	uint64_t fig[PATTERNS][SCOPES][IMPLS]; /* median cycles per pair */
+	uint64_t sync_fetches[PATTERNS]; /* the pool's, in the measured rounds */
 };
 
 static struct bench B;
@@ -242,21 +247,43 @@ static void pin(struct bench *b, bool on)
 	}
 }
 
+/* The page pool's synchronous fetches so far (source calls on the map
+ * path, when the pool was empty). */
+static uint64_t pool_sync_fetches(void)
+{
+	struct pool_stats st;
+	uint64_t free;
+
+	iommu_pt_pool_stats(&st, &free);
+	return st.sync_fetches;
+}
+
+/* One round of pattern p on implementation k, then what an idle CPU would
+ * do before the next burst (untimed): the pool's refiller runs here even on
+ * one CPU, where no other CPU's idle loop can. */
+static void measure_then_idle(struct bench *b, int p, int k, uint64_t out[SCOPES])
+{
+	measure(b, p, k, out);
+	idle_work_now(1024);
+}
+
 /* Every round of pattern p, the implementations in turn; one unmeasured
  * round first warms the caches and the domains' tables. */
 static void run_figure(struct bench *b, int p)
 {
-	uint64_t v[SCOPES][IMPLS][MAX_ROUNDS], out[SCOPES];
+	uint64_t v[SCOPES][IMPLS][MAX_ROUNDS], out[SCOPES], sync;
 
 	b->dom = p == P_SPARSE ? b->ds : b->d;
 	for (int k = 0; k < IMPLS; k++)
-		measure(b, p, k, out);
+		measure_then_idle(b, p, k, out);
+	sync = pool_sync_fetches();
 	for (uint32_t r = 0; r < b->rounds; r++)
 		for (int k = 0; k < IMPLS; k++) {
-			measure(b, p, k, out);
+			measure_then_idle(b, p, k, out);
 			v[0][k][r] = out[0];
 			v[1][k][r] = out[1];
 		}
+	b->sync_fetches[p] = pool_sync_fetches() - sync;
 	for (int s = 0; s < SCOPES; s++)
 		for (int k = 0; k < IMPLS; k++)
 			b->fig[p][s][k] = median(v[s][k], b->rounds);
@@ -326,6 +353,11 @@ static void report(const struct bench *b)
 	for (int p = 0; p < PATTERNS; p++)
 		if (p != P_CROSS || b->cpus >= 2)
 			print_json(b, p);
+	kprintf("bench: pool: synchronous fetches from the page allocator in the measured rounds:");
+	for (int p = 0; p < PATTERNS; p++)
+		if (p != P_CROSS || b->cpus >= 2)
+			kprintf(" %s %llu", pattern_name[p], (unsigned long long)b->sync_fetches[p]);
+	kprintf("\n");
 	print_targets(b);
 }
 

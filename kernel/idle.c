@@ -75,6 +75,23 @@ static uint32_t run_work(void)
 	return done;
 }
 
+uint64_t idle_work_now(uint32_t max_passes)
+{
+	struct percpu *me = this_cpu();
+	uint64_t total = 0;
+
+	for (uint32_t i = 0; i < max_passes; i++) {
+		uint32_t done = run_work();
+
+		atomic_fetch_add_explicit(&me->idle_passes, 1, memory_order_relaxed);
+		if (!done)
+			break;
+		atomic_fetch_add_explicit(&me->background_work, done, memory_order_relaxed);
+		total += done;
+	}
+	return total;
+}
+
 _Noreturn void idle_loop(void)
 {
 	struct percpu *me = this_cpu();

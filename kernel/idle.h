@@ -23,6 +23,12 @@ int idle_register(const char *name, idle_work_fn fn, void *ctx, uint32_t budget)
 /* Stop calling it; returns once no CPU is still inside it. */
 void idle_unregister(int handle);
 
+/* Do what an idle CPU would do now, without halting: passes over the
+ * background work until one finds nothing to do, at most max_passes.  For
+ * code that idles in a loop of its own (the benchmark between rounds).
+ * Counted in the CPU's idle passes.  Returns the units of work done. */
+uint64_t idle_work_now(uint32_t max_passes);
+
 /* Run the background work, then halt until an interrupt; forever. */
 _Noreturn void idle_loop(void);
 

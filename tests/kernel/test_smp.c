@@ -2,7 +2,8 @@
  * test_smp.c - many CPUs, booted: every CPU QEMU was given is online,
  * a function reaches each CPU exactly once, a spinlocked counter loses
  * nothing under contention, each CPU's idle loop runs registered
- * background work, and each CPU's timer ticks.
+ * background work (and idle_work_now runs it on demand), and each CPU's
+ * timer ticks.
  */
 #include <stdatomic.h>
 
@@ -210,4 +211,26 @@ KTEST(smp_clock_is_monotonic_across_cpus)
 	for (uint32_t c = 0; c < percpu_online(); c++)
 		KT_EXPECT(atomic_load(&seen[c]) >= t0);
 	KT_EXPECT(time_since_boot_ns() >= atomic_load(&seen[percpu_online() - 1]));
+}
+
+/* idle_work_now runs the background work on the calling CPU until a pass
+ * finds nothing to do, or max_passes, and counts the passes. */
+KTEST(smp_idle_work_now_runs_until_done)
+{
+	uint32_t me = plat_cpu_id();
+	uint64_t passes;
+	int h;
+
+	idle_work_now(1000); /* the work registered already: nothing left */
+	for (uint32_t c = 0; c < PLAT_MAX_CPUS; c++)
+		atomic_store(&work_by_cpu[c], 0);
+	h = idle_register("test", note_work, NULL, 1);
+	KT_ASSERT(h >= 0);
+	passes = atomic_load(&percpu_of(me)->idle_passes);
+	KT_EXPECT_EQ(idle_work_now(2), 2);    /* stopped by max_passes */
+	KT_EXPECT_EQ(idle_work_now(100), 1);  /* the third unit, then nothing */
+	KT_EXPECT_EQ(idle_work_now(100), 0);
+	KT_EXPECT_EQ(atomic_load(&percpu_of(me)->idle_passes) - passes, 2 + 2 + 1);
+	KT_EXPECT_EQ(atomic_load(&work_by_cpu[me]), 3);
+	idle_unregister(h);
 }
