@@ -269,11 +269,11 @@ int iommu_domain_create_policy(enum iommu_alloc_policy policy, bool timed,
 	return domain_create(0, (int)policy, timed, out);
 }
 
-void iommu_domain_alloc_time(const struct iommu_domain *d, uint64_t *cycles, uint64_t *calls)
+void iommu_domain_alloc_time(const struct iommu_domain *d, struct iommu_alloc_time *out)
 {
-	*cycles = *calls = 0;
+	*out = (struct iommu_alloc_time){0};
 	if (d->policy)
-		policy_time(d->policy, cycles, calls);
+		policy_time(d->policy, out);
 }
 
 int iommu_domain_destroy(struct iommu_domain *d)

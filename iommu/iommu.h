@@ -94,7 +94,11 @@ int iommu_domain_create_policy(enum iommu_alloc_policy policy, bool timed,
 			       struct iommu_domain **out) __attribute__((warn_unused_result));
 /* Cycles a timed domain spent allocating and freeing IOVAs and table pages,
  * and the number of timed calls (each includes one TSC read pair). */
-void iommu_domain_alloc_time(const struct iommu_domain *d, uint64_t *cycles, uint64_t *calls);
+struct iommu_alloc_time {
+	uint64_t iova_cycles, iova_calls;  /* IOVA get and put */
+	uint64_t page_cycles, page_calls;  /* table-page reserve, get and put */
+};
+void iommu_domain_alloc_time(const struct iommu_domain *d, struct iommu_alloc_time *out);
 
 /* Introspection for tests and tools. */
 uint16_t iommu_domain_id(const struct iommu_domain *d);

@@ -26,7 +26,7 @@ struct alloc_policy {
 	uint32_t npages, npfns;
 	uint64_t page_res[RESERVE_MIN];
 	uint64_t pfn_res[RESERVE_MIN];
-	_Atomic uint64_t cycles, calls;
+	_Atomic uint64_t cycles[2], calls[2]; /* [T_IOVA], [T_PAGES] */
 };
 
 /* --- timing ------------------------------------------------------------------ */
@@ -36,20 +36,24 @@ static inline uint64_t t_start(const struct alloc_policy *p)
 	return p->timed ? rdtsc() : 0;
 }
 
+enum { T_IOVA, T_PAGES };
+
 /* Relaxed: a statistic, read by the benchmark after the CPUs are done
  * (smp_call_on's completion orders it). */
-static inline void t_stop(struct alloc_policy *p, uint64_t start)
+static inline void t_stop(struct alloc_policy *p, uint64_t start, int what)
 {
 	if (!p->timed)
 		return;
-	atomic_fetch_add_explicit(&p->cycles, rdtsc() - start, memory_order_relaxed);
-	atomic_fetch_add_explicit(&p->calls, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->cycles[what], rdtsc() - start, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->calls[what], 1, memory_order_relaxed);
 }
 
-void policy_time(const struct alloc_policy *p, uint64_t *cycles, uint64_t *calls)
+void policy_time(const struct alloc_policy *p, struct iommu_alloc_time *out)
 {
-	*cycles = atomic_load_explicit(&p->cycles, memory_order_relaxed);
-	*calls = atomic_load_explicit(&p->calls, memory_order_relaxed);
+	out->iova_cycles = atomic_load_explicit(&p->cycles[T_IOVA], memory_order_relaxed);
+	out->iova_calls = atomic_load_explicit(&p->calls[T_IOVA], memory_order_relaxed);
+	out->page_cycles = atomic_load_explicit(&p->cycles[T_PAGES], memory_order_relaxed);
+	out->page_calls = atomic_load_explicit(&p->calls[T_PAGES], memory_order_relaxed);
 }
 
 /* --- the general allocators ------------------------------------------------- */
@@ -101,7 +105,7 @@ static int src_reserve(void *ctx, uint32_t n)
 	else if (p->kind == IOMMU_ALLOC_MEMPOOL &&
 		 __atomic_load_n(&p->npages, __ATOMIC_RELAXED) < n) /* a hint, as in mp_keep_page */
 		err = mp_reserve_pages(p, n);
-	t_stop(p, t);
+	t_stop(p, t, T_PAGES);
 	return err;
 }
 
@@ -130,7 +134,7 @@ static int src_get(void *ctx, uint64_t *pa)
 			*pa = mp_take_page(p);
 		err = *pa ? 0 : PGT_ENOMEM;
 	}
-	t_stop(p, t);
+	t_stop(p, t, T_PAGES);
 	return err;
 }
 
@@ -161,7 +165,7 @@ static void src_put(void *ctx, uint64_t pa)
 		pool_free(p->pages, pa);
 	else if (p->kind == IOMMU_ALLOC_DIRECT || !mp_keep_page(p, pa))
 		page_free(phys_to_virt(pa));
-	t_stop(p, t);
+	t_stop(p, t, T_PAGES);
 }
 
 struct pgt_page_source policy_page_source(struct alloc_policy *p)
@@ -202,7 +206,7 @@ int policy_iova_get(struct alloc_policy *p, uint64_t n, uint64_t limit, uint64_t
 		if (err && n == 1 && p->kind == IOMMU_ALLOC_MEMPOOL)
 			err = mp_take_pfn(p, limit, pfn);
 	}
-	t_stop(p, t);
+	t_stop(p, t, T_IOVA);
 	return err;
 }
 
@@ -232,7 +236,7 @@ int policy_iova_put(struct alloc_policy *p, uint64_t pfn, uint64_t n)
 		err = iova_free(p->iova, pfn, n);
 	else if (p->kind == IOMMU_ALLOC_DIRECT || n != 1 || !mp_keep_pfn(p, pfn))
 		err = iova_range_free(p->range, pfn, n);
-	t_stop(p, t);
+	t_stop(p, t, T_IOVA);
 	return err;
 }
 

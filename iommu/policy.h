@@ -48,6 +48,6 @@ int policy_iova_put(struct alloc_policy *p, uint64_t pfn, uint64_t n)
 	__attribute__((warn_unused_result));
 
 /* Timed policies: cycles spent in the calls above and how many calls. */
-void policy_time(const struct alloc_policy *p, uint64_t *cycles, uint64_t *calls);
+void policy_time(const struct alloc_policy *p, struct iommu_alloc_time *out);
 
 #endif /* IOMMU_POLICY_H */

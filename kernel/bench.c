@@ -55,6 +55,7 @@
 #define IMPLS      3
 #define PATTERNS   4
 #define SCOPES     2   /* 0 map_unmap, 1 alloc */
+#define PARTS      2   /* the alloc scope's parts: 0 IOVAs, 1 table pages */
 #define BURST      256
 #define MAX_ROUNDS 15
 #define PROT       (IOMMU_READ | IOMMU_WRITE)
@@ -81,7 +82,11 @@ struct bench {
 	uint64_t iova[BURST];
 	uint32_t errors;
 	uint64_t fig[PATTERNS][SCOPES][IMPLS]; /* median cycles per pair */
-	uint64_t sync_fetches[PATTERNS]; /* the pool's, in the measured rounds */
+	uint64_t part[PATTERNS][PARTS][IMPLS]; /* the same, alloc split in two */
+	/* The page pool's traffic in the measured rounds: synchronous fetches
+	 * (source calls on the map path), pages fetched and returned (by
+	 * either path), frees that found the depot full. */
+	uint64_t sync[PATTERNS], fetched[PATTERNS], returned[PATTERNS], overflows[PATTERNS];
 };
 
 static struct bench B;
@@ -202,22 +207,39 @@ static uint64_t run_pattern(struct bench *b, int p, int k)
 	}
 }
 
-/* One round of pattern p on implementation k: cycles per pair, whole
- * (out[0]) and in the policy's calls alone (out[1]). */
-static void measure(struct bench *b, int p, int k, uint64_t out[SCOPES])
+/* Cycles between two readings of a timed domain's counters, less the TSC
+ * reads inside the policy. */
+static uint64_t spent(uint64_t c0, uint64_t n0, uint64_t c1, uint64_t n1, uint64_t overhead)
 {
-	uint64_t c0, n0, c1, n1, total, alloc, fixed;
+	uint64_t fixed = (n1 - n0) * overhead;
+
+	return c1 - c0 > fixed ? c1 - c0 - fixed : 0;
+}
+
+/* The results of one round, per pair. */
+struct round {
+	uint64_t scope[SCOPES]; /* map_unmap, alloc */
+	uint64_t part[PARTS];   /* alloc's IOVA and table-page parts */
+};
+
+/* One round of pattern p on implementation k. */
+static void measure(struct bench *b, int p, int k, struct round *out)
+{
+	struct iommu_alloc_time t0, t1;
 	uint32_t n = pattern_pairs(b, p);
+	uint64_t total;
 
 	if (iommu_attach(b->dom[k], b->dev.seg, b->dev.bus, b->dev.dev, b->dev.fn) != 0)
 		b->errors++;
-	iommu_domain_alloc_time(b->dom[k], &c0, &n0);
+	iommu_domain_alloc_time(b->dom[k], &t0);
 	total = run_pattern(b, p, k);
-	iommu_domain_alloc_time(b->dom[k], &c1, &n1);
-	fixed = (n1 - n0) * b->overhead; /* the TSC reads inside the policy */
-	alloc = c1 - c0 > fixed ? c1 - c0 - fixed : 0;
-	out[0] = total / n;
-	out[1] = alloc / n;
+	iommu_domain_alloc_time(b->dom[k], &t1);
+	out->part[0] = spent(t0.iova_cycles, t0.iova_calls, t1.iova_cycles, t1.iova_calls,
+			     b->overhead) / n;
+	out->part[1] = spent(t0.page_cycles, t0.page_calls, t1.page_cycles, t1.page_calls,
+			     b->overhead) / n;
+	out->scope[0] = total / n;
+	out->scope[1] = out->part[0] + out->part[1];
 }
 
 static uint64_t median(uint64_t *v, uint32_t n)
@@ -247,21 +269,19 @@ static void pin(struct bench *b, bool on)
 	}
 }
 
-/* The page pool's synchronous fetches so far (source calls on the map
- * path, when the pool was empty). */
-static uint64_t pool_sync_fetches(void)
+static struct pool_stats pt_stats(void)
 {
 	struct pool_stats st;
 	uint64_t free;
 
 	iommu_pt_pool_stats(&st, &free);
-	return st.sync_fetches;
+	return st;
 }
 
 /* One round of pattern p on implementation k, then what an idle CPU would
  * do before the next burst (untimed): the pool's refiller runs here even on
  * one CPU, where no other CPU's idle loop can. */
-static void measure_then_idle(struct bench *b, int p, int k, uint64_t out[SCOPES])
+static void measure_then_idle(struct bench *b, int p, int k, struct round *out)
 {
 	measure(b, p, k, out);
 	idle_work_now(1024);
@@ -271,22 +291,33 @@ static void measure_then_idle(struct bench *b, int p, int k, uint64_t out[SCOPES
  * round first warms the caches and the domains' tables. */
 static void run_figure(struct bench *b, int p)
 {
-	uint64_t v[SCOPES][IMPLS][MAX_ROUNDS], out[SCOPES], sync;
+	uint64_t v[SCOPES + PARTS][IMPLS][MAX_ROUNDS];
+	struct pool_stats st0, st1;
+	struct round out;
 
 	b->dom = p == P_SPARSE ? b->ds : b->d;
 	for (int k = 0; k < IMPLS; k++)
-		measure_then_idle(b, p, k, out);
-	sync = pool_sync_fetches();
+		measure_then_idle(b, p, k, &out);
+	st0 = pt_stats();
 	for (uint32_t r = 0; r < b->rounds; r++)
 		for (int k = 0; k < IMPLS; k++) {
-			measure_then_idle(b, p, k, out);
-			v[0][k][r] = out[0];
-			v[1][k][r] = out[1];
+			measure_then_idle(b, p, k, &out);
+			for (int s = 0; s < SCOPES; s++)
+				v[s][k][r] = out.scope[s];
+			for (int s = 0; s < PARTS; s++)
+				v[SCOPES + s][k][r] = out.part[s];
 		}
-	b->sync_fetches[p] = pool_sync_fetches() - sync;
-	for (int s = 0; s < SCOPES; s++)
-		for (int k = 0; k < IMPLS; k++)
+	st1 = pt_stats();
+	b->sync[p] = st1.sync_fetches - st0.sync_fetches;
+	b->fetched[p] = st1.fetched - st0.fetched;
+	b->returned[p] = st1.returned - st0.returned;
+	b->overflows[p] = st1.overflows - st0.overflows;
+	for (int k = 0; k < IMPLS; k++) {
+		for (int s = 0; s < SCOPES; s++)
 			b->fig[p][s][k] = median(v[s][k], b->rounds);
+		for (int s = 0; s < PARTS; s++)
+			b->part[p][s][k] = median(v[SCOPES + s][k], b->rounds);
+	}
 }
 
 /* --- reporting ------------------------------------------------------------------- */
@@ -353,11 +384,24 @@ static void report(const struct bench *b)
 	for (int p = 0; p < PATTERNS; p++)
 		if (p != P_CROSS || b->cpus >= 2)
 			print_json(b, p);
-	kprintf("bench: pool: synchronous fetches from the page allocator in the measured rounds:");
+	kprintf("bench: alloc split, cycles per pair (median of each part on its own):\n");
+	for (int p = 0; p < PATTERNS; p++) {
+		if (p == P_CROSS && b->cpus < 2)
+			continue;
+		kprintf("bench: split %-9s", pattern_name[p]);
+		for (int k = 0; k < IMPLS; k++)
+			kprintf("  %s iova %llu pages %llu", impl_name[k],
+				(unsigned long long)b->part[p][0][k],
+				(unsigned long long)b->part[p][1][k]);
+		kprintf("\n");
+	}
 	for (int p = 0; p < PATTERNS; p++)
 		if (p != P_CROSS || b->cpus >= 2)
-			kprintf(" %s %llu", pattern_name[p], (unsigned long long)b->sync_fetches[p]);
-	kprintf("\n");
+			kprintf("bench: pool pages in the measured %s rounds: %llu synchronous "
+				"fetches, %llu fetched, %llu returned, %llu frees found the "
+				"depot full\n", pattern_name[p], (unsigned long long)b->sync[p],
+				(unsigned long long)b->fetched[p], (unsigned long long)b->returned[p],
+				(unsigned long long)b->overflows[p]);
 	print_targets(b);
 }
 

@@ -25,7 +25,13 @@ static uint32_t mag_move(struct pool *p, struct pool_mag *dst, struct pool_mag *
 	return k;
 }
 
-/* Top the CPU up from one depot magazine; false when the depot is empty. */
+/*
+ * Top the CPU up from one depot magazine; false when the depot is empty.
+ * An empty CPU magazine is traded for it whole, as alloc does, and the
+ * depot magazine becomes the loaded one; only when both of the CPU's
+ * magazines hold something are elements copied into their room.  Copying
+ * always would cost a depot pop and push per reservation in a run of maps.
+ */
 static bool reserve_from_depot(struct pool *p, struct pool_cpu *c, uint32_t n)
 {
 	struct pool_mag *m = pool_depot_get_full(p);
@@ -33,6 +39,16 @@ static bool reserve_from_depot(struct pool *p, struct pool_cpu *c, uint32_t n)
 
 	if (!m)
 		return false;
+	if (!c->loaded->count || !c->prev->count) {
+		struct pool_mag *empty = c->loaded->count ? c->prev : c->loaded;
+
+		c->prev = c->loaded->count ? c->loaded : c->prev;
+		c->loaded = m;
+		pool_stack_push(p, &p->empty, empty);
+		pool_note_demand(p, m->count);
+		pool_ctr_inc(&c->ctr.depot_gets, 1);
+		return true;
+	}
 	moved = mag_move(p, c->loaded, m, want);
 	moved += mag_move(p, c->prev, m, want - moved);
 	pool_note_demand(p, moved);

@@ -28,7 +28,8 @@ KTEST(iommu_api_policies_map_and_give_back)
 {
 	static const enum iommu_alloc_policy kinds[] = {
 		IOMMU_ALLOC_POOL, IOMMU_ALLOC_MEMPOOL, IOMMU_ALLOC_DIRECT};
-	uint64_t free_before, cycles, calls;
+	struct iommu_alloc_time t;
+	uint64_t free_before;
 	struct iommu_domain *d;
 	void *page = page_alloc();
 
@@ -44,9 +45,10 @@ KTEST(iommu_api_policies_map_and_give_back)
 		churn(d, virt_to_phys(page));
 		churn(d, virt_to_phys(page));
 		KT_EXPECT_EQ(iommu_domain_table_pages(d), 1);
-		iommu_domain_alloc_time(d, &cycles, &calls);
-		KT_EXPECT(calls >= 4 * PAIRS);
-		KT_EXPECT(cycles > 0);
+		iommu_domain_alloc_time(d, &t);
+		KT_EXPECT_EQ(t.iova_calls, 4 * PAIRS);  /* a get and a put per pair */
+		KT_EXPECT(t.page_calls >= 2 * PAIRS);   /* a reserve per map, more */
+		KT_EXPECT(t.iova_cycles > 0 && t.page_cycles > 0);
 		KT_EXPECT_EQ(iommu_domain_destroy(d), 0);
 		/* The pool keeps its pages for the next domain; the others not. */
 		if (kinds[k] != IOMMU_ALLOC_POOL)

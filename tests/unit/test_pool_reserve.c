@@ -46,14 +46,46 @@ KTEST(pool_reserve_uses_depot_first)
 	KT_EXPECT_EQ(pool_maintain(p, 100), 12);
 	KT_EXPECT_EQ(pool_reserve(p, 10, POOL_NOFETCH), 0);
 	KT_EXPECT_EQ(src.get_calls, 2);
+	/* The depot held magazines of 4 and 8: both traded whole for the
+	 * CPU's empty ones, nothing copied, nothing left behind. */
 	pool_stats(p, &st);
-	KT_EXPECT_EQ(st.depot_elems, 2);
-	KT_EXPECT_EQ(st.cached, 10);
+	KT_EXPECT_EQ(st.depot_elems, 0);
+	KT_EXPECT_EQ(st.cached, 12);
+	KT_EXPECT_EQ(st.depot_gets, 2);
 	/* Already satisfied: no work. */
 	KT_EXPECT_EQ(pool_reserve(p, 10, POOL_NOFETCH), 0);
 	KT_EXPECT_EQ(pool_reserve(p, 16, POOL_MAY_FETCH), 0);
 	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_NOFETCH, e, 16), 0);
 	pool_free_bulk(p, e, 16);
+	tsrc_check_conserved(p, &src);
+	pool_destroy(p);
+	KT_EXPECT_EQ(src.outstanding, 0);
+	tsrc_fini(&src);
+}
+
+/* With both CPU magazines partly full there is no empty one to trade: the
+ * reservation copies what it needs from a depot magazine and puts the rest
+ * back. */
+KTEST(pool_reserve_copies_when_no_magazine_is_empty)
+{
+	struct tsrc src;
+	struct pool_config cfg = tsrc_config(&src, 8, 16, 32);
+	struct pool_stats st;
+	struct pool *p;
+	uint64_t e[16];
+
+	KT_ASSERT(tsrc_init(&src, 1000));
+	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
+	/* Loaded 1, previous 8 on the CPU: free 9 of 16 taken from the source. */
+	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_MAY_FETCH, e, 16), 0);
+	pool_free_bulk(p, e, 9);
+	KT_EXPECT_EQ(pool_count_cpu(p, plat_cpu_id()), 9);
+	KT_EXPECT_EQ(pool_maintain(p, 100), 16);
+	KT_EXPECT_EQ(pool_reserve(p, 12, POOL_NOFETCH), 0);
+	pool_stats(p, &st);
+	KT_EXPECT_EQ(pool_count_cpu(p, plat_cpu_id()), 12);
+	KT_EXPECT_EQ(st.depot_elems, 13);
+	pool_free_bulk(p, e + 9, 7);
 	tsrc_check_conserved(p, &src);
 	pool_destroy(p);
 	KT_EXPECT_EQ(src.outstanding, 0);
