@@ -436,6 +436,34 @@ static uint64_t tsc_overhead(void)
 /* What the general allocators' part costs here, to read the table by:
  * page_alloc + page_free, and zeroing one page (the pool zeroes in the
  * idle loop, the others on the map path). */
+/* Zeroing pages of a 1 MiB block the first time and again: the first touch
+ * of guest memory may cost the host far more than the zeroing itself (the
+ * trace's first refill, docs/BENCHMARKS.md). */
+#define TOUCH_ORDER 8
+static void print_first_touch(void)
+{
+	static uint64_t v[2][1u << TOUCH_ORDER];
+	const uint32_t n = 1u << TOUCH_ORDER;
+	char *block = pages_alloc(TOUCH_ORDER);
+	uint64_t max[2] = {0, 0};
+
+	if (!block)
+		return;
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t t = rdtsc();
+
+			memset(block + (uint64_t)i * PLAT_PAGE_SIZE, 0, PLAT_PAGE_SIZE);
+			v[pass][i] = rdtsc() - t;
+			max[pass] = v[pass][i] > max[pass] ? v[pass][i] : max[pass];
+		}
+	pages_free(block, TOUCH_ORDER);
+	kprintf("bench: zeroing the %u pages of a 1 MiB block: first time median %llu max %llu "
+		"cycles, again median %llu max %llu\n", n, (unsigned long long)median(v[0], n),
+		(unsigned long long)max[0], (unsigned long long)median(v[1], n),
+		(unsigned long long)max[1]);
+}
+
 static void print_costs(void *page)
 {
 	uint64_t v[2][15];
@@ -453,6 +481,7 @@ static void print_costs(void *page)
 	}
 	kprintf("bench: page_alloc+page_free %llu cycles, zeroing a 4 KiB page %llu cycles\n",
 		(unsigned long long)median(v[0], 15), (unsigned long long)median(v[1], 15));
+	print_first_touch();
 }
 
 /* Reserve what is free in [at, at + len): halves around what the domain
