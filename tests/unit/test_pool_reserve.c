@@ -46,8 +46,8 @@ KTEST(pool_reserve_uses_depot_first)
 	KT_EXPECT_EQ(pool_maintain(p, 100), 12);
 	KT_EXPECT_EQ(pool_reserve(p, 10, POOL_NOFETCH), 0);
 	KT_EXPECT_EQ(src.get_calls, 2);
-	/* The depot held magazines of 4 and 8: both traded whole for the
-	 * CPU's empty ones, nothing copied, nothing left behind. */
+	/* The depot held magazines of 4 and 8: each moved whole into one of
+	 * the CPU's empty magazines, nothing left behind in the depot. */
 	pool_stats(p, &st);
 	KT_EXPECT_EQ(st.depot_elems, 0);
 	KT_EXPECT_EQ(st.cached, 12);
