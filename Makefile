@@ -338,8 +338,9 @@ bench: all
 .PHONY: bench
 
 # The kernel's `bench trace` mode on -smp 4 (about 12 s): the page pool's free
-# count over bursts and idle gaps into build/bench/trace.dat, plotted with
-# gnuplot into build/bench/pool-trace.png (docs/BENCHMARKS.md).
+# count (all, depot, per CPU), watermarks, source traffic and idle passes over
+# bursts and idle gaps into build/bench/trace.dat, plotted with gnuplot into
+# build/bench/pool-trace.png, one line per gap printed (docs/BENCHMARKS.md).
 bench-trace: all
 	tools/plot-trace
 .PHONY: bench-trace
