@@ -535,6 +535,15 @@ static uint32_t refill(void *ctx, uint32_t budget)
 	return pool_maintain(ctx, budget);
 }
 
+/* A map took the page pool's depot below its low watermark, or an unmap
+ * put it above the high one: wake an idle CPU to refill or trim it now
+ * rather than at its next tick. */
+static void pt_pool_wake(void *ctx)
+{
+	(void)ctx;
+	idle_kick();
+}
+
 /* Functions with RMRRs keep DMA to those regions working from the moment
  * translation is on: they start in a domain holding just those mappings. */
 static int attach_rmrr_devices(void)
@@ -583,6 +592,7 @@ static void report_coverage(void)
 
 uint32_t iommu_init(void)
 {
+	struct pool_config pt_cfg;
 	uint32_t on = 0;
 	int err;
 
@@ -590,7 +600,9 @@ uint32_t iommu_init(void)
 		return 0;
 	find_common_caps();
 	report_coverage();
-	if (pgt_page_pool_create("iommu-pt", &pt_pages) != 0 ||
+	pt_cfg = pgt_page_pool_config("iommu-pt");
+	pt_cfg.hooks.wake = pt_pool_wake;
+	if (pool_create(&pt_cfg, &pt_pages) != 0 ||
 	    idle_register("iommu-pt refill", refill, pt_pages, REFILL_BUDGET) < 0) {
 		pr_err("iommu: no page-table page pool; DMA remapping stays off\n");
 		return 0;

@@ -276,7 +276,7 @@ struct pool_config pgt_page_pool_config(const char *name)
 	struct pool_config cfg = {
 		.name = name,
 		.source = {pgt_page_get, pgt_page_put, NULL},
-		.hooks = {pgt_page_zero, NULL},
+		.hooks = {.prepare = pgt_page_zero},
 		.mag_size = 32,
 		.batch = 16,
 		.low = 64,

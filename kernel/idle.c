@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "cpu.h"
+#include "lapic.h"
 #include "percpu.h"
 
 struct idle_slot {
@@ -92,11 +93,43 @@ uint64_t idle_work_now(uint32_t max_passes)
 	return total;
 }
 
+/* Bumped by every idle_kick, so that a CPU about to halt notices one that
+ * found it not yet halted. */
+static _Atomic uint64_t kicks;
+
+int idle_kick(void)
+{
+	uint32_t me = this_cpu()->cpu_id, n = percpu_online();
+
+	/* Seq-cst, with the store of 'halted' and the load of 'kicks' in
+	 * idle_loop (the Dekker pattern): either this CPU sees the other
+	 * halted and interrupts it, or the other sees the new count and does
+	 * not halt. */
+	atomic_fetch_add(&kicks, 1);
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t c = (me + i) % n;
+		struct percpu *pc = percpu_of(c);
+
+		if (atomic_load(&pc->halted)) {
+			/* Interrupts off: the xAPIC ICR takes two writes. */
+			uint64_t f = read_rflags();
+
+			cpu_cli();
+			lapic_send_ipi(pc->apic_id, VEC_WAKE);
+			if (f & RFLAGS_IF)
+				cpu_sti();
+			return (int)c;
+		}
+	}
+	return -1;
+}
+
 _Noreturn void idle_loop(void)
 {
 	struct percpu *me = this_cpu();
 
 	for (;;) {
+		uint64_t seen = atomic_load(&kicks);
 		uint32_t done;
 
 		cpu_sti();
@@ -106,8 +139,14 @@ _Noreturn void idle_loop(void)
 			atomic_fetch_add_explicit(&me->background_work, done, memory_order_relaxed);
 			continue;
 		}
-		/* sti; hlt: an interrupt between the two is held off by sti's
-		 * one-instruction shadow, so no wake-up is lost. */
-		__asm__ volatile("cli; sti; hlt" : : : "memory");
+		cpu_cli();
+		atomic_store(&me->halted, true);
+		/* sti; hlt: an interrupt arriving after the cli is held off by
+		 * sti's one-instruction shadow and ends the hlt, so no wake-up
+		 * is lost; a kick that came before 'halted' was set shows in
+		 * 'kicks' and costs one more pass. */
+		if (atomic_load(&kicks) == seen)
+			__asm__ volatile("sti; hlt" : : : "memory");
+		atomic_store_explicit(&me->halted, false, memory_order_relaxed);
 	}
 }

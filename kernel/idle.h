@@ -29,6 +29,13 @@ void idle_unregister(int handle);
  * Counted in the CPU's idle passes.  Returns the units of work done. */
 uint64_t idle_work_now(uint32_t max_passes);
 
+/* Wake another CPU halted in its idle loop so that it runs the background
+ * work now rather than at its next tick (a pool below its low watermark):
+ * an interrupt to the first halted CPU after the caller's.  A CPU on its
+ * way to halt sees the kick and makes another pass instead.  Returns the
+ * CPU interrupted, or -1 when none was halted.  Any context. */
+int idle_kick(void);
+
 /* Run the background work, then halt until an interrupt; forever. */
 _Noreturn void idle_loop(void);
 

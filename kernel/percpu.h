@@ -30,6 +30,8 @@ struct percpu {
 	_Atomic uint64_t idle_passes;     /* idle-loop iterations */
 	_Atomic uint64_t background_work; /* units of background work done */
 	_Atomic uint64_t timer_ticks;     /* local APIC timer interrupts */
+	_Atomic uint64_t wakeups;         /* idle_kick interrupts taken */
+	_Atomic bool halted;              /* in the idle loop's hlt */
 	struct percpu_call call;
 	void *stack;          /* its kernel stack (APs: from kmalloc) */
 } __attribute__((aligned(PLAT_CACHE_LINE)));

@@ -68,6 +68,15 @@ static bool on_timer(struct trap_frame *f)
 	return true;
 }
 
+/* idle_kick's interrupt: taking it is the point (hlt returns). */
+static bool on_wake(struct trap_frame *f)
+{
+	(void)f;
+	atomic_fetch_add_explicit(&this_cpu()->wakeups, 1, memory_order_relaxed);
+	lapic_eoi();
+	return true;
+}
+
 static bool on_spurious(struct trap_frame *f)
 {
 	(void)f;
@@ -224,6 +233,7 @@ uint32_t smp_init(void)
 	trap_set_handler(2, on_nmi);
 	trap_set_handler(VEC_CALL_FUNCTION, on_call_ipi);
 	trap_set_handler(VEC_TIMER, on_timer);
+	trap_set_handler(VEC_WAKE, on_wake);
 	trap_set_handler(VEC_SPURIOUS, on_spurious);
 	atomic_store_explicit(&this_cpu()->online, 1, memory_order_relaxed);
 	if (!lapic_init_boot(madt ? madt->lapic_address : 0))

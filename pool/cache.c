@@ -35,6 +35,7 @@ static int alloc_refill_once(struct pool *p, struct pool_cpu *c, uint32_t flags)
 		return 0;
 	}
 	m = pool_depot_get_full(p);
+	pool_signal_wake(p); /* the depot gave a magazine, or had none */
 	if (m) {
 		pool_note_demand(p, m->count);
 		pool_stack_push(p, &p->empty, c->prev);
@@ -83,6 +84,7 @@ static void free_spill(struct pool *p, struct pool_cpu *c)
 		c->prev = c->loaded;
 		c->loaded = m;
 		pool_ctr_inc(&c->ctr.depot_puts, 1);
+		pool_signal_wake(p);
 		return;
 	}
 	/* Relaxed: a statistic. */

@@ -83,6 +83,28 @@ static void adapt(struct pool *p)
 	atomic_store_explicit(&p->high, (uint32_t)high, memory_order_relaxed);
 }
 
+void pool_signal_wake(struct pool *p)
+{
+	/* Relaxed throughout: the hook only hurries the refiller along, and
+	 * the exchange alone decides who calls it. */
+	uint64_t have = atomic_load_explicit(&p->depot_elems, memory_order_relaxed);
+
+	if (!p->cfg.hooks.wake ||
+	    (have >= atomic_load_explicit(&p->low, memory_order_relaxed) &&
+	     have <= atomic_load_explicit(&p->high, memory_order_relaxed)) ||
+	    atomic_exchange_explicit(&p->wake_signalled, true, memory_order_relaxed))
+		return;
+	atomic_fetch_add_explicit(&p->wake_signals, 1, memory_order_relaxed);
+	p->cfg.hooks.wake(p->cfg.hooks.ctx);
+}
+
+/* The depot is between the watermarks again: the next crossing may signal. */
+static void wake_rearm(struct pool *p)
+{
+	if (atomic_load_explicit(&p->wake_signalled, memory_order_relaxed))
+		atomic_store_explicit(&p->wake_signalled, false, memory_order_relaxed);
+}
+
 uint32_t pool_maintain(struct pool *p, uint32_t budget)
 {
 	/* Relaxed: only steers the work; depot.c says why it never underflows. */
@@ -94,8 +116,10 @@ uint32_t pool_maintain(struct pool *p, uint32_t budget)
 	/* Relaxed: set by adapt, read as a target. */
 	low = atomic_load_explicit(&p->low, memory_order_relaxed);
 	high = atomic_load_explicit(&p->high, memory_order_relaxed);
-	if (__builtin_expect(have >= low && have <= high, 1))
+	if (__builtin_expect(have >= low && have <= high, 1)) {
+		wake_rearm(p);
 		return 0;
+	}
 	/* One maintainer at a time, and no one waits for it.  Acquire: this
 	 * caller sees the depot count the last maintainer left (its release
 	 * below), so it does not redo that work. */
@@ -111,6 +135,9 @@ uint32_t pool_maintain(struct pool *p, uint32_t budget)
 		done = depot_trim(p, (uint32_t)(have - high < budget ? have - high : budget));
 	else
 		done = 0; /* another maintainer got there first */
+	have = atomic_load_explicit(&p->depot_elems, memory_order_relaxed);
+	if (have >= low && have <= high)
+		wake_rearm(p);
 	atomic_store_explicit(&p->maintaining, false, memory_order_release);
 	if (done)
 		/* Relaxed: a statistic. */
@@ -147,6 +174,7 @@ void pool_stats(const struct pool *p, struct pool_stats *o)
 	o->overflows = atomic_load_explicit(&p->overflows, memory_order_relaxed);
 	o->maintain_runs = atomic_load_explicit(&p->maintain_runs, memory_order_relaxed);
 	o->maintain_busy = atomic_load_explicit(&p->maintain_busy, memory_order_relaxed);
+	o->wake_signals = atomic_load_explicit(&p->wake_signals, memory_order_relaxed);
 	o->depot_elems = atomic_load_explicit(&p->depot_elems, memory_order_relaxed);
 	o->demand = atomic_load_explicit(&p->demand, memory_order_relaxed);
 	o->low = atomic_load_explicit(&p->low, memory_order_relaxed);

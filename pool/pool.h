@@ -75,9 +75,18 @@ struct pool_source {
  * enters the pool (zero page-table pages).  pool_maintain does this ahead of
  * time, off the allocation path.  Freed elements are expected to come back
  * already in the prepared state.
+ * wake: optional; called when an allocation or a reservation that went to
+ * the depot or the source leaves the depot below the low watermark, or a
+ * free that gave the depot a magazine leaves it above the high one; then
+ * not again until pool_maintain has seen the depot between the watermarks.
+ * Lets the owner wake its refiller now instead of at its next idle pass.
+ * Called on the allocating or freeing CPU with interrupts off (kernel); it
+ * must not block or use this pool.  Best effort: a crossing racing with a
+ * maintainer may go unsignalled, and the refiller's next pass catches it.
  */
 struct pool_hooks {
 	void (*prepare)(void *ctx, uint64_t *elems, uint32_t n);
+	void (*wake)(void *ctx);
 	void *ctx;
 };
 
@@ -134,6 +143,7 @@ struct pool_stats {
 	uint64_t overflows;         /* frees that found the depot full */
 	uint64_t maintain_runs;     /* pool_maintain calls that did work */
 	uint64_t maintain_busy;     /* calls that left the work to a caller already at it */
+	uint64_t wake_signals;      /* calls of hooks.wake */
 	uint64_t demand;            /* elements allocs took from depot or source */
 	uint64_t low, high;         /* the watermarks in effect */
 	uint64_t depot_elems;       /* elements in the depot now */
@@ -201,7 +211,8 @@ int pool_reserve(struct pool *pool, uint32_t n, uint32_t flags) plat_must_check;
  * Background work for the refiller: fetch from the source until the depot
  * holds low elements, or give back until it holds high, moving at most budget
  * elements.  When the depot is between the watermarks it costs three relaxed
- * loads (plus a TSC read when adapting) and returns 0.  One caller works at
+ * loads (plus a TSC read when adapting; one more load, and a store when the
+ * wake hook was signalled) and returns 0.  One caller works at
  * a time: a call made while another is moving elements returns 0 at once
  * (counted in maintain_busy), so CPUs refilling together neither overshoot
  * a watermark nor queue on the source.

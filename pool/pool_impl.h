@@ -87,6 +87,10 @@ struct pool {
 	/* Set while one caller of pool_maintain works; the others return. */
 	_Atomic bool maintaining;
 	_Atomic uint64_t maintain_busy;
+	/* hooks.wake was called and pool_maintain has not yet seen the depot
+	 * back between the watermarks. */
+	_Atomic bool wake_signalled;
+	_Atomic uint64_t wake_signals;
 };
 
 static inline struct pool_mag *pool_mag_at(const struct pool *p, uint32_t i)
@@ -125,6 +129,10 @@ struct pool_mag *pool_stack_pop(struct pool *p, struct pool_stack *s);
 struct pool_mag *pool_stack_top(struct pool *p, uint64_t head, uint32_t *next);
 bool pool_stack_try_pop(struct pool_stack *s, uint64_t *head, uint32_t next);
 void pool_depot_put_full(struct pool *p, struct pool_mag *m);
+/* After an allocation or a reservation went to the depot or the source, or
+ * a free gave the depot a magazine: call hooks.wake if the depot is now
+ * outside [low, high] and that is not signalled yet. */
+void pool_signal_wake(struct pool *p);
 struct pool_mag *pool_depot_get_full(struct pool *p);
 
 /* source calls with accounting (pool.c) */

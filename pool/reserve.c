@@ -100,7 +100,10 @@ int pool_reserve(struct pool *p, uint32_t n, uint32_t flags)
 	c = pool_this_cpu(p);
 	pool_cpu_unload(c);
 	while (cpu_have(c) < n && !err) {
-		if (reserve_from_depot(p, c, n))
+		bool took = reserve_from_depot(p, c, n);
+
+		pool_signal_wake(p); /* the depot gave some, or had none */
+		if (took)
 			continue;
 		if (!(flags & POOL_MAY_FETCH))
 			err = -POOL_EAGAIN;

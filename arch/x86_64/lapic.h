@@ -12,6 +12,7 @@
 /* Interrupt vectors the kernel owns. */
 #define VEC_CALL_FUNCTION 0xF0
 #define VEC_TIMER         0xF1
+#define VEC_WAKE          0xF2  /* idle_kick: leave hlt, run the idle work */
 #define VEC_SPURIOUS      0xFF
 
 /* ICR delivery modes [SDM 3A 11.6.1]. */

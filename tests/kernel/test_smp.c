@@ -2,8 +2,8 @@
  * test_smp.c - many CPUs, booted: every CPU QEMU was given is online,
  * a function reaches each CPU exactly once, a spinlocked counter loses
  * nothing under contention, each CPU's idle loop runs registered
- * background work (and idle_work_now runs it on demand), and each CPU's
- * timer ticks.
+ * background work (and idle_work_now runs it on demand, idle_kick wakes
+ * a halted CPU to run it), and each CPU's timer ticks.
  */
 #include <stdatomic.h>
 
@@ -233,4 +233,33 @@ KTEST(smp_idle_work_now_runs_until_done)
 	KT_EXPECT_EQ(atomic_load(&percpu_of(me)->idle_passes) - passes, 2 + 2 + 1);
 	KT_EXPECT_EQ(atomic_load(&work_by_cpu[me]), 3);
 	idle_unregister(h);
+}
+
+/* idle_kick interrupts a CPU halted in its idle loop: its wake-up count
+ * moves within 100 ms (a tick would not count there).  With one CPU there
+ * is nobody to kick. */
+KTEST(smp_idle_kick_wakes_a_halted_cpu)
+{
+	uint64_t start = rdtsc(), limit = tsc_hz() / 10, before[PLAT_MAX_CPUS];
+	uint32_t n = percpu_online();
+	bool any = false;
+	int c;
+
+	if (n == 1) {
+		KT_EXPECT_EQ(idle_kick(), -1);
+		return;
+	}
+	while (!any && rdtsc() - start < limit) /* wait for one to halt */
+		for (uint32_t i = 1; i < n; i++)
+			any |= atomic_load(&percpu_of(i)->halted);
+	KT_ASSERT(any);
+	for (uint32_t i = 0; i < n; i++)
+		before[i] = atomic_load(&percpu_of(i)->wakeups);
+	c = idle_kick();
+	KT_ASSERT(c > 0 && (uint32_t)c < n);
+	start = rdtsc();
+	while (atomic_load(&percpu_of(c)->wakeups) == before[c] && rdtsc() - start < limit)
+		cpu_pause();
+	KT_EXPECT_EQ(atomic_load(&percpu_of(c)->wakeups), before[c] + 1);
+	KT_EXPECT_EQ(atomic_load(&percpu_of(0)->wakeups), before[0]); /* not itself */
 }

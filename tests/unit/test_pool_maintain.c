@@ -263,3 +263,57 @@ KTEST(pool_maintain_one_maintainer_at_a_time)
 	KT_EXPECT_EQ(n.src.outstanding, 0);
 	tsrc_fini(&n.src);
 }
+
+/* hooks.wake: called when an allocation or a reservation leaves the depot
+ * below the low watermark, or a free leaves it above the high one; once,
+ * until pool_maintain has seen the depot between the watermarks again; not
+ * while the depot stays between them. */
+static void count_wake(void *ctx)
+{
+	(*(uint32_t *)ctx)++;
+}
+
+KTEST(pool_wake_hook_signals_each_crossing_once)
+{
+	struct tsrc src;
+	struct pool_config cfg = tsrc_config(&src, 8, 8, 16);
+	struct pool_stats st;
+	uint32_t calls = 0;
+	struct pool *p;
+	uint64_t e[48];
+
+	cfg.hooks = (struct pool_hooks){NULL, count_wake, &calls};
+	KT_ASSERT(tsrc_init(&src, 1000));
+	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
+	KT_EXPECT_EQ(pool_maintain(p, 100), 8);
+	/* Depot 8 -> 0: the first magazine taken leaves it below low. */
+	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_NOFETCH, e, 8), 0);
+	KT_EXPECT_EQ(calls, 1);
+	/* Further refills from the source while still below: no new call. */
+	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_MAY_FETCH, e + 8, 36), 0);
+	KT_EXPECT_EQ(calls, 1);
+	/* The refiller brings it back to low: the next crossing signals. */
+	KT_EXPECT_EQ(pool_maintain(p, 100), 8);
+	KT_EXPECT_EQ(pool_reserve(p, (uint32_t)pool_count_cpu(p, plat_cpu_id()) + 1,
+				  POOL_NOFETCH), 0);
+	KT_EXPECT_EQ(calls, 2);
+	KT_EXPECT_EQ(pool_maintain(p, 100), 8);
+	/* 44 frees fill the CPU's 16 places and spill three magazines or
+	 * more: the depot goes above high (16) once, one call. */
+	pool_free_bulk(p, e, 44);
+	pool_stats(p, &st);
+	KT_EXPECT(st.depot_elems > 16);
+	KT_EXPECT_EQ(calls, 3);
+	/* Trimmed back; allocations served by the CPU's magazines never call. */
+	KT_EXPECT(pool_maintain(p, 100) > 0);
+	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_NOFETCH, e, 4), 0);
+	pool_free_bulk(p, e, 4);
+	pool_stats(p, &st);
+	KT_EXPECT_EQ(st.depot_elems, 16);
+	KT_EXPECT_EQ(calls, 3);
+	KT_EXPECT_EQ(st.wake_signals, 3);
+	tsrc_check_conserved(p, &src);
+	pool_destroy(p);
+	KT_EXPECT_EQ(src.outstanding, 0);
+	tsrc_fini(&src);
+}
