@@ -1,7 +1,8 @@
 /*
  * idle.c - the idle loop: one pass runs every registered piece of
  * background work with its budget; a pass that found nothing to do halts
- * the CPU until the next interrupt (the 100 Hz tick at the latest).
+ * the CPU until the next interrupt: the 100 Hz tick at the latest, sooner
+ * when someone has work for it (idle_kick, e.g. a pool past a watermark).
  *
  * A slot's life: free -> (idle_register fills fn, then publishes 'live')
  * -> live -> (idle_unregister clears 'live', waits for 'users' to drain)
