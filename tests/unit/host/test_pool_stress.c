@@ -29,6 +29,7 @@ struct stress {
 	_Atomic uint8_t owned[SRC_CAP + 1]; /* 1 while a user holds the id */
 	_Atomic uint64_t slots[NSLOTS];     /* cross-CPU hand-offs; 0: empty */
 	_Atomic uint64_t twice, ops, reserve_broken;
+	_Atomic uint64_t wakes;             /* hooks.wake calls */
 };
 
 struct worker {
@@ -38,6 +39,15 @@ struct worker {
 	uint32_t nheld;
 	uint64_t held[HELD_MAX];
 };
+
+/* The pool's wake hook, called by any thread: counted, checked at the end. */
+static void count_wake(void *ctx)
+{
+	struct stress *s = ctx;
+
+	/* Relaxed: a count, read after the threads are joined. */
+	atomic_fetch_add_explicit(&s->wakes, 1, memory_order_relaxed);
+}
 
 static uint32_t locked_get(void *ctx, uint64_t *out, uint32_t n)
 {
@@ -215,13 +225,17 @@ static void check_after(struct stress *s)
 	KT_EXPECT_EQ(atomic_load(&s->twice), 0);
 	KT_EXPECT_EQ(atomic_load(&s->reserve_broken), 0);
 	KT_EXPECT_EQ(st.in_use, 0);
+	KT_EXPECT_EQ(st.wake_signals, atomic_load(&s->wakes));
+	KT_EXPECT(st.wake_signals > 0); /* the depot does cross its watermarks */
 	tsrc_check_conserved(s->pool, &s->src);
 	ktest_diag("%u threads, %.1f s, %llu operations (%llu allocs), "
-		   "%llu depot gets, %llu sync fetches, %llu failures, %llu maintain runs",
+		   "%llu depot gets, %llu sync fetches, %llu failures, %llu maintain runs, "
+		   "%llu maintain calls left to another, %llu wake signals",
 		   NTHREADS, s->seconds, (unsigned long long)atomic_load(&s->ops),
 		   (unsigned long long)st.allocs, (unsigned long long)st.depot_gets,
 		   (unsigned long long)st.sync_fetches, (unsigned long long)st.failures,
-		   (unsigned long long)st.maintain_runs);
+		   (unsigned long long)st.maintain_runs, (unsigned long long)st.maintain_busy,
+		   (unsigned long long)st.wake_signals);
 	pool_destroy(s->pool);
 	KT_EXPECT_EQ(s->src.outstanding, 0);
 	KT_EXPECT_EQ(s->src.errors, 0);
@@ -250,6 +264,7 @@ static void run_stress(uint32_t fail_per_256, uint32_t src_cap, bool adapt)
 	ktest_diag("seed %llu", (unsigned long long)seed);
 	cfg = tsrc_config(&s->src, 16, 64, 256);
 	cfg.source = (struct pool_source){locked_get, locked_put, s};
+	cfg.hooks = (struct pool_hooks){NULL, count_wake, s};
 	if (adapt) {
 		cfg.adapt_cycles = 1u << 16;
 		cfg.low_min = 16;
