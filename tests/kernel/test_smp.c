@@ -236,11 +236,12 @@ KTEST(smp_idle_work_now_runs_until_done)
 }
 
 /* idle_kick interrupts a CPU halted in its idle loop: its wake-up count
- * moves within 100 ms (a tick would not count there).  With one CPU there
- * is nobody to kick. */
+ * moves (a tick would not count there).  The waits are generous for TCG
+ * with 8 vCPUs on 2 host cores; they end as soon as the event is seen.
+ * With one CPU there is nobody to kick. */
 KTEST(smp_idle_kick_wakes_a_halted_cpu)
 {
-	uint64_t start = rdtsc(), limit = tsc_hz() / 10, before[PLAT_MAX_CPUS];
+	uint64_t start = rdtsc(), limit = tsc_hz(), before[PLAT_MAX_CPUS];
 	uint32_t n = percpu_online();
 	bool any = false;
 	int c;
@@ -260,6 +261,6 @@ KTEST(smp_idle_kick_wakes_a_halted_cpu)
 	start = rdtsc();
 	while (atomic_load(&percpu_of(c)->wakeups) == before[c] && rdtsc() - start < limit)
 		cpu_pause();
-	KT_EXPECT_EQ(atomic_load(&percpu_of(c)->wakeups), before[c] + 1);
+	KT_EXPECT(atomic_load(&percpu_of(c)->wakeups) > before[c]);
 	KT_EXPECT_EQ(atomic_load(&percpu_of(0)->wakeups), before[0]); /* not itself */
 }
