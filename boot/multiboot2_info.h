@@ -13,22 +13,31 @@
 
 #include <stdint.h>
 
-/* Tag types [MB2 3.6]. */
-#define MB2_TAG_END         0
-#define MB2_TAG_CMDLINE     1
-#define MB2_TAG_LOADER_NAME 2
-#define MB2_TAG_MODULE      3
-#define MB2_TAG_MEMINFO     4
-#define MB2_TAG_MMAP        6
-#define MB2_TAG_FRAMEBUFFER 8
-#define MB2_TAG_ELF         9
-#define MB2_TAG_EFI64       12
-#define MB2_TAG_SMBIOS      13
-#define MB2_TAG_ACPI_OLD    14
-#define MB2_TAG_ACPI_NEW    15
-#define MB2_TAG_EFI_MMAP    17
-#define MB2_TAG_EFI_BS      18
-#define MB2_TAG_EFI64_IH    20
+/* Tag types [MB2 3.6]: every type the spec defines (kernel/bootinfo.h
+ * names them for the reader). */
+#define MB2_TAG_END          0
+#define MB2_TAG_CMDLINE      1
+#define MB2_TAG_LOADER_NAME  2
+#define MB2_TAG_MODULE       3
+#define MB2_TAG_MEMINFO      4
+#define MB2_TAG_BOOTDEV      5
+#define MB2_TAG_MMAP         6
+#define MB2_TAG_VBE          7
+#define MB2_TAG_FRAMEBUFFER  8
+#define MB2_TAG_ELF          9
+#define MB2_TAG_APM          10
+#define MB2_TAG_EFI32        11
+#define MB2_TAG_EFI64        12
+#define MB2_TAG_SMBIOS       13
+#define MB2_TAG_ACPI_OLD     14
+#define MB2_TAG_ACPI_NEW     15
+#define MB2_TAG_NETWORK      16
+#define MB2_TAG_EFI_MMAP     17
+#define MB2_TAG_EFI_BS       18
+#define MB2_TAG_EFI32_IH     19
+#define MB2_TAG_EFI64_IH     20
+#define MB2_TAG_LOAD_BASE    21
+#define MB2_TAG_COUNT        22 /* one past the last */
 
 /* Memory map entry types [MB2 3.6.8]; anything else is reserved. */
 #define MB2_MEM_AVAILABLE 1

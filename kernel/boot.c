@@ -99,7 +99,7 @@ static const char *mem_type_name(uint32_t type)
 
 static void report_memory_map(void)
 {
-	struct bootinfo_mmap_entry e;
+	struct mb2_mmap_entry e;
 
 	pr_info("boot: memory map, %u entries%s\n", bi.mmap_count,
 		bi.efi_mmap_count ? " (an EFI memory map is present too)" : "");

@@ -96,7 +96,7 @@ static const char *parse_mmap(struct bootinfo *bi, const uint8_t *t, uint32_t si
 	uint32_t bytes = size - (uint32_t)sizeof(m);
 
 	memcpy(&m, t, sizeof(m));
-	if (m.entry_size < sizeof(struct bootinfo_mmap_entry) || m.entry_size % 8)
+	if (m.entry_size < sizeof(struct mb2_mmap_entry) || m.entry_size % 8)
 		return "memory map entry_size not a multiple of 8 of at least 24";
 	if (m.entry_version != 0)
 		return "memory map entry_version not 0";
@@ -362,7 +362,7 @@ bool bootinfo_has(const struct bootinfo *bi, uint32_t type)
 }
 
 bool bootinfo_mmap_entry(const struct bootinfo *bi, uint32_t i,
-			 struct bootinfo_mmap_entry *out)
+			 struct mb2_mmap_entry *out)
 {
 	if (i >= bi->mmap_count)
 		return false;

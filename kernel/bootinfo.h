@@ -9,52 +9,46 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "multiboot2_info.h"
 #include "plat.h"
 
 /* Errors (negative, errno-style numbers). */
 #define BOOTINFO_EINVAL (-22) /* malformed boot information; see bi->error */
 
-/* Tag types [MB2 3.6]. */
+/* Tag types [MB2 3.6], numbered once, in boot/multiboot2_info.h. */
 enum bootinfo_tag {
-	BOOTINFO_TAG_END = 0,
-	BOOTINFO_TAG_CMDLINE = 1,
-	BOOTINFO_TAG_LOADER_NAME = 2,
-	BOOTINFO_TAG_MODULE = 3,
-	BOOTINFO_TAG_MEMINFO = 4,
-	BOOTINFO_TAG_BOOTDEV = 5,
-	BOOTINFO_TAG_MMAP = 6,
-	BOOTINFO_TAG_VBE = 7,
-	BOOTINFO_TAG_FRAMEBUFFER = 8,
-	BOOTINFO_TAG_ELF_SECTIONS = 9,
-	BOOTINFO_TAG_APM = 10,
-	BOOTINFO_TAG_EFI32 = 11,
-	BOOTINFO_TAG_EFI64 = 12,
-	BOOTINFO_TAG_SMBIOS = 13,
-	BOOTINFO_TAG_ACPI_OLD = 14,
-	BOOTINFO_TAG_ACPI_NEW = 15,
-	BOOTINFO_TAG_NETWORK = 16,
-	BOOTINFO_TAG_EFI_MMAP = 17,
-	BOOTINFO_TAG_EFI_BS = 18,
-	BOOTINFO_TAG_EFI32_IH = 19,
-	BOOTINFO_TAG_EFI64_IH = 20,
-	BOOTINFO_TAG_LOAD_BASE = 21,
-	BOOTINFO_TAG_COUNT = 22,
+	BOOTINFO_TAG_END = MB2_TAG_END,
+	BOOTINFO_TAG_CMDLINE = MB2_TAG_CMDLINE,
+	BOOTINFO_TAG_LOADER_NAME = MB2_TAG_LOADER_NAME,
+	BOOTINFO_TAG_MODULE = MB2_TAG_MODULE,
+	BOOTINFO_TAG_MEMINFO = MB2_TAG_MEMINFO,
+	BOOTINFO_TAG_BOOTDEV = MB2_TAG_BOOTDEV,
+	BOOTINFO_TAG_MMAP = MB2_TAG_MMAP,
+	BOOTINFO_TAG_VBE = MB2_TAG_VBE,
+	BOOTINFO_TAG_FRAMEBUFFER = MB2_TAG_FRAMEBUFFER,
+	BOOTINFO_TAG_ELF_SECTIONS = MB2_TAG_ELF,
+	BOOTINFO_TAG_APM = MB2_TAG_APM,
+	BOOTINFO_TAG_EFI32 = MB2_TAG_EFI32,
+	BOOTINFO_TAG_EFI64 = MB2_TAG_EFI64,
+	BOOTINFO_TAG_SMBIOS = MB2_TAG_SMBIOS,
+	BOOTINFO_TAG_ACPI_OLD = MB2_TAG_ACPI_OLD,
+	BOOTINFO_TAG_ACPI_NEW = MB2_TAG_ACPI_NEW,
+	BOOTINFO_TAG_NETWORK = MB2_TAG_NETWORK,
+	BOOTINFO_TAG_EFI_MMAP = MB2_TAG_EFI_MMAP,
+	BOOTINFO_TAG_EFI_BS = MB2_TAG_EFI_BS,
+	BOOTINFO_TAG_EFI32_IH = MB2_TAG_EFI32_IH,
+	BOOTINFO_TAG_EFI64_IH = MB2_TAG_EFI64_IH,
+	BOOTINFO_TAG_LOAD_BASE = MB2_TAG_LOAD_BASE,
+	BOOTINFO_TAG_COUNT = MB2_TAG_COUNT,
 };
 
 /* Memory map entry types [MB2 3.6.8]; anything else is reserved. */
-#define BOOTINFO_MEM_AVAILABLE 1
-#define BOOTINFO_MEM_ACPI      3
-#define BOOTINFO_MEM_NVS       4
-#define BOOTINFO_MEM_BAD       5
+#define BOOTINFO_MEM_AVAILABLE MB2_MEM_AVAILABLE
+#define BOOTINFO_MEM_ACPI      MB2_MEM_ACPI
+#define BOOTINFO_MEM_NVS       MB2_MEM_NVS
+#define BOOTINFO_MEM_BAD       MB2_MEM_BAD
 
-/* One BIOS memory map entry [MB2 3.6.8], as laid out in the tag. */
-struct bootinfo_mmap_entry {
-	uint64_t base;     /* +0  */
-	uint64_t len;      /* +8  */
-	uint32_t type;     /* +16 */
-	uint32_t reserved; /* +20 */
-} __attribute__((packed));
-_Static_assert(sizeof(struct bootinfo_mmap_entry) == 24, "MB2 mmap entry");
+/* One BIOS memory map entry is a struct mb2_mmap_entry [MB2 3.6.8]. */
 
 /* One UEFI memory descriptor [UEFI 2.10 7.2, EFI_MEMORY_DESCRIPTOR]; the
  * firmware's descriptor_size may be larger, the extra bytes are skipped. */
@@ -157,7 +151,7 @@ bool bootinfo_has(const struct bootinfo *bi, uint32_t type);
 
 /* BIOS memory map entry i (< mmap_count), copied out; false when out of range. */
 bool bootinfo_mmap_entry(const struct bootinfo *bi, uint32_t i,
-			 struct bootinfo_mmap_entry *out);
+			 struct mb2_mmap_entry *out);
 
 /* EFI memory descriptor i (< efi_mmap_count), copied out; false when out of range. */
 bool bootinfo_efi_desc(const struct bootinfo *bi, uint32_t i,

@@ -219,7 +219,7 @@ static uint32_t mb2_type(uint32_t t)
 
 int memmap_from_mb2(struct memmap *m, const struct bootinfo *bi)
 {
-	struct bootinfo_mmap_entry e;
+	struct mb2_mmap_entry e;
 	uint64_t end;
 	uint32_t i;
 	int rc;

@@ -53,7 +53,7 @@ static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 static void add_mmap(void)
 {
 	uint8_t p[8 + 3 * 24];
-	struct bootinfo_mmap_entry e[3] = {
+	struct mb2_mmap_entry e[3] = {
 		{ 0, 0x9fc00, BOOTINFO_MEM_AVAILABLE, 0 },
 		{ 0x100000, 0x7ff00000, BOOTINFO_MEM_AVAILABLE, 0 },
 		{ 0x100000000ull, 0x80000000ull, BOOTINFO_MEM_AVAILABLE, 0 },
@@ -177,7 +177,7 @@ static void check_small_tags(const struct bootinfo *bi)
 
 static void check_maps_and_fb(const struct bootinfo *bi)
 {
-	struct bootinfo_mmap_entry e;
+	struct mb2_mmap_entry e;
 	struct bootinfo_efi_desc d;
 
 	KT_ASSERT_EQ(bi->mmap_count, 3);

@@ -221,7 +221,7 @@ KTEST(memmap_random_against_page_model)
 
 KTEST(memmap_from_mb2_map)
 {
-	struct bootinfo_mmap_entry e[6] = {
+	struct mb2_mmap_entry e[6] = {
 		{ 0, 0x9fc00, BOOTINFO_MEM_AVAILABLE, 0 },
 		{ 0x9fc00, 0x400, 2, 0 },
 		{ 0x100000, 0, BOOTINFO_MEM_AVAILABLE, 0 }, /* empty: skipped */
