@@ -16,17 +16,20 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "format.h"
 #include "idle.h"
 #include "iova.h"
 #include "layout.h"
 #include "mm.h"
 #include "pci.h"
+#include "percpu.h"
 #include "pgtable.h"
 #include "policy.h"
 #include "pool.h"
 #include "printk.h"
 #include "scan.h"
+#include "smp.h"
 #include "spinlock.h"
 #include "vtd.h"
 
@@ -59,6 +62,7 @@ static struct attachment attached[MAX_ATTACHED];
 static struct spinlock layer_lock = SPINLOCK_INIT; /* domains[] and attached[] */
 static struct pool *pt_pages;
 static bool active;
+static _Atomic uint64_t iova_remote_flushes; /* dom_iova_get_flushing's */
 /* What every unit supports, for domains that may span units. */
 static unsigned int common_levels;
 static uint32_t common_width, common_sp;
@@ -348,6 +352,43 @@ static int dom_iova_free(struct iommu_domain *d, uint64_t pfn, uint64_t pages)
 	return d->policy ? policy_iova_put(d->policy, pfn, pages) : iova_free(d->iova, pfn, pages);
 }
 
+uint64_t iommu_iova_remote_flushes(void)
+{
+	return atomic_load_explicit(&iova_remote_flushes, memory_order_relaxed);
+}
+
+static void flush_iova_here(void *arg)
+{
+	iova_domain_flush_cpu(arg);
+}
+
+static int dom_iova_get(struct iommu_domain *d, uint64_t pages, uint64_t limit_pfn,
+			uint64_t *pfn)
+{
+	return d->policy ? policy_iova_get(d->policy, pages, limit_pfn, pfn)
+			 : iova_alloc(d->iova, pages, limit_pfn, pfn);
+}
+
+/*
+ * iova_alloc, having run out, flushed the calling CPU's caches; free IOVAs
+ * may still sit in other CPUs' caches.  Ask every CPU to give its back and
+ * try once more, as Linux's IOVA allocator does.  Only with interrupts on:
+ * a CPU waiting for others with interrupts off (in a cross-CPU call
+ * itself, or under a spinlock) could deadlock with one waiting for it.
+ */
+static int dom_iova_get_flushing(struct iommu_domain *d, uint64_t pages, uint64_t limit_pfn,
+				 uint64_t *pfn)
+{
+	int err = dom_iova_get(d, pages, limit_pfn, pfn);
+
+	if (err != -IOVA_ENOSPC || percpu_online() < 2 || !(read_rflags() & RFLAGS_IF))
+		return err;
+	if (smp_call_all(flush_iova_here, d->iova) != 0)
+		return err;
+	atomic_fetch_add_explicit(&iova_remote_flushes, 1, memory_order_relaxed);
+	return dom_iova_get(d, pages, limit_pfn, pfn);
+}
+
 int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t prot,
 		  uint64_t dma_limit, uint64_t *iova)
 {
@@ -358,8 +399,7 @@ int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t p
 		return IOMMU_EINVAL;
 	pages = size >> PLAT_PAGE_SHIFT;
 	limit_pfn = (dma_limit >> PLAT_PAGE_SHIFT) + 1; /* first pfn above the mask */
-	err = d->policy ? policy_iova_get(d->policy, pages, limit_pfn, &pfn)
-			: iova_alloc(d->iova, pages, limit_pfn, &pfn);
+	err = dom_iova_get_flushing(d, pages, limit_pfn, &pfn);
 	if (err)
 		return err == -IOVA_ENOSPC ? IOMMU_ENOSPC : err == -IOVA_EINVAL ? IOMMU_EINVAL
 											: IOMMU_ENOMEM;

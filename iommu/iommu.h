@@ -64,7 +64,10 @@ int iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	__attribute__((warn_unused_result));
 
 /* DMA-API style: the layer picks the IOVA (below 'dma_limit', the device's
- * mask, inclusive), maps [pa, pa + size) there, returns it in *iova. */
+ * mask, inclusive), maps [pa, pa + size) there, returns it in *iova.  When
+ * the domain's IOVAs have run out and interrupts are on, every CPU is asked
+ * to give back the IOVAs its caches hold, and the allocation is tried once
+ * more; with interrupts off it fails with IOMMU_ENOSPC instead. */
 int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t prot,
 		  uint64_t dma_limit, uint64_t *iova) __attribute__((warn_unused_result));
 int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
@@ -108,6 +111,8 @@ int iommu_translate(struct iommu_domain *d, uint64_t iova, uint64_t *pa)
 	__attribute__((warn_unused_result));
 /* Page-table pages d holds now (root included). */
 uint64_t iommu_domain_table_pages(const struct iommu_domain *d);
+/* Times iommu_dma_map had every CPU flush its IOVA caches (out of IOVAs). */
+uint64_t iommu_iova_remote_flushes(void);
 /* DMA faults recorded for functions attached to d. */
 uint64_t iommu_domain_faults(const struct iommu_domain *d);
 

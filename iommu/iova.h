@@ -175,6 +175,14 @@ int iova_free(struct iova_domain *d, uint64_t pfn, uint64_t n) plat_must_check;
  */
 void iova_domain_flush(struct iova_domain *d);
 
+/*
+ * Give the calling CPU's cached ranges and the depots back to the range
+ * allocator; safe at any time (it touches only the caller's own caches).
+ * What iova_alloc does on exhaustion; run on every CPU (the kernel does it
+ * by a cross-CPU call) it frees what other CPUs' caches hold as well.
+ */
+void iova_domain_flush_cpu(struct iova_domain *d);
+
 /* Fill *out: the range allocator's counts plus the caches' (quiescent). */
 void iova_domain_count(struct iova_domain *d, struct iova_counts *out);
 

@@ -9,7 +9,7 @@
  *
  * The pools run with both watermarks at 0 and no refiller: the depot only
  * carries whole magazines from freeing CPUs to allocating ones, and
- * pool_maintain empties it into the range allocator when asked to.
+ * pool_drain empties it into the range allocator when asked to.
  */
 #include <string.h>
 
@@ -141,13 +141,12 @@ struct iova_range *iova_domain_range(struct iova_domain *d)
 static void drain_depots(struct iova_domain *d)
 {
 	for (uint32_t k = 0; k < IOVA_CACHE_CLASSES; k++)
-		while (pool_maintain(d->cls[k].pool, UINT32_MAX))
-			;
+		pool_drain(d->cls[k].pool);
 }
 
 /* On exhaustion: the calling CPU's magazines and the depots go back.
  * Other CPUs' magazines stay: pool_flush_cpu may not touch a slot in use. */
-static void flush_local(struct iova_domain *d)
+void iova_domain_flush_cpu(struct iova_domain *d)
 {
 	uint64_t irq = plat_irq_save();
 	uint32_t cpu = plat_cpu_id();
@@ -193,7 +192,7 @@ static int cached_alloc(struct iova_domain *d, int k, uint64_t *pfn)
 
 	if (pool_alloc(pool, POOL_MAY_FETCH, pfn) == 0)
 		return 0;
-	flush_local(d);
+	iova_domain_flush_cpu(d);
 	return pool_alloc(pool, POOL_MAY_FETCH, pfn) ? -IOVA_ENOSPC : 0;
 }
 
@@ -204,7 +203,7 @@ static int direct_alloc(struct iova_domain *d, uint64_t n, uint64_t limit, uint6
 
 	if (err != -IOVA_ENOSPC)
 		return err;
-	flush_local(d);
+	iova_domain_flush_cpu(d);
 	return iova_range_alloc(d->range, n, align, limit, pfn);
 }
 

@@ -83,6 +83,18 @@ static void adapt(struct pool *p)
 	atomic_store_explicit(&p->high, (uint32_t)high, memory_order_relaxed);
 }
 
+uint64_t pool_drain(struct pool *p)
+{
+	uint64_t total = 0;
+	uint32_t done;
+
+	/* depot_trim pops magazines off the lock-free stack, so it may run
+	 * next to a maintainer; each of them trims what it popped. */
+	while ((done = depot_trim(p, UINT32_MAX)) != 0)
+		total += done;
+	return total;
+}
+
 void pool_signal_wake(struct pool *p)
 {
 	/* Relaxed throughout: the hook only hurries the refiller along, and

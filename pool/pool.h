@@ -220,6 +220,11 @@ int pool_reserve(struct pool *pool, uint32_t n, uint32_t flags) plat_must_check;
  */
 uint32_t pool_maintain(struct pool *pool, uint32_t budget);
 
+/* Give every element in the depot back to the source now, whether or not
+ * another caller is maintaining the pool; returns how many.  For flushes
+ * that must not be skipped (an IOVA space run out), not for the refiller. */
+uint64_t pool_drain(struct pool *pool);
+
 /* Move CPU cpu's cached elements to the depot (to the source if the depot is
  * full); for a CPU going offline, or on the calling CPU itself. */
 void pool_flush_cpu(struct pool *pool, uint32_t cpu);

@@ -3,7 +3,8 @@
  * the edu device keeps doing DMA through a mapping of the same domain: a
  * fixed number of rounds, no fault, every DMA lands, every translation is
  * right at once, and the table pages all come back.  Prints the map+unmap
- * pairs per second reached (guest TSC).
+ * pairs per second reached (guest TSC).  And a DMA map that finds the last
+ * free IOVAs in another CPU's cache gets them back.
  */
 #include <stdatomic.h>
 #include <string.h>
@@ -104,4 +105,65 @@ KTEST(iommu_smp_map_unmap_while_dma)
 	KT_EXPECT_EQ(iommu_domain_destroy(j.d), 0);
 	page_free(page);
 	page_free(spare);
+}
+
+/* Out of IOVAs while another CPU's cache holds the last free ones:
+ * iommu_dma_map asks every CPU to give its cached IOVAs back and succeeds;
+ * with interrupts off it may not wait for the others and fails cleanly. */
+#define WIN      0x1000000ull /* the only free IOVAs: 8 pages from 16 MiB */
+#define WIN_LEN  (8 * PLAT_PAGE_SIZE)
+
+struct take_job {
+	struct iommu_domain *d;
+	uint64_t pa, iova;
+	int err;
+};
+
+static void map_unmap_here(void *arg)
+{
+	struct take_job *j = arg;
+
+	j->err = iommu_dma_map(j->d, j->pa, PLAT_PAGE_SIZE, IOMMU_READ, ~0ull, &j->iova);
+	if (!j->err)
+		j->err = iommu_dma_unmap(j->d, j->iova, PLAT_PAGE_SIZE);
+}
+
+KTEST(iommu_smp_dma_map_takes_back_other_cpus_iovas)
+{
+	void *page = page_alloc();
+	struct take_job j = {0};
+	uint64_t flushes, iova, f;
+	struct iommu_domain *d;
+	int err;
+
+	if (!iommu_active() || percpu_online() < 2 || !page) {
+		ktest_skip("needs an active IOMMU and two CPUs");
+		page_free(page);
+		return;
+	}
+	KT_ASSERT_EQ(iommu_domain_create(0, &d), 0);
+	KT_ASSERT_EQ(iommu_reserve(d, 0, WIN), 0);
+	KT_ASSERT_EQ(iommu_reserve(d, WIN + WIN_LEN, (1ull << 63) - WIN - WIN_LEN), 0);
+	j.d = d;
+	j.pa = virt_to_phys(page);
+	/* CPU 1's cache fetches a batch: all 8 free IOVAs end up there. */
+	KT_ASSERT_EQ(smp_call_on(1, map_unmap_here, &j, true), 0);
+	KT_ASSERT_EQ(j.err, 0);
+	KT_EXPECT(j.iova >= WIN && j.iova < WIN + WIN_LEN);
+	flushes = iommu_iova_remote_flushes();
+	f = read_rflags();
+	cpu_cli();
+	KT_EXPECT_EQ(iommu_dma_map(d, j.pa, PLAT_PAGE_SIZE, IOMMU_READ, ~0ull, &iova),
+		     IOMMU_ENOSPC);
+	KT_EXPECT_EQ(iommu_iova_remote_flushes(), flushes);
+	cpu_sti();
+	err = iommu_dma_map(d, j.pa, PLAT_PAGE_SIZE, IOMMU_READ, ~0ull, &iova);
+	if (!(f & RFLAGS_IF))
+		cpu_cli();
+	KT_ASSERT_EQ(err, 0);
+	KT_EXPECT(iova >= WIN && iova < WIN + WIN_LEN);
+	KT_EXPECT_EQ(iommu_iova_remote_flushes(), flushes + 1);
+	KT_EXPECT_EQ(iommu_dma_unmap(d, iova, PLAT_PAGE_SIZE), 0);
+	KT_EXPECT_EQ(iommu_domain_destroy(d), 0);
+	page_free(page);
 }

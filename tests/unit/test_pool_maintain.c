@@ -317,3 +317,57 @@ KTEST(pool_wake_hook_signals_each_crossing_once)
 	KT_EXPECT_EQ(src.outstanding, 0);
 	tsrc_fini(&src);
 }
+
+/* pool_drain empties the depot even while a maintainer is at work (here it
+ * runs from inside the maintainer's first source put), where pool_maintain
+ * would have left it to the maintainer. */
+struct drain_ctx {
+	struct tsrc src;
+	struct pool *pool;
+	uint64_t drained, maintained_inside;
+	bool inside;
+};
+
+static uint32_t drain_get(void *ctx, uint64_t *out, uint32_t k)
+{
+	return tsrc_get(&((struct drain_ctx *)ctx)->src, out, k);
+}
+
+static void drain_put(void *ctx, const uint64_t *elems, uint32_t k)
+{
+	struct drain_ctx *d = ctx;
+
+	if (!d->inside) {
+		d->inside = true;
+		d->maintained_inside = pool_maintain(d->pool, 1000);
+		d->drained = pool_drain(d->pool);
+	}
+	tsrc_put(&d->src, elems, k);
+}
+
+KTEST(pool_drain_empties_the_depot_beside_a_maintainer)
+{
+	struct drain_ctx d = {0};
+	struct pool_config cfg = tsrc_config(&d.src, 8, 0, 40);
+	struct pool_stats st;
+	uint64_t e[64];
+
+	cfg.source = (struct pool_source){drain_get, drain_put, &d};
+	KT_ASSERT(tsrc_init(&d.src, 1000));
+	KT_ASSERT_EQ(pool_create(&cfg, &d.pool), 0);
+	KT_ASSERT_EQ(pool_alloc_bulk(d.pool, POOL_MAY_FETCH, e, 64), 0);
+	pool_free_bulk(d.pool, e, 64); /* 48 reach the depot: above high */
+	pool_stats(d.pool, &st);
+	KT_ASSERT(st.depot_elems > 40);
+	d.inside = false;
+	KT_EXPECT(pool_maintain(d.pool, 1000) > 0);
+	KT_EXPECT_EQ(d.maintained_inside, 0);   /* busy: left to the maintainer */
+	KT_EXPECT(d.drained > 0);               /* the drain did not wait */
+	pool_stats(d.pool, &st);
+	KT_EXPECT_EQ(st.depot_elems, 0);
+	KT_EXPECT_EQ(pool_drain(d.pool), 0);    /* nothing left */
+	tsrc_check_conserved(d.pool, &d.src);
+	pool_destroy(d.pool);
+	KT_EXPECT_EQ(d.src.outstanding, 0);
+	tsrc_fini(&d.src);
+}
