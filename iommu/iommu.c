@@ -354,7 +354,7 @@ static int dom_iova_free(struct iommu_domain *d, uint64_t pfn, uint64_t pages)
 
 uint64_t iommu_iova_remote_flushes(void)
 {
-	return atomic_load_explicit(&iova_remote_flushes, memory_order_relaxed);
+	return atomic_load_explicit(&iova_remote_flushes, memory_order_relaxed); /* a count */
 }
 
 static void flush_iova_here(void *arg)
@@ -385,6 +385,7 @@ static int dom_iova_get_flushing(struct iommu_domain *d, uint64_t pages, uint64_
 		return err;
 	if (smp_call_all(flush_iova_here, d->iova) != 0)
 		return err;
+	/* Relaxed: a statistic, pairs with nothing. */
 	atomic_fetch_add_explicit(&iova_remote_flushes, 1, memory_order_relaxed);
 	return dom_iova_get(d, pages, limit_pfn, pfn);
 }

@@ -587,6 +587,7 @@ static void trace_sample(struct tracer *t, bool force)
 	s->sync_fetches = st.sync_fetches;
 	s->low = (uint32_t)st.low;
 	s->high = (uint32_t)st.high;
+	/* Snapshots of other CPUs' counters: relaxed, a trace pairs with nothing. */
 	for (uint32_t c = 0; c < t->cpus; c++) {
 		s->cpu_free[c] = (uint32_t)iommu_pt_pool_cpu_free(c);
 		s->idle_passes[c] = (uint32_t)atomic_load_explicit(&percpu_of(c)->idle_passes,

@@ -148,6 +148,8 @@ _Noreturn void idle_loop(void)
 		 * 'kicks' and costs one more pass. */
 		if (atomic_load(&kicks) == seen)
 			__asm__ volatile("sti; hlt" : : : "memory");
+		/* Relaxed: a stale 'true' read by idle_kick costs one spare
+		 * interrupt, nothing more. */
 		atomic_store_explicit(&me->halted, false, memory_order_relaxed);
 	}
 }
