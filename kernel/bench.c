@@ -609,13 +609,61 @@ static void trace_gap(struct tracer *t, uint32_t ms)
 	}
 }
 
+/* One burst of maps (phase 1) or unmaps (phase 2) at IOVAs 2 MiB apart,
+ * sampling as it goes, then an idle gap. */
+static void trace_burst(struct bench *b, struct tracer *t, struct iommu_domain *d, uint32_t phase)
+{
+	t->phase = phase;
+	trace_sample(t, true);
+	for (uint32_t i = 0; i < BURST; i++) {
+		uint64_t iova = TRACE_IOVA_BASE + i * TRACE_STRIDE;
+		int err = phase == 1 ? iommu_map(d, iova, b->pa, PLAT_PAGE_SIZE, PROT)
+				     : iommu_unmap(d, iova, PLAT_PAGE_SIZE);
+
+		if (err)
+			b->errors++;
+		trace_sample(t, false);
+	}
+	trace_sample(t, true);
+	trace_gap(t, TRACE_GAP_MS);
+}
+
+/* The samples as "trace:" lines, a header naming the columns first. */
+static void trace_print(const struct bench *b, const struct tracer *t)
+{
+	struct pool_stats st;
+	uint64_t free;
+
+	iommu_pt_pool_stats(&st, &free);
+	kprintf("trace: # %u CPUs, bursts of %u maps 2 MiB apart then %u unmaps, "
+		"%u ms gaps, a sample every %u us\n", b->cpus, BURST, BURST, TRACE_GAP_MS,
+		TRACE_EVERY_US);
+	kprintf("trace-watermarks: %llu %llu\n", (unsigned long long)st.low,
+		(unsigned long long)st.high);
+	kprintf("trace: # t_us free depot phase fetched returned sync_fetches low high");
+	for (uint32_t c = 0; c < t->cpus; c++)
+		kprintf(" cpu%u_free cpu%u_idle_passes", c, c);
+	kprintf("\n");
+	for (uint32_t i = 0; i < t->n; i++) {
+		const struct trace_sample *s = &samples[i];
+
+		kprintf("trace: %u %u %u %u %llu %llu %llu %u %u", s->t_us, s->free, s->depot,
+			s->phase, (unsigned long long)s->fetched,
+			(unsigned long long)s->returned, (unsigned long long)s->sync_fetches,
+			s->low, s->high);
+		for (uint32_t c = 0; c < t->cpus; c++)
+			kprintf(" %u %u", s->cpu_free[c], s->idle_passes[c]);
+		kprintf("\n");
+	}
+	kprintf("trace: %u samples%s, %u errors\n", t->n,
+		t->n >= TRACE_MAX ? " (buffer full)" : "", b->errors);
+}
+
 _Noreturn static void trace_run_and_exit(struct bench *b)
 {
 	struct tracer t = {.every = TRACE_EVERY_US * (tsc_hz() / 1000000),
 			   .cpus = b->cpus < TRACE_CPUS ? b->cpus : TRACE_CPUS};
 	struct iommu_domain *d = b->d[0];
-	struct pool_stats st;
-	uint64_t free;
 
 	if (iommu_attach(d, b->dev.seg, b->dev.bus, b->dev.dev, b->dev.fn) != 0)
 		b->errors++;
@@ -624,50 +672,12 @@ _Noreturn static void trace_run_and_exit(struct bench *b)
 	t.n = 0;
 	trace_sample(&t, true);
 	for (uint32_t k = 0; k < TRACE_BURSTS; k++) {
-		t.phase = 1;
-		for (uint32_t i = 0; i < BURST; i++) {
-			if (iommu_map(d, TRACE_IOVA_BASE + i * TRACE_STRIDE, b->pa, PLAT_PAGE_SIZE,
-				      PROT) != 0)
-				b->errors++;
-			trace_sample(&t, false);
-		}
-		trace_sample(&t, true);
-		trace_gap(&t, TRACE_GAP_MS);
-		t.phase = 2;
-		trace_sample(&t, true);
-		for (uint32_t i = 0; i < BURST; i++) {
-			if (iommu_unmap(d, TRACE_IOVA_BASE + i * TRACE_STRIDE, PLAT_PAGE_SIZE) != 0)
-				b->errors++;
-			trace_sample(&t, false);
-		}
-		trace_sample(&t, true);
-		trace_gap(&t, TRACE_GAP_MS);
+		trace_burst(b, &t, d, 1);
+		trace_burst(b, &t, d, 2);
 	}
 	trace_sample(&t, true);
-	iommu_pt_pool_stats(&st, &free);
 	teardown(b);
-	kprintf("trace: # %u CPUs, bursts of %u maps 2 MiB apart then %u unmaps, "
-		"%u ms gaps, a sample every %u us\n", b->cpus, BURST, BURST, TRACE_GAP_MS,
-		TRACE_EVERY_US);
-	kprintf("trace-watermarks: %llu %llu\n", (unsigned long long)st.low,
-		(unsigned long long)st.high);
-	kprintf("trace: # t_us free depot phase fetched returned sync_fetches low high");
-	for (uint32_t c = 0; c < t.cpus; c++)
-		kprintf(" cpu%u_free cpu%u_idle_passes", c, c);
-	kprintf("\n");
-	for (uint32_t i = 0; i < t.n; i++) {
-		const struct trace_sample *s = &samples[i];
-
-		kprintf("trace: %u %u %u %u %llu %llu %llu %u %u", s->t_us, s->free, s->depot,
-			s->phase, (unsigned long long)s->fetched,
-			(unsigned long long)s->returned, (unsigned long long)s->sync_fetches,
-			s->low, s->high);
-		for (uint32_t c = 0; c < t.cpus; c++)
-			kprintf(" %u %u", s->cpu_free[c], s->idle_passes[c]);
-		kprintf("\n");
-	}
-	kprintf("trace: %u samples%s, %u errors\n", t.n, t.n >= TRACE_MAX ? " (buffer full)" : "",
-		b->errors);
+	trace_print(b, &t);
 	kprintf("trace: done\n");
 	qemu_exit(b->errors ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
 }
