@@ -341,8 +341,9 @@ bench: all
 # count (all, depot, per CPU), watermarks, source traffic and idle passes over
 # bursts and idle gaps into build/bench/trace.dat, plotted with gnuplot into
 # build/bench/pool-trace.png, one line per gap printed (docs/BENCHMARKS.md).
+# TRACE_ARGS: e.g. "--smp 2" or "--kvm".
 bench-trace: all
-	tools/plot-trace
+	tools/plot-trace $(TRACE_ARGS)
 .PHONY: bench-trace
 
 clean:
