@@ -332,7 +332,7 @@ bench-iova: $(BUILD)/bench/iova-bench
 # The kernel's bench mode under QEMU on -smp 1 and -smp 4: table pages and
 # IOVAs from the pool, a mempool policy and direct calls; prints the ratio
 # table and writes build/bench/kernel.json (docs/BENCHMARKS.md).
-# BENCH_ARGS: e.g. "--quick --smp 2" (what make check's smoke run uses).
+# BENCH_ARGS: e.g. "--quick --smp 2" (what make check's smoke run uses) or "--kvm".
 bench: all
 	tools/kernel-bench $(BENCH_ARGS)
 .PHONY: bench
