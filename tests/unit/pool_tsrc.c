@@ -40,6 +40,8 @@ uint32_t tsrc_get(void *ctx, uint64_t *out, uint32_t n)
 	uint32_t i;
 
 	src->get_calls++;
+	if (src->on_call)
+		src->on_call(src->on_call_arg);
 	if (src->fail_all)
 		return 0;
 	if (src->fail_gets) {
@@ -61,6 +63,8 @@ void tsrc_put(void *ctx, const uint64_t *elems, uint32_t n)
 	struct tsrc *src = ctx;
 
 	src->put_calls++;
+	if (src->on_call)
+		src->on_call(src->on_call_arg);
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t id = elems[i];
 

@@ -20,6 +20,10 @@ struct tsrc {
 	uint64_t errors;     /* bad ids or double returns seen by put */
 	uint32_t fail_gets;  /* this many next get calls return nothing */
 	bool fail_all;       /* every get returns nothing */
+	/* Called first in every get and put when set: lets a test act in the
+	 * middle of a pool operation (another CPU arriving). */
+	void (*on_call)(void *arg);
+	void *on_call_arg;
 };
 
 /* Set up src with ids 1..cap; false when memory ran out. */

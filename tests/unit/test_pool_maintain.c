@@ -207,26 +207,13 @@ struct nested {
 	uint32_t nested_calls, nested_moved;
 };
 
-static void nested_maintain(struct nested *n)
+/* Another CPU arriving while the maintainer is inside the source. */
+static void nested_maintain(void *arg)
 {
+	struct nested *n = arg;
+
 	n->nested_calls++;
 	n->nested_moved += pool_maintain(n->pool, 1000);
-}
-
-static uint32_t nested_get(void *ctx, uint64_t *out, uint32_t k)
-{
-	struct nested *n = ctx;
-
-	nested_maintain(n);
-	return tsrc_get(&n->src, out, k);
-}
-
-static void nested_put(void *ctx, const uint64_t *elems, uint32_t k)
-{
-	struct nested *n = ctx;
-
-	nested_maintain(n);
-	tsrc_put(&n->src, elems, k);
 }
 
 KTEST(pool_maintain_one_maintainer_at_a_time)
@@ -236,8 +223,9 @@ KTEST(pool_maintain_one_maintainer_at_a_time)
 	struct pool_stats st;
 	uint64_t e[60];
 
-	cfg.source = (struct pool_source){nested_get, nested_put, &n};
 	KT_ASSERT(tsrc_init(&n.src, 200));
+	n.src.on_call = nested_maintain;
+	n.src.on_call_arg = &n;
 	KT_ASSERT_EQ(pool_create(&cfg, &n.pool), 0);
 	KT_EXPECT_EQ(pool_maintain(n.pool, 1000), 20);
 	pool_stats(n.pool, &st);
@@ -328,21 +316,16 @@ struct drain_ctx {
 	bool inside;
 };
 
-static uint32_t drain_get(void *ctx, uint64_t *out, uint32_t k)
+/* The first source call (a put, from the maintainer's trim) drains. */
+static void drain_inside(void *arg)
 {
-	return tsrc_get(&((struct drain_ctx *)ctx)->src, out, k);
-}
-
-static void drain_put(void *ctx, const uint64_t *elems, uint32_t k)
-{
-	struct drain_ctx *d = ctx;
+	struct drain_ctx *d = arg;
 
 	if (!d->inside) {
 		d->inside = true;
 		d->maintained_inside = pool_maintain(d->pool, 1000);
 		d->drained = pool_drain(d->pool);
 	}
-	tsrc_put(&d->src, elems, k);
 }
 
 KTEST(pool_drain_empties_the_depot_beside_a_maintainer)
@@ -352,14 +335,14 @@ KTEST(pool_drain_empties_the_depot_beside_a_maintainer)
 	struct pool_stats st;
 	uint64_t e[64];
 
-	cfg.source = (struct pool_source){drain_get, drain_put, &d};
 	KT_ASSERT(tsrc_init(&d.src, 1000));
 	KT_ASSERT_EQ(pool_create(&cfg, &d.pool), 0);
 	KT_ASSERT_EQ(pool_alloc_bulk(d.pool, POOL_MAY_FETCH, e, 64), 0);
 	pool_free_bulk(d.pool, e, 64); /* 48 reach the depot: above high */
 	pool_stats(d.pool, &st);
 	KT_ASSERT(st.depot_elems > 40);
-	d.inside = false;
+	d.src.on_call = drain_inside;
+	d.src.on_call_arg = &d;
 	KT_EXPECT(pool_maintain(d.pool, 1000) > 0);
 	KT_EXPECT_EQ(d.maintained_inside, 0);   /* busy: left to the maintainer */
 	KT_EXPECT(d.drained > 0);               /* the drain did not wait */
