@@ -101,3 +101,11 @@ void tsrc_check_conserved(const struct pool *pool, const struct tsrc *src)
 	KT_EXPECT_EQ(st.cached + st.depot_elems, pool_count_free(pool));
 	KT_EXPECT_EQ(src->errors, 0);
 }
+
+void tsrc_finish(struct pool *pool, struct tsrc *src)
+{
+	tsrc_check_conserved(pool, src);
+	pool_destroy(pool);
+	KT_EXPECT_EQ(src->outstanding, 0);
+	tsrc_fini(src);
+}

@@ -41,4 +41,8 @@ struct pool_config tsrc_config(struct tsrc *src, uint32_t mag, uint32_t low,
  * fetched - returned, and the source agrees.  Reports through KT_EXPECT. */
 void tsrc_check_conserved(const struct pool *pool, const struct tsrc *src);
 
+/* The end of a test: conservation checked, the pool destroyed, every id
+ * back in the source, src freed. */
+void tsrc_finish(struct pool *pool, struct tsrc *src);
+
 #endif /* POOL_TSRC_H */

@@ -73,8 +73,5 @@ KTEST(pool_free_overflow_goes_to_source)
 	KT_EXPECT_EQ(st.cached, 8);
 	KT_EXPECT_EQ(st.overflows, 12);
 	KT_EXPECT_EQ(st.returned, 48);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }

@@ -30,10 +30,7 @@ KTEST(pool_maintain_reaches_and_holds_low)
 	KT_EXPECT_EQ(st.depot_elems, 20);
 	KT_EXPECT_EQ(st.maintain_runs, 2);
 	pool_free(p, e);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }
 
 KTEST(pool_maintain_bounded_by_budget)
@@ -80,10 +77,7 @@ KTEST(pool_maintain_trims_to_high)
 	pool_stats(p, &st);
 	KT_EXPECT_EQ(st.depot_elems, 40);
 	KT_EXPECT_EQ(st.returned, 48);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }
 
 struct prep_count {
@@ -159,10 +153,7 @@ KTEST(pool_maintain_adaptive_watermarks)
 	pool_stats(p, &st);
 	KT_EXPECT_EQ(st.depot_elems, 16);
 	KT_EXPECT_EQ(st.high, 16);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }
 
 /* pool_count_cpu counts both of a CPU's magazines, the rest is the depot,
@@ -191,10 +182,7 @@ KTEST(pool_count_cpu_sees_both_magazines)
 	KT_EXPECT_EQ(pool_count_cpu(p, me), 0);
 	pool_free_bulk(p, e + 13, 7);
 	KT_EXPECT_EQ(pool_count_cpu(p, me), 7);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }
 
 /* A second maintainer arriving while the first is inside the source (another
@@ -246,10 +234,7 @@ KTEST(pool_maintain_one_maintainer_at_a_time)
 	KT_EXPECT_EQ(st.depot_elems, 40);
 	/* Done: the next call finds nothing to do, and is not busy. */
 	KT_EXPECT_EQ(pool_maintain(n.pool, 1000), 0);
-	tsrc_check_conserved(n.pool, &n.src);
-	pool_destroy(n.pool);
-	KT_EXPECT_EQ(n.src.outstanding, 0);
-	tsrc_fini(&n.src);
+	tsrc_finish(n.pool, &n.src);
 }
 
 /* hooks.wake: called when an allocation or a reservation leaves the depot
@@ -300,10 +285,7 @@ KTEST(pool_wake_hook_signals_each_crossing_once)
 	KT_EXPECT_EQ(st.depot_elems, 16);
 	KT_EXPECT_EQ(calls, 3);
 	KT_EXPECT_EQ(st.wake_signals, 3);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }
 
 /* pool_drain empties the depot even while a maintainer is at work (here it
@@ -349,8 +331,5 @@ KTEST(pool_drain_empties_the_depot_beside_a_maintainer)
 	pool_stats(d.pool, &st);
 	KT_EXPECT_EQ(st.depot_elems, 0);
 	KT_EXPECT_EQ(pool_drain(d.pool), 0);    /* nothing left */
-	tsrc_check_conserved(d.pool, &d.src);
-	pool_destroy(d.pool);
-	KT_EXPECT_EQ(d.src.outstanding, 0);
-	tsrc_fini(&d.src);
+	tsrc_finish(d.pool, &d.src);
 }

@@ -43,10 +43,7 @@ KTEST(pool_order_cache_depot_source)
 	KT_EXPECT_EQ(st.depot_puts, 1);
 	KT_EXPECT_EQ(st.depot_elems, 8);
 	KT_EXPECT_EQ(st.cached, 12);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }
 
 /* Counts swing across a magazine boundary: the previous magazine absorbs it. */
@@ -72,10 +69,7 @@ KTEST(pool_order_prev_magazine_no_pingpong)
 	KT_EXPECT_EQ(src.get_calls, 2);
 	KT_EXPECT_EQ(st.allocs, 10000);
 	KT_EXPECT_EQ(st.cached, 12);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }
 
 KTEST(pool_order_lifo_cache_hits)

@@ -27,10 +27,7 @@ KTEST(pool_reserve_guarantees_next_allocs)
 	KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e[12]), -POOL_ENOMEM);
 	src.fail_all = false;
 	pool_free_bulk(p, e, 12);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }
 
 KTEST(pool_reserve_uses_depot_first)
@@ -57,10 +54,7 @@ KTEST(pool_reserve_uses_depot_first)
 	KT_EXPECT_EQ(pool_reserve(p, 16, POOL_MAY_FETCH), 0);
 	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_NOFETCH, e, 16), 0);
 	pool_free_bulk(p, e, 16);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }
 
 /* With both CPU magazines partly full there is no empty one to trade: the
@@ -86,8 +80,5 @@ KTEST(pool_reserve_copies_when_no_magazine_is_empty)
 	KT_EXPECT_EQ(pool_count_cpu(p, plat_cpu_id()), 12);
 	KT_EXPECT_EQ(st.depot_elems, 13);
 	pool_free_bulk(p, e + 9, 7);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }

@@ -28,10 +28,7 @@ KTEST(pool_source_fail_then_recover)
 	KT_EXPECT_EQ(pool_maintain(p, 100), 16);
 	KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e), 0);
 	pool_free(p, e);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }
 
 /* The source runs dry part-way: every element it gave is accounted for. */
@@ -81,8 +78,5 @@ KTEST(pool_source_intermittent)
 	pool_stats(p, &st);
 	KT_EXPECT_EQ(st.depot_elems, 32);
 	KT_EXPECT_EQ(src.get_calls, 3 + 4);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }

@@ -43,8 +43,5 @@ KTEST_FLAGS(pool_cpus_cross_cpu_free, KTEST_HOST_ONLY)
 	pool_free_bulk(p, e, 16);
 	plat_host_set_cpu(0);
 	KT_EXPECT_EQ(src.get_calls, 2);
-	tsrc_check_conserved(p, &src);
-	pool_destroy(p);
-	KT_EXPECT_EQ(src.outstanding, 0);
-	tsrc_fini(&src);
+	tsrc_finish(p, &src);
 }
