@@ -112,13 +112,7 @@ int idle_kick(void)
 		struct percpu *pc = percpu_of(c);
 
 		if (atomic_load(&pc->halted)) {
-			/* Interrupts off: the xAPIC ICR takes two writes. */
-			uint64_t f = read_rflags();
-
-			cpu_cli();
 			lapic_send_ipi(pc->apic_id, VEC_WAKE);
-			if (f & RFLAGS_IF)
-				cpu_sti();
 			return (int)c;
 		}
 	}

@@ -133,17 +133,25 @@ static bool wait_icr_idle(void)
 	return true;
 }
 
+/* Interrupts off throughout: an xAPIC ICR takes two writes, and a handler
+ * sending an IPI between them would change the destination of ours. */
 static bool send(uint32_t dest, uint32_t lo)
 {
-	if (!wait_icr_idle())
-		return false;
-	if (x2) {
+	uint64_t f = read_rflags();
+	bool ok;
+
+	cpu_cli();
+	ok = wait_icr_idle();
+	if (ok && x2) {
 		wrmsr(0x830, ((uint64_t)dest << 32) | lo);
-	} else {
+	} else if (ok) {
 		wr(REG_ICR_HI, dest << 24);
 		wr(REG_ICR_LO, lo);
 	}
-	return wait_icr_idle();
+	ok = ok && wait_icr_idle();
+	if (f & RFLAGS_IF)
+		cpu_sti();
+	return ok;
 }
 
 bool lapic_send_ipi(uint32_t apic_id, uint32_t mode_and_vector)
