@@ -15,7 +15,7 @@
 
 _Noreturn void selftest_run_and_exit(void)
 {
-	struct ktest_options opt = {kopt.test_filter, true, kopt.quick};
+	struct ktest_options opt = {kopt.test_filter, true, kopt.quick, NULL};
 	struct ktest_result res;
 
 	kprintf("test: running unit tests%s%s\n", kopt.test_filter[0] ? " matching " : "",

@@ -17,8 +17,10 @@ extern const struct ktest_case __stop_ktests[];
 /* State of the running case; the harness runs one case at a time. */
 static struct {
 	const struct ktest_case *tc;
+	uint32_t n;
 	uint32_t failures;
 	const char *skip_reason;
+	struct ktest_result *res;
 } cur;
 
 bool ktest_check(bool cond, const char *file, int line, const char *expr)
@@ -65,13 +67,14 @@ static bool selected(const struct ktest_case *tc, const struct ktest_options *op
 	const char *f = opt->filter;
 
 	if (!f || !f[0])
-		return true;
+		return !(tc->flags & KTEST_MANUAL);
 	while (*f) {
 		size_t n = 0;
 
 		while (f[n] && f[n] != ',')
 			n++;
-		if (n && strncmp(tc->name, f, n) == 0)
+		if (n && strncmp(tc->name, f, n) == 0 &&
+		    (!(tc->flags & KTEST_MANUAL) || tc->name[n] == '\0'))
 			return true;
 		f += n + (f[n] == ',');
 	}
@@ -95,9 +98,13 @@ static void run_one(const struct ktest_case *tc, uint32_t n,
 	const char *why = skip_reason(tc, opt);
 
 	cur.tc = tc;
+	cur.n = n;
 	cur.failures = 0;
 	cur.skip_reason = NULL;
+	cur.res = res;
 	if (!why) {
+		if (opt->case_begin)
+			opt->case_begin(tc);
 		tc->fn();
 		why = cur.skip_reason;
 	}
@@ -111,6 +118,15 @@ static void run_one(const struct ktest_case *tc, uint32_t n,
 		res->passed++;
 		plat_printf("ok %u %s\n", n, tc->name);
 	}
+}
+
+void ktest_abandon_running(const char *why)
+{
+	if (!cur.tc || !cur.res)
+		return;
+	plat_printf("    # %s\nnot ok %u %s\n", why, cur.n, cur.tc->name);
+	plat_printf("%u passed, %u failed, %u skipped\n", cur.res->passed,
+		    cur.res->failed + 1, cur.res->skipped);
 }
 
 struct ktest_result ktest_run(const struct ktest_options *opt)

@@ -17,6 +17,7 @@
 /* Case flags. */
 #define KTEST_HOST_ONLY 0x1u /* needs host threads; the kernel reports SKIP */
 #define KTEST_SLOW      0x2u /* stress tests; skipped when "quick" is asked */
+#define KTEST_MANUAL    0x4u /* runs only when the filter names it whole (harness checks) */
 
 struct ktest_case {
 	const char *name;
@@ -64,7 +65,18 @@ struct ktest_options {
 	const char *filter; /* comma-separated name prefixes; NULL/empty: all */
 	bool in_kernel;     /* skip KTEST_HOST_ONLY cases */
 	bool quick;         /* skip KTEST_SLOW cases */
+	/* Optional: called before each case runs (the host arms its per-case
+	 * timeout here). */
+	void (*case_begin)(const struct ktest_case *tc);
 };
+
+/*
+ * For a runner whose case will not return (a timeout): print the running
+ * case as failed with the reason, then the closing line counting it, so the
+ * log names the case.  The caller then ends the run; nothing else of the
+ * harness may be used afterwards.
+ */
+void ktest_abandon_running(const char *why);
 
 struct ktest_result {
 	uint32_t passed, failed, skipped;

@@ -11,6 +11,32 @@
 #include <string.h>
 
 _Thread_local uint32_t plat_host_cpu;
+_Thread_local uint64_t plat_host_irq_off;
+_Thread_local void (*plat_host_irq_hook)(void *);
+static _Thread_local void *irq_arg;
+static _Thread_local uint32_t irq_delivered;
+
+void plat_host_irq_inject(void (*fn)(void *), void *arg)
+{
+	irq_arg = arg;
+	plat_host_irq_hook = fn;
+}
+
+uint32_t plat_host_irq_delivered(void)
+{
+	return irq_delivered;
+}
+
+void plat_host_irq_deliver(void)
+{
+	void (*fn)(void *) = plat_host_irq_hook;
+
+	/* One shot, cleared first: the handler's own irq_restore calls
+	 * must not deliver it again. */
+	plat_host_irq_hook = NULL;
+	irq_delivered++;
+	fn(irq_arg);
+}
 static _Atomic uint32_t host_cpu_count = 1;
 static _Atomic int64_t pages_live;
 static _Atomic uint32_t pages_fail;
