@@ -30,14 +30,14 @@ static int alloc_refill_once(struct pool *p, struct pool_cpu *c, uint32_t flags)
 	struct pool_mag *m;
 	uint32_t got;
 
-	if (c->prev->count) {
+	if (mag_count(c->prev)) {
 		swap_mags(c);
 		return 0;
 	}
 	m = pool_depot_get_full(p);
 	pool_signal_wake(p); /* the depot gave a magazine, or had none */
 	if (m) {
-		pool_note_demand(p, m->count);
+		pool_note_demand(p, mag_count(m));
 		pool_stack_push(p, &p->empty, c->prev);
 		c->prev = c->loaded;
 		c->loaded = m;
@@ -51,7 +51,7 @@ static int alloc_refill_once(struct pool *p, struct pool_cpu *c, uint32_t flags)
 	got = pool_source_get(p, c->loaded->elems, p->cfg.batch);
 	if (!got)
 		return alloc_failed(c, -POOL_ENOMEM);
-	c->loaded->count = got;
+	mag_set_count(c->loaded, got);
 	pool_note_demand(p, got);
 	return 0;
 }
@@ -65,19 +65,34 @@ static int alloc_refill(struct pool *p, struct pool_cpu *c, uint32_t flags)
 	return err;
 }
 
+/* Elements a pool_reserve on this slot still promises (0 when none). */
+static uint64_t reserved_left(const struct pool_cpu *c)
+{
+	/* Relaxed: ctr.allocs is written by this CPU only, which is us. */
+	uint64_t allocs = atomic_load_explicit(&c->ctr.allocs, memory_order_relaxed);
+
+	return c->resv_until > allocs ? c->resv_until - allocs : 0;
+}
+
 /*
  * The loaded magazine is full: make room.  Swap with a previous that has
  * room; else trade the full previous for an empty depot magazine; else the
  * depot is at capacity and the previous magazine's elements go to the source.
+ * Returns false, having moved nothing, when both magazines are full and
+ * sending one away would leave fewer elements than a pool_reserve on this
+ * CPU still promises: the caller then gives its element(s) to the source.
  */
-static void free_spill(struct pool *p, struct pool_cpu *c)
+static bool free_spill(struct pool *p, struct pool_cpu *c)
 {
 	struct pool_mag *m;
 
-	if (c->prev->count < p->cfg.mag_size) {
+	if (mag_count(c->prev) < p->cfg.mag_size) {
 		swap_mags(c);
-		return;
+		return true;
 	}
+	/* Both full: 2 * mag_size held; a spill keeps mag_size of them. */
+	if (reserved_left(c) > p->cfg.mag_size)
+		return false;
 	m = pool_stack_pop(p, &p->empty);
 	if (m) {
 		pool_depot_put_full(p, c->prev);
@@ -85,13 +100,14 @@ static void free_spill(struct pool *p, struct pool_cpu *c)
 		c->loaded = m;
 		pool_ctr_inc(&c->ctr.depot_puts, 1);
 		pool_signal_wake(p);
-		return;
+		return true;
 	}
 	/* Relaxed: a statistic. */
 	atomic_fetch_add_explicit(&p->overflows, 1, memory_order_relaxed);
-	pool_source_put(p, c->prev->elems, c->prev->count);
-	c->prev->count = 0;
+	pool_source_put(p, c->prev->elems, mag_count(c->prev));
+	mag_set_count(c->prev, 0);
 	swap_mags(c);
+	return true;
 }
 
 /* Called with the loaded magazine found empty; runs apart from the fast
@@ -104,10 +120,15 @@ static __attribute__((noinline)) struct pool_ret alloc_slow(struct pool *p, uint
 	struct pool_ret r = {0, 0};
 
 	pool_cpu_unload(c);
-	if (c->loaded->count == 0)
+	/* Recheck: an interrupt between the fast path and here may have
+	 * freed into the loaded magazine. */
+	if (mag_count(c->loaded) == 0)
 		r.err = alloc_refill(p, c, flags);
 	if (!r.err) {
-		r.elem = c->loaded->elems[--c->loaded->count];
+		uint32_t n = mag_count(c->loaded) - 1;
+
+		r.elem = c->loaded->elems[n];
+		mag_set_count(c->loaded, n);
 		pool_ctr_inc(&c->ctr.allocs, 1);
 	}
 	pool_cpu_load(c);
@@ -119,13 +140,13 @@ struct pool_ret pool_alloc_ret(struct pool *p, uint32_t flags)
 {
 	uint64_t irq = plat_irq_save();
 	struct pool_cpu *c = pool_this_cpu(p);
-	uint32_t n = c->count;
+	uint32_t n = pool_cpu_count(c);
 	struct pool_ret r;
 
 	if (__builtin_expect(n != 0, 1)) {
 		r.elem = c->elems[n - 1];
 		r.err = 0;
-		c->count = n - 1;
+		pool_cpu_set_count(c, n - 1);
 		pool_ctr_inc(&c->ctr.allocs, 1);
 		plat_irq_restore(irq);
 		return r;
@@ -134,16 +155,30 @@ struct pool_ret pool_alloc_ret(struct pool *p, uint32_t flags)
 	return alloc_slow(p, flags);
 }
 
+/* Give elements that have no room on a reserved CPU to the source. */
+static void free_past_reserve(struct pool *p, const uint64_t *elems, uint32_t n)
+{
+	/* Relaxed: a statistic. */
+	atomic_fetch_add_explicit(&p->overflows, 1, memory_order_relaxed);
+	pool_source_put(p, elems, n);
+}
+
 /* As alloc_slow, for a free that found the loaded magazine full. */
 static __attribute__((noinline)) void free_slow(struct pool *p, uint64_t elem)
 {
 	uint64_t irq = plat_irq_save();
 	struct pool_cpu *c = pool_this_cpu(p);
+	uint32_t n;
 
 	pool_cpu_unload(c);
-	if (c->loaded->count == p->cfg.mag_size)
-		free_spill(p, c);
-	c->loaded->elems[c->loaded->count++] = elem;
+	/* Recheck, as in alloc_slow: an interrupt may have made room. */
+	if (mag_count(c->loaded) == p->cfg.mag_size && !free_spill(p, c)) {
+		free_past_reserve(p, &elem, 1);
+	} else {
+		n = mag_count(c->loaded);
+		c->loaded->elems[n] = elem;
+		mag_set_count(c->loaded, n + 1);
+	}
 	pool_ctr_inc(&c->ctr.frees, 1);
 	pool_cpu_load(c);
 	plat_irq_restore(irq);
@@ -153,11 +188,11 @@ void pool_free(struct pool *p, uint64_t elem)
 {
 	uint64_t irq = plat_irq_save();
 	struct pool_cpu *c = pool_this_cpu(p);
-	uint32_t n = c->count;
+	uint32_t n = pool_cpu_count(c);
 
 	if (__builtin_expect(n != c->cap, 1)) {
 		c->elems[n] = elem;
-		c->count = n + 1;
+		pool_cpu_set_count(c, n + 1);
 		pool_ctr_inc(&c->ctr.frees, 1);
 		plat_irq_restore(irq);
 		return;
@@ -169,10 +204,11 @@ void pool_free(struct pool *p, uint64_t elem)
 /* Take up to n elements from the loaded magazine into out; returns how many. */
 static uint32_t take_some(struct pool_mag *m, uint64_t *out, uint32_t n)
 {
-	uint32_t k = n < m->count ? n : m->count;
+	uint32_t have = mag_count(m);
+	uint32_t k = n < have ? n : have;
 
-	m->count -= k;
-	memcpy(out, &m->elems[m->count], k * sizeof(uint64_t));
+	mag_set_count(m, have - k);
+	memcpy(out, &m->elems[have - k], k * sizeof(uint64_t));
 	return k;
 }
 
@@ -185,7 +221,7 @@ int pool_alloc_bulk(struct pool *p, uint32_t flags, uint64_t *out, uint32_t n)
 
 	pool_cpu_unload(c);
 	while (done < n) {
-		if (c->loaded->count == 0 && (err = alloc_refill(p, c, flags)))
+		if (mag_count(c->loaded) == 0 && (err = alloc_refill(p, c, flags)))
 			break;
 		done += take_some(c->loaded, out + done, n - done);
 	}
@@ -201,16 +237,19 @@ void pool_free_bulk(struct pool *p, const uint64_t *elems, uint32_t n)
 {
 	uint64_t irq = plat_irq_save();
 	struct pool_cpu *c = pool_this_cpu(p);
-	uint32_t done = 0, k;
+	uint32_t done = 0, k, have;
 
 	pool_cpu_unload(c);
 	while (done < n) {
-		if (c->loaded->count == p->cfg.mag_size)
-			free_spill(p, c);
-		k = p->cfg.mag_size - c->loaded->count;
+		if (mag_count(c->loaded) == p->cfg.mag_size && !free_spill(p, c)) {
+			free_past_reserve(p, elems + done, n - done);
+			break;
+		}
+		have = mag_count(c->loaded);
+		k = p->cfg.mag_size - have;
 		k = k < n - done ? k : n - done;
-		memcpy(&c->loaded->elems[c->loaded->count], elems + done, k * sizeof(uint64_t));
-		c->loaded->count += k;
+		memcpy(&c->loaded->elems[have], elems + done, k * sizeof(uint64_t));
+		mag_set_count(c->loaded, have + k);
 		done += k;
 	}
 	pool_cpu_load(c);

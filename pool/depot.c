@@ -6,10 +6,15 @@
 
 #define STACK_NIL 0u
 
-static inline uint32_t head_top(uint64_t head) { return (uint32_t)head; }
+static inline uint32_t head_top(uint64_t head)
+{
+	return (uint32_t)(head & POOL_STACK_INDEX_MASK);
+}
+
+/* The head after an operation on old installs top: the generation moves on. */
 static inline uint64_t head_make(uint64_t old, uint32_t top)
 {
-	return ((old >> 32) + 1) << 32 | top;
+	return ((old >> POOL_STACK_INDEX_BITS) + 1) << POOL_STACK_INDEX_BITS | top;
 }
 
 static uint32_t mag_index(const struct pool *p, const struct pool_mag *m)
@@ -93,7 +98,7 @@ struct pool_mag *pool_stack_pop(struct pool *p, struct pool_stack *s)
 void pool_depot_put_full(struct pool *p, struct pool_mag *m)
 {
 	/* Relaxed: ordered before the pop's decrement by the release push. */
-	atomic_fetch_add_explicit(&p->depot_elems, m->count, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->depot_elems, mag_count(m), memory_order_relaxed);
 	pool_stack_push(p, &p->full, m);
 }
 
@@ -103,6 +108,6 @@ struct pool_mag *pool_depot_get_full(struct pool *p)
 
 	/* Relaxed: after the increment made before m's push (see above). */
 	if (m)
-		atomic_fetch_sub_explicit(&p->depot_elems, m->count, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&p->depot_elems, mag_count(m), memory_order_relaxed);
 	return m;
 }

@@ -17,7 +17,7 @@ static uint32_t depot_fill(struct pool *p, uint32_t want)
 		if (!m)
 			break;
 		got = pool_source_get(p, m->elems, n);
-		m->count = got;
+		mag_set_count(m, got);
 		done += got;
 		if (!got) {
 			pool_stack_push(p, &p->empty, m);
@@ -37,15 +37,16 @@ static uint32_t depot_trim(struct pool *p, uint32_t want)
 
 	while (done < want) {
 		struct pool_mag *m = pool_depot_get_full(p);
-		uint32_t n;
+		uint32_t n, have;
 
 		if (!m)
 			break;
-		n = want - done < m->count ? want - done : m->count;
-		m->count -= n;
-		pool_source_put(p, &m->elems[m->count], n);
+		have = mag_count(m);
+		n = want - done < have ? want - done : have;
+		mag_set_count(m, have - n);
+		pool_source_put(p, &m->elems[have - n], n);
 		done += n;
-		if (m->count)
+		if (have - n)
 			pool_depot_put_full(p, m);
 		else
 			pool_stack_push(p, &p->empty, m);
@@ -83,15 +84,29 @@ static void adapt(struct pool *p)
 	atomic_store_explicit(&p->high, (uint32_t)high, memory_order_relaxed);
 }
 
+/*
+ * Bounded by what the depot held when the drain began: with CPUs freeing
+ * into the depot all the while, "until it is empty" may never come, and the
+ * kernel drains from an IPI handler.  Elements that arrive meanwhile are the
+ * next drain's.
+ */
 uint64_t pool_drain(struct pool *p)
 {
+	/* Relaxed: a bound on the work, not an ordering. */
+	uint64_t want = atomic_load_explicit(&p->depot_elems, memory_order_relaxed);
 	uint64_t total = 0;
 	uint32_t done;
 
 	/* depot_trim pops magazines off the lock-free stack, so it may run
 	 * next to a maintainer; each of them trims what it popped. */
-	while ((done = depot_trim(p, UINT32_MAX)) != 0)
+	while (total < want) {
+		uint64_t left = want - total;
+
+		done = depot_trim(p, left < UINT32_MAX ? (uint32_t)left : UINT32_MAX);
+		if (!done)
+			break;
 		total += done;
+	}
 	return total;
 }
 
@@ -199,11 +214,12 @@ uint64_t pool_count_free(const struct pool *p)
 {
 	uint64_t n = 0;
 
+	/* A loaded magazine's own count reads 0 and its elements are counted
+	 * in its CPU slot (pool_impl.h), so no slot pointer is followed. */
 	for (uint32_t i = 0; i < p->nr_mags; i++)
-		n += pool_mag_at(p, i)->count;
-	/* A loaded magazine's count is kept in its CPU slot. */
+		n += mag_count(pool_mag_at(p, i));
 	for (uint32_t i = 0; i < PLAT_MAX_CPUS; i++)
-		n += (uint64_t)p->cpus[i].count - p->cpus[i].loaded->count;
+		n += pool_cpu_count(&p->cpus[i]);
 	return n;
 }
 
@@ -214,6 +230,7 @@ uint64_t pool_count_cpu(const struct pool *p, uint32_t cpu)
 	if (cpu >= PLAT_MAX_CPUS)
 		return 0;
 	c = &p->cpus[cpu];
-	/* The loaded magazine's count lives in the slot; prev's in prev. */
-	return (uint64_t)c->count + c->prev->count;
+	/* Relaxed: both are written by that CPU alone (pool_impl.h). */
+	return (uint64_t)pool_cpu_count(c) +
+	       atomic_load_explicit(&c->prev_count, memory_order_relaxed);
 }

@@ -36,7 +36,8 @@ static int config_check(struct pool_config *c)
 	/* The depot must be able to hold high elements plus one magazine. */
 	if ((uint64_t)c->depot_mags * c->mag_size < (uint64_t)c->high + c->mag_size)
 		return -POOL_EINVAL;
-	if ((uint64_t)c->depot_mags + 2ull * PLAT_MAX_CPUS > UINT32_MAX / 2)
+	/* Every magazine needs an index in a stack head (pool_impl.h). */
+	if ((uint64_t)c->depot_mags + 2ull * PLAT_MAX_CPUS > POOL_MAGS_MAX)
 		return -POOL_EINVAL;
 	return 0;
 }
@@ -116,8 +117,8 @@ void pool_destroy(struct pool *p)
 	for (i = 0; i < p->nr_mags; i++) {
 		struct pool_mag *m = pool_mag_at(p, i);
 
-		pool_source_put(p, m->elems, m->count);
-		m->count = 0;
+		pool_source_put(p, m->elems, mag_count(m));
+		mag_set_count(m, 0);
 	}
 	pool_free_memory(p);
 }

@@ -14,18 +14,20 @@
  *
  * The fast path (an element in or room in the loaded magazine) touches only
  * the calling CPU's slot, made safe by plat_irq_save: no lock and no atomic
- * read-modify-write.  Its counters are written by the owning CPU only, with
- * relaxed atomic stores, so anyone may read them.
+ * read-modify-write.  Its counts and counters are written by the owning CPU
+ * only, with relaxed atomic stores, so anyone may read them.
  *
  * The depot's two stacks are Treiber stacks over a fixed array of magazines
  * that lives as long as the pool.  A stack head is one 64-bit word: the index
- * of the top magazine (plus one; 0 is empty) in the low 32 bits and a
- * generation in the high 32 bits that every successful push or pop
+ * of the top magazine (plus one; 0 is empty) in the low 16 bits and a
+ * generation in the high 48 bits that every successful push or pop
  * increments.  A pop reads head, then top->next, and CASes head from the word
  * it read to (generation + 1, next).  If, between its read and its CAS, other
  * CPUs popped that magazine and pushed it back (the ABA case), the generation
  * has moved on and the CAS fails; it could succeed wrongly only if exactly
- * 2^32 operations happened in between.  Because magazines are never freed
+ * 2^48 operations happened in between (weeks of nothing but depot traffic;
+ * 32 bits would have wrapped in about a minute).  The 16-bit index limits a
+ * pool to 65535 magazines, CPU slots included.  Because magazines are never freed
  * while the pool lives, the stale read of top->next is of live memory, and it
  * is an atomic load, so it is not a data race.  A tagged index was chosen
  * over a {pointer, counter} pair because it needs only a single-word CAS:
@@ -99,7 +101,8 @@ struct pool_hooks {
  *   low, high	depot watermarks in elements, low <= high
  *   depot_mags	magazines the depot can hold; 0 picks 2 * high / mag_size + 4.
  *		Bounds the pool's memory: a free that finds no empty magazine
- *		gives a magazine's worth back to the source.
+ *		gives a magazine's worth back to the source.  At most
+ *		65535 - 2 * PLAT_MAX_CPUS (the stack heads' index bits).
  *   adapt_cycles  0: the watermarks are fixed.  Otherwise they follow the
  *		working set: once per adapt_cycles (plat_cycles) pool_maintain
  *		measures the demand D, the elements CPUs took from the depot or
@@ -202,8 +205,13 @@ void pool_free_bulk(struct pool *pool, const uint64_t *elems, uint32_t n);
  * Make the next n allocations on the calling CPU unable to fail: on return
  * the CPU's two magazines hold at least n elements.  The guarantee holds as
  * long as nothing else allocates on this CPU slot in between (kernel: keep
- * interrupts off or use the pool from task context only).  n <= 2 * mag_size.
- * Returns 0, -POOL_EINVAL (n too big), -POOL_EAGAIN or -POOL_ENOMEM.
+ * interrupts off or use the pool from task context only).  Frees on the CPU
+ * in between do not break it: until n elements have been allocated here, a
+ * free that finds both magazines full gives its element to the source rather
+ * than push a magazine the reservation counts on into the depot.  A later
+ * pool_reserve replaces the promise; pool_flush_cpu of this CPU ends it.
+ * n <= 2 * mag_size.  Returns 0, -POOL_EINVAL (n too big), -POOL_EAGAIN or
+ * -POOL_ENOMEM; a failed reservation promises nothing.
  */
 int pool_reserve(struct pool *pool, uint32_t n, uint32_t flags) plat_must_check;
 
@@ -220,9 +228,12 @@ int pool_reserve(struct pool *pool, uint32_t n, uint32_t flags) plat_must_check;
  */
 uint32_t pool_maintain(struct pool *pool, uint32_t budget);
 
-/* Give every element in the depot back to the source now, whether or not
- * another caller is maintaining the pool; returns how many.  For flushes
- * that must not be skipped (an IOVA space run out), not for the refiller. */
+/* Give the elements the depot holds when the call begins back to the source
+ * now, whether or not another caller is maintaining the pool; returns how
+ * many.  Bounded by that starting count, so CPUs freeing into the depot
+ * meanwhile cannot keep it running (the kernel calls it from an IPI
+ * handler); what they add stays for the next drain.  For flushes that must
+ * not be skipped (an IOVA space run out), not for the refiller. */
 uint64_t pool_drain(struct pool *pool);
 
 /* Move CPU cpu's cached elements to the depot (to the source if the depot is
@@ -234,9 +245,21 @@ void pool_stats(const struct pool *pool, struct pool_stats *out);
 
 /*
  * Count the elements in every magazine by walking them (caches and depot).
- * Only at a quiescent point; for conservation checks in tests.
+ * Exact at a quiescent point (for conservation checks in tests).  Safe to
+ * call while the pool runs (traces): it reads only relaxed atomics, and then
+ * gives a snapshot that may miss or twice count a magazine moving meanwhile.
  */
 uint64_t pool_count_free(const struct pool *pool);
+
+/*
+ * Check every structural invariant at a quiescent point, for tests: each
+ * magazine is in exactly one place (a CPU slot's two, the full stack, the
+ * empty stack), full-stack magazines hold 1..mag_size elements and
+ * empty-stack ones 0, the depot's element count equals a walk of the full
+ * stack, and no stack has a cycle.  Logs the first violation; returns 0,
+ * -POOL_EINVAL (a violation) or -POOL_ENOMEM (no memory for the census).
+ */
+int pool_check(const struct pool *pool) plat_must_check;
 
 /*
  * Elements in CPU cpu's two magazines (0 for a cpu out of range).  Exact

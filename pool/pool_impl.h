@@ -20,18 +20,44 @@
  *        |      count 0..mag_size                        v alloc, maintain
  *        +------ empty swap <------------------- depot.empty (count == 0)
  *
- * A magazine is in exactly one place.  Its count and elems are plain memory
- * owned by whoever holds it (while loaded, its count lives in the CPU slot); ownership passes through the depot's release
- * push and acquire pop.  next is read by poppers that may lose the race, so
- * it is atomic.
+ * A magazine is in exactly one place.  Its elems are plain memory owned by
+ * whoever holds it; ownership passes through the depot's release push and
+ * acquire pop.  next is read by poppers that may lose the race, so it is
+ * atomic.  count is written only by the holder, but the counting calls
+ * (pool_count_free, pool_count_cpu) read it from any CPU while pools run,
+ * so it is a relaxed atomic too (a plain mov on x86, as before).  While a
+ * magazine is loaded its count lives in the CPU slot and its own count
+ * reads 0, so the magazines' counts plus the slots' always add up to the
+ * elements held, with no pointer to follow.
  */
 struct pool_mag {
-	uint32_t count;
+	_Atomic uint32_t count;
 	_Atomic uint32_t next; /* index + 1 of the magazine below; 0: bottom */
 	uint64_t elems[];
 };
 
-/* A Treiber stack head: generation << 32 | (index + 1); see pool.h. */
+/* Relaxed: only the holder writes count; readers elsewhere want a snapshot,
+ * and ownership itself moves through the depot's release/acquire pair. */
+static inline uint32_t mag_count(const struct pool_mag *m)
+{
+	return atomic_load_explicit(&m->count, memory_order_relaxed);
+}
+
+static inline void mag_set_count(struct pool_mag *m, uint32_t n)
+{
+	atomic_store_explicit(&m->count, n, memory_order_relaxed);
+}
+
+/*
+ * A Treiber stack head: generation << POOL_STACK_INDEX_BITS | (index + 1);
+ * see pool.h.  16 bits of index bound a pool to 65535 magazines; the other
+ * 48 count operations, so an ABA needs 2^48 pushes and pops between one
+ * pop's read and its CAS (about 44 days at 13.6 ns each).
+ */
+#define POOL_STACK_INDEX_BITS 16
+#define POOL_STACK_INDEX_MASK ((1u << POOL_STACK_INDEX_BITS) - 1)
+#define POOL_MAGS_MAX POOL_STACK_INDEX_MASK
+
 struct pool_stack {
 	_Alignas(PLAT_CACHE_LINE) _Atomic uint64_t head;
 };
@@ -45,27 +71,51 @@ struct pool_cpu_ctr {
 /*
  * A CPU's slot.  The fast path works on count and elems, a copy of the
  * loaded magazine's, so it needs one cache line and no pointer chase; the
- * loaded magazine's own count is stale until pool_cpu_unload writes it back.
+ * loaded magazine's own count reads 0 until pool_cpu_unload writes it back.
  * Slow paths bracket their work with pool_cpu_unload and pool_cpu_load.
+ *
+ * count and prev_count are relaxed atomics written by the owning CPU only,
+ * so pool_count_cpu may read them while it runs; prev_count mirrors
+ * prev's count as of the last pool_cpu_load.
+ *
+ * resv_until: the value of ctr.allocs up to which a pool_reserve still
+ * holds (allocs counts every element this slot handed out).  Read on the
+ * free slow path only: the fast paths do not pay for reservations.
  */
 struct pool_cpu {
-	_Alignas(PLAT_CACHE_LINE) uint32_t count; /* elements in loaded */
-	uint32_t cap;                              /* mag_size */
-	uint64_t *elems;                           /* loaded->elems */
+	_Alignas(PLAT_CACHE_LINE) _Atomic uint32_t count; /* elements in loaded */
+	uint32_t cap;                                      /* mag_size */
+	uint64_t *elems;                                   /* loaded->elems */
 	struct pool_mag *loaded;
 	struct pool_mag *prev;
+	_Atomic uint32_t prev_count;
+	uint64_t resv_until;
 	struct pool_cpu_ctr ctr;
 };
 
+/* Relaxed: the slot's counts are written by their CPU only (see above). */
+static inline uint32_t pool_cpu_count(const struct pool_cpu *c)
+{
+	return atomic_load_explicit(&c->count, memory_order_relaxed);
+}
+
+static inline void pool_cpu_set_count(struct pool_cpu *c, uint32_t n)
+{
+	atomic_store_explicit(&c->count, n, memory_order_relaxed);
+}
+
 static inline void pool_cpu_unload(struct pool_cpu *c)
 {
-	c->loaded->count = c->count;
+	mag_set_count(c->loaded, pool_cpu_count(c));
 }
 
 static inline void pool_cpu_load(struct pool_cpu *c)
 {
-	c->count = c->loaded->count;
+	pool_cpu_set_count(c, mag_count(c->loaded));
+	mag_set_count(c->loaded, 0);
 	c->elems = c->loaded->elems;
+	/* Relaxed: a mirror for pool_count_cpu, as count. */
+	atomic_store_explicit(&c->prev_count, mag_count(c->prev), memory_order_relaxed);
 }
 
 struct pool {

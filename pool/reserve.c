@@ -8,20 +8,22 @@
 
 static inline uint32_t cpu_have(const struct pool_cpu *c)
 {
-	return c->loaded->count + c->prev->count;
+	return mag_count(c->loaded) + mag_count(c->prev);
 }
 
 /* Move up to n elements from src to the top of dst, as room allows. */
 static uint32_t mag_move(struct pool *p, struct pool_mag *dst, struct pool_mag *src,
 			 uint32_t n)
 {
-	uint32_t room = p->cfg.mag_size - dst->count;
-	uint32_t k = n < src->count ? n : src->count;
+	uint32_t have = mag_count(dst), left = mag_count(src);
+	uint32_t room = p->cfg.mag_size - have;
+	uint32_t k = n < left ? n : left;
 
 	k = k < room ? k : room;
-	src->count -= k;
-	memcpy(&dst->elems[dst->count], &src->elems[src->count], k * sizeof(uint64_t));
-	dst->count += k;
+	left -= k;
+	memcpy(&dst->elems[have], &src->elems[left], k * sizeof(uint64_t));
+	mag_set_count(src, left);
+	mag_set_count(dst, have + k);
 	return k;
 }
 
@@ -43,10 +45,10 @@ static bool reserve_from_depot(struct pool *p, struct pool_cpu *c, uint32_t n)
 
 	if (!m)
 		return false;
-	if (!c->loaded->count || !c->prev->count) {
-		struct pool_mag *empty = c->loaded->count ? c->prev : c->loaded;
+	if (!mag_count(c->loaded) || !mag_count(c->prev)) {
+		struct pool_mag *empty = mag_count(c->loaded) ? c->prev : c->loaded;
 
-		moved = mag_move(p, empty, m, m->count);
+		moved = mag_move(p, empty, m, mag_count(m));
 		pool_note_demand(p, moved);
 		pool_stack_push(p, &p->empty, m);
 		pool_ctr_inc(&c->ctr.depot_gets, 1);
@@ -55,7 +57,7 @@ static bool reserve_from_depot(struct pool *p, struct pool_cpu *c, uint32_t n)
 	moved = mag_move(p, c->loaded, m, want);
 	moved += mag_move(p, c->prev, m, want - moved);
 	pool_note_demand(p, moved);
-	if (m->count)
+	if (mag_count(m))
 		pool_depot_put_full(p, m);
 	else
 		pool_stack_push(p, &p->empty, m);
@@ -69,7 +71,8 @@ static bool reserve_from_source(struct pool *p, struct pool_cpu *c, uint32_t n)
 
 	for (int i = 0; i < 2 && cpu_have(c) < n; i++) {
 		struct pool_mag *m = mags[i];
-		uint32_t room = p->cfg.mag_size - m->count;
+		uint32_t have = mag_count(m);
+		uint32_t room = p->cfg.mag_size - have;
 		uint32_t want = n - cpu_have(c) < room ? n - cpu_have(c) : room;
 		uint32_t got;
 
@@ -78,9 +81,9 @@ static bool reserve_from_source(struct pool *p, struct pool_cpu *c, uint32_t n)
 		/* Relaxed: a statistic.  A reservation that reaches the source
 		 * is a synchronous fetch on the map path, as in alloc. */
 		atomic_fetch_add_explicit(&p->sync_fetches, 1, memory_order_relaxed);
-		got = pool_source_get(p, &m->elems[m->count], want);
+		got = pool_source_get(p, &m->elems[have], want);
 
-		m->count += got;
+		mag_set_count(m, have + got);
 		pool_note_demand(p, got);
 		if (got < want)
 			return false;
@@ -110,6 +113,10 @@ int pool_reserve(struct pool *p, uint32_t n, uint32_t flags)
 		else if (!reserve_from_source(p, c, n))
 			err = -POOL_ENOMEM;
 	}
+	/* The promise, for free_spill: until this slot has handed out n more
+	 * elements, a free must not push a full magazine out of it.  A
+	 * failed reservation promises nothing. */
+	c->resv_until = err ? 0 : atomic_load_explicit(&c->ctr.allocs, memory_order_relaxed) + n;
 	pool_cpu_load(c);
 	if (err)
 		pool_ctr_inc(&c->ctr.failures, 1);
@@ -122,15 +129,15 @@ static struct pool_mag *flush_mag(struct pool *p, struct pool_mag *m)
 {
 	struct pool_mag *e;
 
-	if (!m->count)
+	if (!mag_count(m))
 		return m;
 	e = pool_stack_pop(p, &p->empty);
 	if (e) {
 		pool_depot_put_full(p, m);
 		return e;
 	}
-	pool_source_put(p, m->elems, m->count);
-	m->count = 0;
+	pool_source_put(p, m->elems, mag_count(m));
+	mag_set_count(m, 0);
 	return m;
 }
 
@@ -146,6 +153,7 @@ void pool_flush_cpu(struct pool *p, uint32_t cpu)
 	pool_cpu_unload(c);
 	c->loaded = flush_mag(p, c->loaded);
 	c->prev = flush_mag(p, c->prev);
+	c->resv_until = 0; /* emptied: any reservation is void */
 	pool_cpu_load(c);
 	plat_irq_restore(irq);
 }

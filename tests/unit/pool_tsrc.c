@@ -100,6 +100,7 @@ void tsrc_check_conserved(const struct pool *pool, const struct tsrc *src)
 	KT_EXPECT_EQ(src->outstanding, st.fetched - st.returned);
 	KT_EXPECT_EQ(st.cached + st.depot_elems, pool_count_free(pool));
 	KT_EXPECT_EQ(src->errors, 0);
+	KT_EXPECT_EQ(pool_check(pool), 0);
 }
 
 void tsrc_finish(struct pool *pool, struct tsrc *src)

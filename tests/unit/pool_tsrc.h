@@ -38,7 +38,8 @@ struct pool_config tsrc_config(struct tsrc *src, uint32_t mag, uint32_t low,
 			       uint32_t high);
 
 /* Quiescent conservation: elements in magazines + in use equal elements
- * fetched - returned, and the source agrees.  Reports through KT_EXPECT. */
+ * fetched - returned, the source agrees, and pool_check finds every
+ * magazine in its one place.  Reports through KT_EXPECT. */
 void tsrc_check_conserved(const struct pool *pool, const struct tsrc *src);
 
 /* The end of a test: conservation checked, the pool destroyed, every id

@@ -333,3 +333,91 @@ KTEST(pool_drain_empties_the_depot_beside_a_maintainer)
 	KT_EXPECT_EQ(pool_drain(d.pool), 0);    /* nothing left */
 	tsrc_finish(d.pool, &d.src);
 }
+
+/* The re-arm on pool_maintain's fast path: the depot comes back between the
+ * watermarks by a free alone, the refiller's next pass finds nothing to do
+ * and must still re-arm, or the next crossing goes unsignalled. */
+KTEST(pool_wake_rearmed_on_maintain_fast_path)
+{
+	struct tsrc src;
+	struct pool_config cfg = tsrc_config(&src, 8, 8, 16);
+	struct pool_stats st;
+	uint32_t calls = 0;
+	struct pool *p;
+	uint64_t e[24];
+
+	cfg.batch = 8;
+	cfg.hooks = (struct pool_hooks){NULL, count_wake, &calls};
+	KT_ASSERT(tsrc_init(&src, 1000));
+	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
+	KT_EXPECT_EQ(pool_maintain(p, 100), 8);
+	/* Taking the depot's magazine crosses below low: one call. */
+	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_NOFETCH, e, 8), 0);
+	KT_EXPECT_EQ(calls, 1);
+	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_MAY_FETCH, e + 8, 16), 0);
+	/* 24 frees: 16 fill the CPU, one magazine of 8 spills to the depot,
+	 * which is back at low without the refiller. */
+	pool_free_bulk(p, e, 24);
+	pool_stats(p, &st);
+	KT_EXPECT_EQ(st.depot_elems, 8);
+	KT_EXPECT_EQ(st.maintain_runs, 1);
+	/* Nothing to do, but the depot is between the watermarks: re-arm. */
+	KT_EXPECT_EQ(pool_maintain(p, 100), 0);
+	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_NOFETCH, e, 24), 0);
+	KT_EXPECT_EQ(calls, 2);
+	pool_free_bulk(p, e, 24);
+	tsrc_finish(p, &src);
+}
+
+/* pool_drain is bounded by what the depot held when it began: here every
+ * source put (one per magazine the drain empties) sees another magazine
+ * freed into the depot, as a CPU freeing all the while would.  Unbounded,
+ * the drain ran until the freeing stopped. */
+struct drain_feed {
+	struct tsrc src;
+	struct pool *pool;
+	uint64_t held[256];
+	uint32_t nheld, fed;
+};
+
+static void feed_depot(void *arg)
+{
+	struct drain_feed *f = arg;
+
+	if (f->nheld < 8)
+		return;
+	f->nheld -= 8;
+	f->fed++;
+	pool_free_bulk(f->pool, &f->held[f->nheld], 8); /* the CPU is full: spills 8 */
+}
+
+KTEST(pool_drain_bounded_by_starting_depot)
+{
+	struct drain_feed f = {0};
+	struct pool_config cfg = tsrc_config(&f.src, 8, 0, 400);
+	struct pool_stats st;
+	uint64_t drained, e[16];
+
+	cfg.batch = 8;
+	KT_ASSERT(tsrc_init(&f.src, 1000));
+	KT_ASSERT_EQ(pool_create(&cfg, &f.pool), 0);
+	KT_ASSERT_EQ(pool_alloc_bulk(f.pool, POOL_MAY_FETCH, f.held, 256), 0);
+	f.nheld = 256;
+	KT_ASSERT_EQ(pool_alloc_bulk(f.pool, POOL_MAY_FETCH, e, 16), 0);
+	pool_free_bulk(f.pool, e, 16); /* the CPU's two magazines full */
+	/* 32 elements in the depot, in four magazines. */
+	f.nheld -= 32;
+	pool_free_bulk(f.pool, &f.held[f.nheld], 32);
+	pool_stats(f.pool, &st);
+	KT_ASSERT_EQ(st.depot_elems, 32);
+	f.src.on_call = feed_depot;
+	f.src.on_call_arg = &f;
+	drained = pool_drain(f.pool);
+	f.src.on_call = NULL;
+	KT_EXPECT_EQ(drained, 32);
+	KT_EXPECT_EQ(f.fed, 4); /* one magazine fed per magazine drained */
+	pool_stats(f.pool, &st);
+	KT_EXPECT_EQ(st.depot_elems, 8 * f.fed); /* the next drain's */
+	pool_free_bulk(f.pool, f.held, f.nheld);
+	tsrc_finish(f.pool, &f.src);
+}

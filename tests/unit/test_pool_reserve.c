@@ -82,3 +82,71 @@ KTEST(pool_reserve_copies_when_no_magazine_is_empty)
 	pool_free_bulk(p, e + 9, 7);
 	tsrc_finish(p, &src);
 }
+
+/* The promise survives a free on the same CPU: with both magazines full
+ * (16 of 8 + 8 reserved), a free used to push a full magazine into the
+ * depot, where another CPU could take it, leaving 9 of the 16.  The free now
+ * sends its element to the source instead.  (pool_drain stands for the
+ * other CPU emptying the depot.) */
+KTEST(pool_reserve_survives_a_free_in_between)
+{
+	struct tsrc src;
+	struct pool_config cfg = tsrc_config(&src, 8, 0, 32);
+	struct pool_stats st;
+	struct pool *p;
+	uint64_t e[16], extra[5], returned;
+
+	KT_ASSERT(tsrc_init(&src, 1000));
+	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
+	/* Elements the caller holds, to free in the middle of the promise. */
+	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_MAY_FETCH, extra, 5), 0);
+	pool_flush_cpu(p, plat_cpu_id());
+	pool_drain(p);
+	KT_ASSERT_EQ(pool_reserve(p, 16, POOL_MAY_FETCH), 0);
+	KT_EXPECT_EQ(pool_count_cpu(p, plat_cpu_id()), 16);
+	pool_stats(p, &st);
+	returned = st.returned;
+	pool_free(p, extra[0]);
+	pool_free_bulk(p, extra + 1, 4);
+	pool_stats(p, &st);
+	KT_EXPECT_EQ(st.returned - returned, 5); /* the five went to the source */
+	KT_EXPECT_EQ(st.depot_puts, 0);
+	pool_drain(p);
+	src.fail_all = true;
+	for (int i = 0; i < 16; i++)
+		KT_EXPECT_EQ(pool_alloc(p, POOL_NOFETCH, &e[i]), 0);
+	pool_stats(p, &st);
+	KT_EXPECT_EQ(st.failures, 0);
+	src.fail_all = false;
+	/* The promise is used up: frees fill the CPU and then spill as usual. */
+	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_MAY_FETCH, extra, 5), 0);
+	pool_free_bulk(p, e, 16);
+	pool_free_bulk(p, extra, 5);
+	pool_stats(p, &st);
+	KT_EXPECT_EQ(st.depot_puts, 1);
+	tsrc_finish(p, &src);
+}
+
+/* Flushing the CPU ends its promise: frees afterwards spill to the depot as
+ * on any CPU instead of going to the source. */
+KTEST(pool_reserve_ended_by_flush)
+{
+	struct tsrc src;
+	struct pool_config cfg = tsrc_config(&src, 8, 0, 32);
+	struct pool_stats st;
+	struct pool *p;
+	uint64_t e[17];
+
+	cfg.batch = 8;
+	KT_ASSERT(tsrc_init(&src, 1000));
+	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
+	KT_ASSERT_EQ(pool_alloc_bulk(p, POOL_MAY_FETCH, e, 16), 0); /* CPU empty */
+	KT_ASSERT_EQ(pool_reserve(p, 16, POOL_MAY_FETCH), 0);
+	pool_flush_cpu(p, plat_cpu_id());
+	KT_ASSERT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e[16]), 0);
+	pool_free_bulk(p, e, 17); /* 7 left + 17: one magazine spills */
+	pool_stats(p, &st);
+	KT_EXPECT_EQ(st.returned, 0);
+	KT_EXPECT(st.depot_puts >= 1);
+	tsrc_finish(p, &src);
+}
