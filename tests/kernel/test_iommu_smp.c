@@ -23,15 +23,22 @@
 #include "vtd.h"
 
 /*
- * CPU c churns the IOVAs CPU_IOVA(c) + s * 2 MiB, s < SLOTS (each its own
- * last-level table, so tables come and go), round i mapping slot i % SLOTS
- * to its page i % PAGES: with one page more than slots, an IOVA that comes
- * back maps a different page, so a stale IOTLB entry would send the DMA
- * to the old one.  Every DMA_EVERY rounds (phase c) the CPU has the edu
- * copy DMA_LEN bytes into the IOVA it holds mapped, while the other CPUs
- * map and unmap theirs, sharing its upper tables, until they reach their
- * own DMA round and wait for the device.  The windows are 16 MiB apart,
- * from 16 MiB up, below edu's 28-bit DMA mask: room for MAX_CPUS.
+ * CPU c churns SLOTS IOVAs in its window CPU_IOVA(c), 2 MiB apart (each
+ * its own last-level table, so tables come and go), round i mapping slot
+ * i % SLOTS to its page i % PAGES: with one page more than slots, an IOVA
+ * that comes back maps a different page, so a stale IOTLB entry would
+ * send the DMA to the old one.  Every DMA_EVERY rounds (phase c) the CPU
+ * has the edu copy DMA_LEN bytes into the IOVA it holds mapped, while the
+ * other CPUs map and unmap theirs, sharing its upper tables, until they
+ * reach their own DMA round and wait for the device.  The windows are
+ * 16 MiB apart, from 16 MiB up, below edu's 28-bit DMA mask.
+ *
+ * QEMU 7.2 keeps a page-selective invalidation's address mask in 8 bits:
+ * a 4 KiB one drops every IOTLB entry whose page number has the same low
+ * byte (one of 2 MiB or more drops the whole domain).  So each slot of
+ * each CPU sits at its own page offset, SLOT_IOVA, giving every IOVA of
+ * the test its own low byte; otherwise one CPU's invalidation would flush
+ * the entry another CPU failed to invalidate, and hide the bug.
  */
 #define ROUNDS    300
 #define SLOTS     8
@@ -40,12 +47,16 @@
 #define DMA_LEN   64u
 #define MAX_CPUS  15
 #define CPU_IOVA(c) (0x1000000ull * ((uint64_t)(c) + 1))
+#define SLOT_IOVA(c, s) (CPU_IOVA(c) + (uint64_t)(s) * 0x200000 + \
+			 ((uint64_t)(c) * SLOTS + (s)) * PLAT_PAGE_SIZE)
 #define LOAD_IOVA 0x0100000ull /* the page that loads the edu buffer */
 #define FILL      0x3C
 #define CHUNKS    (EDU_DMA_MAX / DMA_LEN)
 
 _Static_assert(CPU_IOVA(MAX_CPUS) <= EDU_DMA_MASK + 1, "CPU windows below the DMA mask");
 _Static_assert(SLOTS * 0x200000ull <= CPU_IOVA(1) - CPU_IOVA(0), "slots fit a window");
+_Static_assert(MAX_CPUS * SLOTS <= 256 && MAX_CPUS * SLOTS * 4096 < 0x200000,
+	       "a low byte of the page number for each IOVA, inside its slot");
 
 struct job {
 	struct iommu_domain *d;
@@ -132,7 +143,7 @@ static void churn(void *arg)
 	uint64_t cycles = 0, t, got;
 
 	for (uint32_t i = 0; i < ROUNDS; i++) {
-		uint64_t iova = CPU_IOVA(c) + (uint64_t)(i % SLOTS) * 0x200000;
+		uint64_t iova = SLOT_IOVA(c, i % SLOTS);
 
 		t = rdtsc();
 		errors += map_checked(j, iova, virt_to_phys(j->page[c][i % PAGES]));
