@@ -347,6 +347,13 @@ int iommu_translate(struct iommu_domain *d, uint64_t iova, uint64_t *pa)
 	return pgt_lookup(d->pgt, iova, pa, NULL, NULL) == 0 ? 0 : IOMMU_ENOENT;
 }
 
+int iommu_lookup(struct iommu_domain *d, uint64_t iova, uint64_t *pa, uint64_t *page_size)
+{
+	if (!d)
+		return IOMMU_EINVAL;
+	return pgt_lookup(d->pgt, iova, pa, NULL, page_size) == 0 ? 0 : IOMMU_ENOENT;
+}
+
 static int dom_iova_free(struct iommu_domain *d, uint64_t pfn, uint64_t pages)
 {
 	return d->policy ? policy_iova_put(d->policy, pfn, pages) : iova_free(d->iova, pfn, pages);

@@ -109,6 +109,11 @@ unsigned int iommu_domain_levels(const struct iommu_domain *d);
 /* The physical address iova translates to in d, or IOMMU_ENOENT. */
 int iommu_translate(struct iommu_domain *d, uint64_t iova, uint64_t *pa)
 	__attribute__((warn_unused_result));
+/* The same, and the size of the leaf that maps iova (4 KiB, 2 MiB or
+ * 1 GiB) in *page_size: how tests see that a range is one superpage, or
+ * that an unmap split it.  Either out pointer may be NULL. */
+int iommu_lookup(struct iommu_domain *d, uint64_t iova, uint64_t *pa, uint64_t *page_size)
+	__attribute__((warn_unused_result));
 /* Page-table pages d holds now (root included). */
 uint64_t iommu_domain_table_pages(const struct iommu_domain *d);
 /* Times iommu_dma_map had every CPU flush its IOVA caches (out of IOVAs). */

@@ -51,8 +51,9 @@ int edu_dma(struct edu *e, uint64_t addr, uint32_t off, uint32_t len, bool to_ra
 {
 	int err;
 
-	/* QEMU aborts on a device-side range outside its buffer: refuse it. */
-	if (!len || off >= EDU_BUF_SIZE || len > EDU_BUF_SIZE - off)
+	/* QEMU aborts on a device-side range outside its buffer, or reaching
+	 * its last byte (EDU_DMA_MAX): refuse it. */
+	if (!len || off >= EDU_DMA_MAX || len > EDU_DMA_MAX - off)
 		return EDU_EINVAL;
 	if ((err = wait_idle(e)) != 0)
 		return err;
