@@ -200,12 +200,13 @@ static int class_of(uint64_t n)
 }
 
 /* The size class iova_free caches [pfn, pfn + n) in, or -1: a cached size,
- * aligned to it, inside [base, cache_limit).  pfn + n must not wrap. */
+ * aligned to it, inside [base, cache_limit) without wrapping. */
 static int cacheable(const struct iova_domain *d, uint64_t pfn, uint64_t n)
 {
 	int k = class_of(n);
 
-	if (k < 0 || pfn < d->base || pfn + n > d->cache_limit || (pfn & (n - 1)))
+	if (k < 0 || pfn < d->base || pfn >= d->cache_limit || n > d->cache_limit - pfn ||
+	    (pfn & (n - 1)))
 		return -1;
 	return k;
 }
@@ -364,14 +365,21 @@ int iova_alloc(struct iova_domain *d, uint64_t n, uint64_t limit, uint64_t *pfn)
 	return direct_alloc(d, n, limit, pfn);
 }
 
-/* [pfn, pfn + n) inside the aperture, without wrapping, clear of page 0 and
- * the interrupt window (reserved at creation wherever they are inside). */
+/* Does [pfn, pfn + n) (not wrapping) cover page 0 or the interrupt window,
+ * which iova_domain_create reserves wherever they are inside? */
+static bool covers_reserved(uint64_t pfn, uint64_t n)
+{
+	return pfn == 0 || (pfn < IOVA_MSI_FIRST_PFN + IOVA_MSI_PAGES &&
+			    pfn + n > IOVA_MSI_FIRST_PFN);
+}
+
+/* [pfn, pfn + n) inside the aperture, without wrapping, and clear of the
+ * reserved pages. */
 static bool free_range_ok(const struct iova_domain *d, uint64_t pfn, uint64_t n)
 {
 	if (n == 0 || pfn < d->base || pfn >= d->end || n > d->end - pfn)
 		return false;
-	return pfn != 0 && (pfn + n <= IOVA_MSI_FIRST_PFN ||
-			    pfn >= IOVA_MSI_FIRST_PFN + IOVA_MSI_PAGES);
+	return !covers_reserved(pfn, n);
 }
 
 /* Count a refused free; the first one of the domain is logged. */
@@ -388,16 +396,26 @@ free_refused(struct iova_domain *d, uint64_t pfn, uint64_t n, int err)
 		 (unsigned long long)n, err);
 }
 
+/*
+ * A cacheable range is inside the aperture by construction, and a reserved
+ * page is never marked live, so the record alone refuses a cacheable range
+ * over one; only then is the reason looked for, off the fast path.
+ */
 int iova_free(struct iova_domain *d, uint64_t pfn, uint64_t n)
 {
-	int k, err;
+	int k = cacheable(d, pfn, n);
+	int err;
 
-	if (!free_range_ok(d, pfn, n)) {
-		err = -IOVA_EINVAL;
-	} else if ((k = cacheable(d, pfn, n)) >= 0) {
+	if (k >= 0) {
 		err = take_back(d, k, pfn, n);
-		if (!err)
+		if (!err) {
 			pool_free(d->cls[k].pool, pfn);
+			return 0;
+		}
+		if (covers_reserved(pfn, n))
+			err = -IOVA_EINVAL;
+	} else if (!free_range_ok(d, pfn, n)) {
+		err = -IOVA_EINVAL;
 	} else {
 		err = iova_range_free(d->range, pfn, n);
 		if (!err)

@@ -3,6 +3,7 @@
  * CPUs freeing one range at once, and record pages that cannot be allocated.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "iova.h"
 #include "ktest.h"
@@ -16,6 +17,7 @@ struct race {
 	struct iova_domain *d;
 	pthread_barrier_t go, done;
 	uint64_t pfn[BATCH], n[BATCH];
+	_Atomic uint32_t arrived[BATCH]; /* racers at range i, this round */
 	int err[2][BATCH];
 };
 
@@ -24,7 +26,18 @@ struct racer {
 	uint32_t id;
 };
 
-/* Each round: wait for the batch, free all of it, report. */
+/* Meet the other racer at range i, so that both free it at once. */
+static void meet(struct race *r, uint32_t i, uint32_t round)
+{
+	/* Relaxed: only a rendezvous to line the two frees up; the barriers
+	 * order everything the test reads. */
+	atomic_fetch_add_explicit(&r->arrived[i], 1, memory_order_relaxed);
+	while (atomic_load_explicit(&r->arrived[i], memory_order_relaxed) < 2 * (round + 1))
+		;
+}
+
+/* Each round: wait for the batch, free all of it in step with the other
+ * racer, report. */
 static void *racer_main(void *arg)
 {
 	struct racer *me = arg;
@@ -33,8 +46,10 @@ static void *racer_main(void *arg)
 	plat_host_set_cpu(me->id + 1);
 	for (uint32_t round = 0; round < ROUNDS; round++) {
 		pthread_barrier_wait(&r->go);
-		for (uint32_t i = 0; i < BATCH; i++)
+		for (uint32_t i = 0; i < BATCH; i++) {
+			meet(r, i, round);
 			r->err[me->id][i] = iova_free(r->d, r->pfn[i], r->n[i]);
+		}
 		pthread_barrier_wait(&r->done);
 	}
 	return NULL;
@@ -55,8 +70,8 @@ static uint32_t count_broken(const struct race *r)
 	return broken;
 }
 
-/* Two threads free the same batch of cached-size ranges in the same order
- * at the same time: every range has exactly one winner. */
+/* Two threads free the same batch of cached-size ranges in the same order,
+ * meeting before each range: every range has exactly one winner. */
 KTEST_FLAGS(iova_free_race_one_winner, KTEST_HOST_ONLY)
 {
 	struct iova_domain_config cfg = {.base = 0, .end = DOM_END, .mag_size = 16};
