@@ -28,7 +28,10 @@
  *      reserved (never handed out, never freed)
  *
  * Cached pages count as used in the range allocator; iova_domain_count gives
- * every state so tests can check that they add up to the aperture.
+ * every state so tests can check that they add up to the aperture.  Of a
+ * range of a cached size, the domain also records whether it is in use by
+ * a caller (one byte per first pfn, in pages allocated on demand), so that
+ * iova_free refuses to cache it twice.
  */
 #ifndef IOVA_H
 #define IOVA_H
@@ -39,12 +42,13 @@
 #include "plat.h"
 
 /* Errors, returned negated. */
-#define IOVA_ENOENT   2   /* pfn is not free, but no allocation starts there with n pages */
-#define IOVA_ENOMEM   12  /* plat_malloc failed (tree node, pool) */
+#define IOVA_ENOENT   2   /* pfn is in use, but no allocation of n pages starts there */
+#define IOVA_ENOMEM   12  /* plat_malloc or plat_page_alloc failed (node, pool, record) */
 #define IOVA_EBUSY    16  /* a reservation overlaps ranges in use */
-#define IOVA_EINVAL   22  /* bad argument: zero size, bad alignment, outside the aperture */
+#define IOVA_EINVAL   22  /* bad argument: zero size, bad alignment, outside the aperture,
+			   * a free of page 0 or the interrupt window */
 #define IOVA_ENOSPC   28  /* no free range fits below the limit */
-#define IOVA_EALREADY 114 /* pfn is free: a double free, or never allocated */
+#define IOVA_EALREADY 114 /* pfn is not in use: a double free, or never allocated */
 
 /* Size classes that are cached: 1 << 0 .. 1 << (IOVA_CACHE_CLASSES - 1) pages. */
 #define IOVA_CACHE_CLASSES 6
@@ -137,7 +141,10 @@ struct iova_counts {
 	struct iova_range_counts range;
 	uint64_t cached_pages;  /* in the pools' magazines */
 	uint64_t in_use_pages;  /* allocated by iova_alloc and not yet freed */
-	uint64_t put_errors;    /* ranges the caches could not give back */
+	uint64_t put_errors;    /* ranges the caches could not give back (one also
+				 * freed through iova_range_free directly) */
+	uint64_t free_errors;   /* iova_free calls refused */
+	uint64_t record_pages;  /* pages holding the record of live cached-size ranges */
 };
 
 /* Create a domain.  Returns 0 and *out, -IOVA_EINVAL, -IOVA_ENOMEM. */
@@ -156,15 +163,31 @@ struct iova_range *iova_domain_range(struct iova_domain *d);
  * IOVA_CACHE_MAX_PAGES with limit >= the cache limit come from the calling
  * CPU's cache.  When the range allocator runs out, the calling CPU's caches
  * and the pools' depots are flushed to it and the allocation is retried
- * once.  Returns 0 and *pfn; -IOVA_EINVAL, -IOVA_ENOSPC, -IOVA_ENOMEM.
+ * once.  The first range of a cached size in a 4096-page block allocates
+ * the record's page(s) for it (plat_page_alloc, may run with interrupts
+ * off).  Returns 0 and *pfn; -IOVA_EINVAL (n == 0), -IOVA_ENOSPC,
+ * -IOVA_ENOMEM (tree node or record page; nothing is allocated then).
  */
 int iova_alloc(struct iova_domain *d, uint64_t n, uint64_t limit, uint64_t *pfn) plat_must_check;
 
 /*
- * Free a range from iova_alloc with the same n.  A cached size goes to the
- * calling CPU's cache and returns 0 without checks (a double free there is
- * caught when the range reaches the range allocator, and counted in
- * put_errors); other sizes return iova_range_free's errors.
+ * Free a range from iova_alloc with the same n.  A cached size (a power of
+ * two up to IOVA_CACHE_MAX_PAGES, aligned to it, below the cache limit)
+ * goes to the calling CPU's cache once one atomic compare-and-swap on the
+ * domain's record has taken it out of use: of two frees of one range, even
+ * racing on two CPUs, exactly one succeeds.  Other sizes go to
+ * iova_range_free.  A free that arrives after the range was handed out
+ * again frees the new owner's range: nothing can tell the two apart.
+ * Refused frees change nothing and are counted in free_errors (the first
+ * is logged).  Returns 0;
+ *   -IOVA_EINVAL    n == 0, [pfn, pfn + n) wraps or leaves the aperture, or
+ *                   covers page 0 or the interrupt window
+ *   -IOVA_EALREADY  a cached size: no range is in use at pfn (a double
+ *                   free, or never allocated with this size); other sizes:
+ *                   pfn is free
+ *   -IOVA_ENOENT    a cached size: a range of another size is in use at
+ *                   pfn; other sizes: pfn is in use, but no allocation
+ *                   starts there with n pages
  */
 int iova_free(struct iova_domain *d, uint64_t pfn, uint64_t n) plat_must_check;
 

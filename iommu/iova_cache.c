@@ -10,6 +10,11 @@
  * The pools run with both watermarks at 0 and no refiller: the depot only
  * carries whole magazines from freeing CPUs to allocating ones, and
  * pool_drain empties it into the range allocator when asked to.
+ *
+ * A magazine takes whatever it is given, so iova_free checks a cached-size
+ * range before caching it: the live record (iova_impl.h) has a byte per
+ * start pfn that iova_alloc sets and iova_free takes back with one CAS, so
+ * that of two frees of one range exactly one gets it.
  */
 #include <string.h>
 
@@ -22,18 +27,32 @@ struct iova_class {
 	struct pool *pool;
 };
 
-/* Pages taken and given back through iova_alloc/iova_free on one CPU;
- * written by that CPU only (relaxed load + store, no read-modify-write). */
-struct iova_cpu_ctr {
+/*
+ * One CPU's part of a domain, touched by that CPU only, with interrupts off:
+ *   allocated, freed  pages taken and given back through iova_alloc and
+ *                     iova_free; a relaxed load and store (no
+ *                     read-modify-write), read by iova_domain_count
+ *   leaf, leaf_block  the record leaf this CPU used last and its 4096-page
+ *                     block (pfn >> IOVA_LIVE_LEAF_BITS; UINT64_MAX, which
+ *                     no pfn gives, before the first): a hint that saves
+ *                     the walk from the root.  Leaves are never freed
+ *                     before the domain, so an old hint is still right.
+ */
+struct iova_cpu {
 	_Atomic uint64_t allocated, freed;
+	_Atomic uint8_t *leaf;
+	uint64_t leaf_block;
 } __attribute__((aligned(PLAT_CACHE_LINE)));
 
 struct iova_domain {
 	struct iova_range *range;
+	uint64_t base, end;    /* the range allocator's, copied: read on every free */
 	uint64_t cache_limit;
 	struct iova_class cls[IOVA_CACHE_CLASSES];
-	_Atomic uint64_t put_errors;
-	struct iova_cpu_ctr cpus[PLAT_MAX_CPUS];
+	struct iova_live live; /* which cached-size ranges are handed out */
+	_Atomic uint64_t put_errors, free_errors;
+	_Atomic bool free_error_logged;
+	struct iova_cpu cpus[PLAT_MAX_CPUS];
 };
 
 /* pool source: ranges of the class's size from the range allocator. */
@@ -60,7 +79,8 @@ static void class_put(void *ctx, const uint64_t *elems, uint32_t n)
 		 * point; it orders nothing, so it pairs with nothing. */
 		atomic_fetch_add_explicit(&c->d->put_errors, 1, memory_order_relaxed);
 		plat_log(PLAT_LOG_ERR, "iova: cached range pfn %#llx (%u pages) "
-			 "was freed twice\n", (unsigned long long)elems[i], 1u << c->order);
+			 "refused by the range allocator\n", (unsigned long long)elems[i],
+			 1u << c->order);
 	}
 }
 
@@ -104,12 +124,17 @@ int iova_domain_create(const struct iova_domain_config *cfg, struct iova_domain 
 	if (!d)
 		return -IOVA_ENOMEM;
 	memset(d, 0, sizeof(*d));
+	d->base = cfg->base;
+	d->end = cfg->end;
 	d->cache_limit = cfg->cache_limit ? cfg->cache_limit : cfg->end;
 	err = iova_range_create(cfg->base, cfg->end, &d->range);
 	if (err) {
 		plat_free(d);
 		return err;
 	}
+	iova_live_init(&d->live, d->cache_limit);
+	for (uint32_t i = 0; i < PLAT_MAX_CPUS; i++)
+		d->cpus[i].leaf_block = UINT64_MAX;
 	err = reserve_fixed(d->range);
 	for (uint32_t k = 0; !err && k < IOVA_CACHE_CLASSES; k++)
 		err = class_create(d, k, mag);
@@ -128,6 +153,7 @@ void iova_domain_destroy(struct iova_domain *d)
 	for (uint32_t k = 0; k < IOVA_CACHE_CLASSES; k++)
 		if (d->cls[k].pool)
 			pool_destroy(d->cls[k].pool); /* gives every cached range back */
+	iova_live_destroy(&d->live);
 	iova_range_destroy(d->range);
 	plat_free(d);
 }
@@ -173,72 +199,230 @@ static int class_of(uint64_t n)
 	return __builtin_ctzll(n);
 }
 
-/* Count n pages taken (or given back) on this CPU; only this CPU writes its
- * counters, so a relaxed load and store suffice (read by iova_domain_count). */
-static void note(struct iova_domain *d, uint64_t n, bool taken)
+/* The size class iova_free caches [pfn, pfn + n) in, or -1: a cached size,
+ * aligned to it, inside [base, cache_limit) without wrapping. */
+static int cacheable(const struct iova_domain *d, uint64_t pfn, uint64_t n)
 {
-	uint64_t irq = plat_irq_save();
-	struct iova_cpu_ctr *c = &d->cpus[plat_cpu_id()];
-	_Atomic uint64_t *v = taken ? &c->allocated : &c->freed;
+	int k = class_of(n);
 
+	if (k < 0 || pfn < d->base || pfn >= d->cache_limit || n > d->cache_limit - pfn ||
+	    (pfn & (n - 1)))
+		return -1;
+	return k;
+}
+
+/* Add n to a counter only this CPU writes: no read-modify-write needed. */
+static void count(_Atomic uint64_t *v, uint64_t n)
+{
+	/* Relaxed: read by iova_domain_count at a quiescent point only. */
 	atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + n,
 			      memory_order_relaxed);
+}
+
+/* The hint missed: walk the record (growing it if grow is set) and keep the
+ * leaf as the new hint.  NULL as iova_live_leaf.  Interrupts off. */
+static __attribute__((noinline)) _Atomic uint8_t *
+live_byte_walk(struct iova_domain *d, struct iova_cpu *c, uint64_t pfn, bool grow)
+{
+	_Atomic uint8_t *leaf = iova_live_leaf(&d->live, pfn, grow);
+
+	if (!leaf)
+		return NULL;
+	c->leaf = leaf;
+	c->leaf_block = pfn >> IOVA_LIVE_LEAF_BITS;
+	return leaf + iova_live_index(pfn);
+}
+
+/* pfn's byte in the record through the CPU's hint; as live_byte_walk. */
+static inline __attribute__((always_inline)) _Atomic uint8_t *
+live_byte(struct iova_domain *d, struct iova_cpu *c, uint64_t pfn, bool grow)
+{
+	if (__builtin_expect(c->leaf_block == pfn >> IOVA_LIVE_LEAF_BITS, 1))
+		return c->leaf + iova_live_index(pfn);
+	return live_byte_walk(d, c, pfn, grow);
+}
+
+/*
+ * Hand [pfn, pfn + n) to the caller: mark it live when it is of class k
+ * (k >= 0), and count it.  Returns 0, or -IOVA_ENOMEM with nothing done.
+ * Inlined, as take_back: a call costs a visible part of a cached pair.
+ */
+static inline __attribute__((always_inline)) int
+hand_out(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
+{
+	uint64_t irq = plat_irq_save();
+	struct iova_cpu *c = &d->cpus[plat_cpu_id()];
+	_Atomic uint8_t *b = k >= 0 ? live_byte(d, c, pfn, true) : NULL;
+	int err = 0;
+
+	if (k >= 0 && !b) {
+		err = -IOVA_ENOMEM;
+	} else {
+		/* Relaxed, and a plain store: the byte is 0 and nobody may
+		 * write it until the range is freed.  The CAS in take_back
+		 * that ended the range's last life happened before the range
+		 * reached us (the pool and the range allocator order their
+		 * hand-offs), so this store follows it; our caller's hand-off
+		 * of the range orders it before the CAS of whoever frees it. */
+		if (b)
+			atomic_store_explicit(b, (uint8_t)(k + 1), memory_order_relaxed);
+		count(&c->allocated, n);
+	}
 	plat_irq_restore(irq);
+	return err;
+}
+
+/*
+ * Take [pfn, pfn + n) back from the caller: for class k (k >= 0), end its
+ * life in the record with one CAS; count it.  Returns 0; -IOVA_EALREADY
+ * when no range is live at pfn (a double free, or never handed out with a
+ * cached size); -IOVA_ENOENT when one of another size is.
+ */
+static inline __attribute__((always_inline)) int
+take_back(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
+{
+	uint64_t irq = plat_irq_save();
+	struct iova_cpu *c = &d->cpus[plat_cpu_id()];
+	_Atomic uint8_t *b = k >= 0 ? live_byte(d, c, pfn, false) : NULL;
+	uint8_t live = (uint8_t)(k + 1);
+	int err = 0;
+
+	if (k >= 0 && !b)
+		err = -IOVA_EALREADY; /* no leaf: nothing was ever marked here */
+	/* Relaxed: the byte is all this decides.  Its modification order alone
+	 * makes exactly one of two racing frees find k + 1; the range itself
+	 * is handed on by the pool, which orders that.  hand_out's store says
+	 * what orders it before this. */
+	else if (b && !atomic_compare_exchange_strong_explicit(b, &live, 0,
+							       memory_order_relaxed,
+							       memory_order_relaxed))
+		err = live ? -IOVA_ENOENT : -IOVA_EALREADY;
+	if (!err)
+		count(&c->freed, n);
+	plat_irq_restore(irq);
+	return err;
+}
+
+/* The pool had nothing even from the range allocator: flush and retry. */
+static __attribute__((noinline)) int
+cached_alloc_retry(struct iova_domain *d, struct pool *pool, uint64_t *pfn)
+{
+	iova_domain_flush_cpu(d);
+	return pool_alloc(pool, POOL_MAY_FETCH, pfn) ? -IOVA_ENOSPC : 0;
 }
 
 static int cached_alloc(struct iova_domain *d, int k, uint64_t *pfn)
 {
 	struct pool *pool = d->cls[k].pool;
+	int err = pool_alloc(pool, POOL_MAY_FETCH, pfn);
 
-	if (pool_alloc(pool, POOL_MAY_FETCH, pfn) == 0)
-		return 0;
-	iova_domain_flush_cpu(d);
-	return pool_alloc(pool, POOL_MAY_FETCH, pfn) ? -IOVA_ENOSPC : 0;
+	if (err && (err = cached_alloc_retry(d, pool, pfn)))
+		return err;
+	err = hand_out(d, k, *pfn, (uint64_t)1 << k);
+	if (err)
+		pool_free(pool, *pfn); /* never live: back as it came */
+	return err;
 }
 
-static int direct_alloc(struct iova_domain *d, uint64_t n, uint64_t limit, uint64_t *pfn)
+/* Give back a range that was allocated but cannot be handed out. */
+static void unalloc(struct iova_domain *d, uint64_t pfn, uint64_t n)
+{
+	int err = iova_range_free(d->range, pfn, n);
+
+	PLAT_ASSERT(err == 0);
+}
+
+/* The range allocator; a range iova_free would cache is marked live.
+ * Out of line, so that its frame does not weigh on the cached path. */
+static __attribute__((noinline)) int
+direct_alloc(struct iova_domain *d, uint64_t n, uint64_t limit, uint64_t *pfn)
 {
 	uint64_t align = (n & (n - 1)) ? 1 : n;
 	int err = iova_range_alloc(d->range, n, align, limit, pfn);
 
-	if (err != -IOVA_ENOSPC)
+	if (err == -IOVA_ENOSPC) {
+		iova_domain_flush_cpu(d);
+		err = iova_range_alloc(d->range, n, align, limit, pfn);
+	}
+	if (err)
 		return err;
-	iova_domain_flush_cpu(d);
-	return iova_range_alloc(d->range, n, align, limit, pfn);
+	err = hand_out(d, cacheable(d, *pfn, n), *pfn, n);
+	if (err)
+		unalloc(d, *pfn, n);
+	return err;
 }
 
 int iova_alloc(struct iova_domain *d, uint64_t n, uint64_t limit, uint64_t *pfn)
 {
 	int k = class_of(n);
-	int err;
 
 	if (n == 0)
 		return -IOVA_EINVAL;
-	if (limit == 0 || limit > d->range->end)
-		limit = d->range->end;
+	if (limit == 0 || limit > d->end)
+		limit = d->end;
 	if (k >= 0 && limit >= d->cache_limit)
-		err = cached_alloc(d, k, pfn);
-	else
-		err = direct_alloc(d, n, limit, pfn);
-	if (!err)
-		note(d, n, true);
-	return err;
+		return cached_alloc(d, k, pfn);
+	return direct_alloc(d, n, limit, pfn);
 }
 
+/* Does [pfn, pfn + n) (not wrapping) cover page 0 or the interrupt window,
+ * which iova_domain_create reserves wherever they are inside? */
+static bool covers_reserved(uint64_t pfn, uint64_t n)
+{
+	return pfn == 0 || (pfn < IOVA_MSI_FIRST_PFN + IOVA_MSI_PAGES &&
+			    pfn + n > IOVA_MSI_FIRST_PFN);
+}
+
+/* [pfn, pfn + n) inside the aperture, without wrapping, and clear of the
+ * reserved pages. */
+static bool free_range_ok(const struct iova_domain *d, uint64_t pfn, uint64_t n)
+{
+	if (n == 0 || pfn < d->base || pfn >= d->end || n > d->end - pfn)
+		return false;
+	return !covers_reserved(pfn, n);
+}
+
+/* Count a refused free; the first one of the domain is logged. */
+static __attribute__((noinline, cold)) void
+free_refused(struct iova_domain *d, uint64_t pfn, uint64_t n, int err)
+{
+	/* Relaxed: a counter and a flag read by nobody else; they order
+	 * nothing and pair with nothing. */
+	atomic_fetch_add_explicit(&d->free_errors, 1, memory_order_relaxed);
+	if (atomic_exchange_explicit(&d->free_error_logged, true, memory_order_relaxed))
+		return;
+	plat_log(PLAT_LOG_ERR, "iova: iova_free(pfn %#llx, n %llu) refused: %d "
+		 "(further refusals are only counted)\n", (unsigned long long)pfn,
+		 (unsigned long long)n, err);
+}
+
+/*
+ * A cacheable range is inside the aperture by construction, and a reserved
+ * page is never marked live, so the record alone refuses a cacheable range
+ * over one; only then is the reason looked for, off the fast path.
+ */
 int iova_free(struct iova_domain *d, uint64_t pfn, uint64_t n)
 {
-	int k = class_of(n);
-	int err = 0;
+	int k = cacheable(d, pfn, n);
+	int err;
 
-	if (n == 0)
-		return -IOVA_EINVAL;
-	if (k >= 0 && pfn >= d->range->base && pfn + n <= d->cache_limit &&
-	    (pfn & (n - 1)) == 0)
-		pool_free(d->cls[k].pool, pfn);
-	else
+	if (k >= 0) {
+		err = take_back(d, k, pfn, n);
+		if (!err) {
+			pool_free(d->cls[k].pool, pfn);
+			return 0;
+		}
+		if (covers_reserved(pfn, n))
+			err = -IOVA_EINVAL;
+	} else if (!free_range_ok(d, pfn, n)) {
+		err = -IOVA_EINVAL;
+	} else {
 		err = iova_range_free(d->range, pfn, n);
-	if (!err)
-		note(d, n, false);
+		if (!err)
+			err = take_back(d, -1, pfn, n); /* counts it; cannot fail */
+	}
+	if (err)
+		free_refused(d, pfn, n, err);
 	return err;
 }
 
@@ -249,14 +433,16 @@ void iova_domain_count(struct iova_domain *d, struct iova_counts *out)
 	for (uint32_t k = 0; k < IOVA_CACHE_CLASSES; k++)
 		out->cached_pages += pool_count_free(d->cls[k].pool) << k;
 	for (uint32_t i = 0; i < PLAT_MAX_CPUS; i++) {
-		const struct iova_cpu_ctr *c = &d->cpus[i];
+		const struct iova_cpu *c = &d->cpus[i];
 
-		/* Relaxed: pairs with nothing; the relaxed stores in note() are
+		/* Relaxed: pairs with nothing; the relaxed stores in count() are
 		 * exact here once their writers are quiescent and ordered
 		 * before the caller (threads joined), as documented. */
 		out->in_use_pages += atomic_load_explicit(&c->allocated, memory_order_relaxed) -
 				     atomic_load_explicit(&c->freed, memory_order_relaxed);
 	}
-	/* Relaxed: a counter, like the loads above; pairs with nothing. */
+	/* Relaxed: counters, like the loads above; they pair with nothing. */
 	out->put_errors = atomic_load_explicit(&d->put_errors, memory_order_relaxed);
+	out->free_errors = atomic_load_explicit(&d->free_errors, memory_order_relaxed);
+	out->record_pages = atomic_load_explicit(&d->live.pages, memory_order_relaxed);
 }

@@ -154,23 +154,3 @@ KTEST(iova_cache_flush_and_retry)
 	expect_conserved(d, 0);
 	iova_domain_destroy(d);
 }
-
-/* A double free of a cached size is caught when it reaches the range
- * allocator, and counted. */
-KTEST(iova_cache_double_free_counted)
-{
-	struct iova_domain_config cfg = {.base = 0, .end = 1024};
-	struct iova_domain *d;
-	struct iova_counts c;
-	uint64_t pfn;
-
-	KT_ASSERT_EQ(iova_domain_create(&cfg, &d), 0);
-	KT_ASSERT_EQ(iova_alloc(d, 2, 0, &pfn), 0);
-	KT_EXPECT_EQ(iova_free(d, pfn, 2), 0);
-	KT_EXPECT_EQ(iova_free(d, pfn, 2), 0); /* not caught here */
-	iova_domain_flush(d);
-	iova_domain_count(d, &c);
-	KT_EXPECT_EQ(c.put_errors, 1);
-	KT_EXPECT_EQ(c.range.free_pages, 1023);
-	iova_domain_destroy(d);
-}

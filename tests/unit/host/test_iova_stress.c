@@ -155,6 +155,7 @@ static void check_end(struct stress *s)
 	KT_EXPECT_EQ(c.in_use_pages, 0);
 	KT_EXPECT_EQ(c.range.used_pages, c.cached_pages);
 	KT_EXPECT_EQ(c.put_errors, 0);
+	KT_EXPECT_EQ(c.free_errors, 0);
 	iova_domain_flush(s->d);
 	iova_domain_count(s->d, &c);
 	KT_EXPECT_EQ(c.cached_pages, 0);
