@@ -91,7 +91,11 @@ KTEST_FLAGS(pool_counts_read_while_cpus_run, KTEST_HOST_ONLY)
 
 		r.worst_cpu = c > r.worst_cpu ? c : r.worst_cpu;
 		total = pool_count_free(r.pool);
-		KT_EXPECT(total <= atomic_load(&r.next_id));
+		/* A snapshot may count, once more, the loaded magazine of each
+		 * CPU that is inside a slow path (its slot and its own count
+		 * both hold it between unload and load): at most a magazine
+		 * per CPU above what was ever fetched. */
+		KT_EXPECT(total <= atomic_load(&r.next_id) - 1 + RACE_CPUS * RACE_MAG);
 		r.reads++;
 	}
 	atomic_store(&r.stop, true);
