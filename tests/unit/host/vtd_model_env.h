@@ -7,6 +7,7 @@
 #define VTD_MODEL_ENV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vtd_model.h"
