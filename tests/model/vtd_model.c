@@ -267,7 +267,7 @@ static bool config_ok(const struct vtd_model_config *c, const struct vtd_caps *k
 		return false;
 	/* Fault records and the IOTLB pair inside the page, after the
 	 * architectural registers (0x100 and up), not over each other. */
-	if (k->fro < 0x100 || frcd_end > VM_REG_SIZE || k->iro < 0x100 ||
+	if (k->fro < 0xC0 || frcd_end > VM_REG_SIZE || k->iro < 0xC0 ||
 	    k->iro + 16 > VM_REG_SIZE)
 		return false;
 	return k->iro + 16 <= k->fro || k->iro >= frcd_end;
@@ -288,7 +288,7 @@ int vtd_model_create(const struct vtd_model_config *cfg, struct vtd_model **out)
 		free(m);
 		return VTD_MODEL_EINVAL;
 	}
-	haw = cfg->haw ? cfg->haw : 46;
+	haw = cfg->haw ? cfg->haw : 48;
 	m->haw_mask = (1ull << haw) - 1;
 	m->frcd = calloc(m->caps.nfr, sizeof(*m->frcd));
 	if (!m->frcd) {

@@ -92,7 +92,7 @@ enum vtd_model_event {
 struct vtd_model_config {
 	uint32_t version;        /* VER (0: 0x10) */
 	uint64_t cap, ecap;
-	unsigned int haw;        /* host address width, bits (0: 46) */
+	unsigned int haw;        /* host address width, bits (0: 48, which covers host virtual addresses) */
 	/* State left by firmware at creation. */
 	bool fw_te, fw_qie, fw_ire, fw_pmr;
 	uint64_t fw_rtaddr;      /* root latched when fw_te */

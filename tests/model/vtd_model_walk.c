@@ -406,7 +406,7 @@ int vtd_model_dma(struct vtd_model *m, uint16_t sid, uint64_t iova, void *buf, u
 	pthread_mutex_lock(&m->lock);
 	while (len && !r) {
 		uint32_t chunk = (uint32_t)(4096 - (iova & PAGE_MASK));
-		uint64_t pa;
+		uint64_t pa = 0;
 		void *p;
 
 		if (chunk > len)

@@ -191,6 +191,12 @@ KTEST_FLAGS(vtd_model_cache_no_negative, KTEST_HOST_ONLY)
 	KT_EXPECT_EQ(lands(&e, &t, 0x7000), '-');
 	env_map(&e, t.slpt, 4, 0x7000, env_pa(t.a), SZ_4K, true, true);
 	KT_EXPECT_EQ(lands(&e, &t, 0x7000), 'a');
+	/* A write to a read-only page faults; made writable, it works
+	 * without an invalidation (the fault left nothing cached). */
+	env_map(&e, t.slpt, 4, 0x8000, env_pa(t.a), SZ_4K, true, false);
+	KT_EXPECT_EQ(lands(&e, &t, 0x8000), '-');
+	env_map(&e, t.slpt, 4, 0x8000, env_pa(t.a), SZ_4K, true, true);
+	KT_EXPECT_EQ(lands(&e, &t, 0x8000), 'a');
 	env_fini(&e);
 }
 

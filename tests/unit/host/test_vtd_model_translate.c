@@ -166,3 +166,25 @@ KTEST_FLAGS(vtd_model_translate_cross_page, KTEST_HOST_ONLY)
 	KT_EXPECT_EQ(VTD_FRCD_LO_FI(env_frcd_lo(&e, 0)), 0x11000);
 	env_fini(&e);
 }
+
+/* R and W of every level are ANDed: a read-only upper entry makes a
+ * read-write leaf read-only. */
+KTEST_FLAGS(vtd_model_translate_upper_perms, KTEST_HOST_ONLY)
+{
+	struct env e;
+	uint64_t *slpt, *pde;
+	uint32_t *data, v;
+
+	KT_ASSERT(env_init(&e, 0, 0, 0, 0));
+	slpt = env_page(&e);
+	data = env_page(&e);
+	env_set_context(&e, DEV, 1, slpt, 4, 0, false);
+	env_map(&e, slpt, 4, 0x1000, env_pa(data), SZ_4K, true, true);
+	pde = env_pte(&e, slpt, 4, 0x1000, SZ_2M);
+	env_store(&e, pde, *pde & ~2ull); /* the level-2 entry: R only */
+	KT_ASSERT(env_enable(&e));
+	KT_EXPECT_EQ(env_dma_read32(&e, DEV, 0x1000, &v), 0);
+	KT_EXPECT_EQ(env_dma_write32(&e, DEV, 0x1000, 1), VTD_MODEL_FR_WRITE);
+	KT_EXPECT_EQ(data[0], 0);
+	env_fini(&e);
+}
