@@ -97,9 +97,11 @@ static uint64_t pagemap_read64(struct vm_pagemap *pm, uint64_t pa)
 
 /* --- memory ---------------------------------------------------------------- */
 
+/* Physical is virtual on the host, so page 0 (never mapped there) is
+ * never memory: a zero table pointer faults instead of crashing. */
 bool vm_mem_ok(struct vtd_model *m, uint64_t pa, uint64_t len)
 {
-	if (len == 0 || pa + len < pa || ((pa + len - 1) & ~m->haw_mask))
+	if (len == 0 || pa < 4096 || pa + len < pa || ((pa + len - 1) & ~m->haw_mask))
 		return false;
 	return !m->cfg.mem_ok || m->cfg.mem_ok(m->cfg.arg, pa, len);
 }
@@ -317,12 +319,9 @@ void vtd_model_set_inject(struct vtd_model *m, const struct vtd_model_inject *in
 {
 	pthread_mutex_lock(&m->lock);
 	m->inj = *inj;
-	/* A hang lifted: the stalled queue goes on, a pending register
-	 * command completes. */
-	if (!inj->reg_inv_hang && (m->ccmd & VTD_CCMD_ICC))
-		vm_reg_write(m, VTD_CCMD + 4, (uint32_t)(m->ccmd >> 32));
-	if (!inj->reg_inv_hang && (m->iotlb & VTD_IOTLB_IVT))
-		vm_reg_write(m, m->caps.iro + 12, (uint32_t)(m->iotlb >> 32));
+	/* A hang lifted: a pending register command completes, the
+	 * stalled queue goes on. */
+	vm_regs_resume(m);
 	vm_qi_run(m);
 	vm_unlock(m);
 }

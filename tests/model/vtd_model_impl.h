@@ -188,5 +188,7 @@ void vm_qi_run(struct vtd_model *m);
 uint32_t vm_reg_read(struct vtd_model *m, uint32_t off);
 void vm_reg_write(struct vtd_model *m, uint32_t off, uint32_t val);
 void vm_regs_reset(struct vtd_model *m);
+/* Complete register commands left pending by an injected hang. */
+void vm_regs_resume(struct vtd_model *m);
 
 #endif /* VTD_MODEL_IMPL_H */

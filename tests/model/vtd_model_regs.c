@@ -269,17 +269,11 @@ static bool reg_inv_refused(struct vtd_model *m)
 	return true;
 }
 
-static void ccmd_run(struct vtd_model *m)
+static void ccmd_do(struct vtd_model *m)
 {
 	unsigned int g = VM_CCMD_CIRG(m->ccmd);
 	uint16_t did = (uint16_t)m->ccmd;
 
-	if (reg_inv_refused(m)) {
-		m->ccmd &= ~VTD_CCMD_ICC;
-		return;
-	}
-	if (m->inj.reg_inv_hang)
-		return;
 	if (m->ccmd & 0x07FFFFFC00000000ull)
 		vm_violation(m, "CCMD reserved bits set");
 	if (g == 1)
@@ -291,6 +285,14 @@ static void ccmd_run(struct vtd_model *m)
 	else
 		vm_violation(m, "CCMD.CIRG 0 is reserved");
 	m->ccmd = (m->ccmd & ~(VTD_CCMD_ICC | VM_CCMD_CAIG(3))) | VM_CCMD_CAIG(g);
+}
+
+static void ccmd_run(struct vtd_model *m)
+{
+	if (reg_inv_refused(m))
+		m->ccmd &= ~VTD_CCMD_ICC;
+	else if (!m->inj.reg_inv_hang)
+		ccmd_do(m);
 }
 
 /* Which granularity a page-selective request really gets: 3, or 0 (not
@@ -311,17 +313,11 @@ static unsigned int page_inv(struct vtd_model *m, uint16_t did)
 	return 3;
 }
 
-static void iotlb_run(struct vtd_model *m)
+static void iotlb_do(struct vtd_model *m)
 {
 	unsigned int g = VM_IOTLB_IIRG(m->iotlb), done = g;
 	uint16_t did = VM_IOTLB_DID(m->iotlb);
 
-	if (reg_inv_refused(m)) {
-		m->iotlb &= ~VTD_IOTLB_IVT;
-		return;
-	}
-	if (m->inj.reg_inv_hang)
-		return;
 	if (g == 1)
 		vm_inv_iotlb_all(m);
 	else if (g == 2)
@@ -331,6 +327,24 @@ static void iotlb_run(struct vtd_model *m)
 	else
 		vm_violation(m, "IOTLB.IIRG 0 is reserved");
 	m->iotlb = (m->iotlb & ~(VTD_IOTLB_IVT | VM_IOTLB_IAIG(3))) | VM_IOTLB_IAIG(done);
+}
+
+static void iotlb_run(struct vtd_model *m)
+{
+	if (reg_inv_refused(m))
+		m->iotlb &= ~VTD_IOTLB_IVT;
+	else if (!m->inj.reg_inv_hang)
+		iotlb_do(m);
+}
+
+void vm_regs_resume(struct vtd_model *m)
+{
+	if (m->inj.reg_inv_hang)
+		return;
+	if (m->ccmd & VTD_CCMD_ICC)
+		ccmd_do(m);
+	if (m->iotlb & VTD_IOTLB_IVT)
+		iotlb_do(m);
 }
 
 /* --- reads ------------------------------------------------------------------ */

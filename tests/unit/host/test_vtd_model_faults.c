@@ -206,3 +206,22 @@ KTEST_FLAGS(vtd_model_faults_event, KTEST_HOST_ONLY)
 	KT_EXPECT_EQ(e.events, 3);
 	env_fini(&e);
 }
+
+/* CAP.ND = 0: 16 domain ids; a larger one is a reserved-bit fault (Bh),
+ * and a zero table pointer is a table that cannot be read (7h). */
+KTEST_FLAGS(vtd_model_faults_domains, KTEST_HOST_ONLY)
+{
+	struct env e;
+	uint64_t *slpt;
+
+	KT_ASSERT(env_init(&e, VTD_MODEL_CAP_ND(0), VTD_MODEL_CAP_ND(7), 0, 0));
+	slpt = env_page(&e);
+	env_set_context(&e, DEV, 16, slpt, 4, 0, false);
+	env_set_context(&e, SID(2, 5, 2), 15, slpt, 4, 0, false);
+	env_set_context(&e, SID(2, 5, 3), 15, NULL, 4, 0, false);
+	KT_ASSERT(env_enable(&e));
+	KT_EXPECT_EQ(env_dma_write32(&e, DEV, 0, 1), VTD_MODEL_FR_CTX_RSVD);
+	KT_EXPECT_EQ(env_dma_write32(&e, SID(2, 5, 2), 0, 1), VTD_MODEL_FR_WRITE);
+	KT_EXPECT_EQ(env_dma_write32(&e, SID(2, 5, 3), 0, 1), VTD_MODEL_FR_SL_ACCESS);
+	env_fini(&e);
+}

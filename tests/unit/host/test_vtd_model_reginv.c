@@ -96,6 +96,7 @@ KTEST_FLAGS(vtd_model_reginv_hang, KTEST_HOST_ONLY)
 	KT_EXPECT_EQ(vtd_model_read64(e.m, iotlb_reg(&e)) & VTD_IOTLB_IVT, 0);
 	KT_EXPECT_EQ(env_counters(&e).cc_global, 1);
 	KT_EXPECT_EQ(env_counters(&e).iotlb_global, 1);
+	KT_EXPECT_EQ(env_counters(&e).reg_inv, 2); /* each command once */
 	env_fini(&e);
 }
 
