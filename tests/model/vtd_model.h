@@ -81,6 +81,9 @@ struct vtd_model_inject {
 	bool rtps_never;     /* GSTS.RTPS never sets (the root is not latched) */
 	bool all_ones;       /* registers read all ones, writes are dropped */
 	bool no_caching;     /* self-check: every request is walked afresh */
+	uint32_t latency;    /* > 0: a GCMD command, CCMD.ICC or IOTLB.IVT
+			      * completes (and takes effect) only after this
+			      * many reads of the register reporting it */
 };
 
 /* What the unit emits instead of an MSI write. */

@@ -132,6 +132,10 @@ struct vtd_model {
 	uint32_t ics, iectl, iedata, ieaddr, ieuaddr;
 	uint64_t irta;
 	uint64_t iva, iotlb;
+	/* Commands in flight under inject.latency: reads left before each
+	 * completes (0: none), and the GCMD value to carry out. */
+	uint32_t gcmd_wait, ccmd_wait, iotlb_wait;
+	uint32_t gcmd_pending;
 	uint64_t (*frcd)[2];         /* NFR records: [0] low, [1] high */
 	uint32_t frcd_next;          /* where the next fault goes [VT-d 7.3.1] */
 

@@ -237,7 +237,7 @@ static void gcmd_oneshots(struct vtd_model *m, uint32_t val)
 
 /* Persistent fields are compared with GSTS: writing a 0 where GSTS has a
  * 1 turns that function off.  One field per write [VT-d 11.4.4]. */
-static void gcmd_write(struct vtd_model *m, uint32_t val)
+static void gcmd_apply(struct vtd_model *m, uint32_t val)
 {
 	uint32_t changed = (val ^ m->gsts) & VTD_GSTS_PERSIST;
 	uint32_t fields = changed | (val & VTD_GCMD_ONESHOT);
@@ -255,6 +255,27 @@ static void gcmd_write(struct vtd_model *m, uint32_t val)
 	if (changed & VTD_GCMD_CFI)
 		set_ir(m, VTD_GCMD_CFI, val & VTD_GCMD_CFI);
 	gcmd_oneshots(m, val);
+}
+
+/* Under inject.latency a command is held: GSTS shows WBFS (for WBF) and
+ * RTPS clear (for SRTP) until it completes, and a second GCMD write
+ * meanwhile is dropped. */
+static void gcmd_write(struct vtd_model *m, uint32_t val)
+{
+	if (m->gcmd_wait) {
+		vm_violation(m, "GCMD written before the previous command completed");
+		return;
+	}
+	if (!m->inj.latency) {
+		gcmd_apply(m, val);
+		return;
+	}
+	m->gcmd_pending = val;
+	m->gcmd_wait = m->inj.latency;
+	if (val & VTD_GCMD_WBF)
+		m->gsts |= VM_GSTS_WBFS;
+	if (val & VTD_GCMD_SRTP)
+		m->gsts &= ~VM_GSTS_RTPS;
 }
 
 /* --- register-based invalidation [VT-d 6.5.1, 11.4.7, 11.4.8] -------------- */
@@ -291,6 +312,8 @@ static void ccmd_run(struct vtd_model *m)
 {
 	if (reg_inv_refused(m))
 		m->ccmd &= ~VTD_CCMD_ICC;
+	else if (m->inj.latency)
+		m->ccmd_wait = m->inj.latency;
 	else if (!m->inj.reg_inv_hang)
 		ccmd_do(m);
 }
@@ -333,17 +356,50 @@ static void iotlb_run(struct vtd_model *m)
 {
 	if (reg_inv_refused(m))
 		m->iotlb &= ~VTD_IOTLB_IVT;
+	else if (m->inj.latency)
+		m->iotlb_wait = m->inj.latency;
 	else if (!m->inj.reg_inv_hang)
 		iotlb_do(m);
 }
 
+/* After the switches changed: with no latency, whatever is in flight
+ * completes now; with latency, a command a hang held starts counting. */
 void vm_regs_resume(struct vtd_model *m)
 {
+	uint32_t lat = m->inj.latency;
+
+	if (m->gcmd_wait && !lat) {
+		m->gcmd_wait = 0;
+		m->gsts &= ~VM_GSTS_WBFS;
+		gcmd_apply(m, m->gcmd_pending);
+	}
 	if (m->inj.reg_inv_hang)
 		return;
-	if (m->ccmd & VTD_CCMD_ICC)
+	if ((m->ccmd & VTD_CCMD_ICC) && !(lat && m->ccmd_wait)) {
+		m->ccmd_wait = lat;
+		if (!lat)
+			ccmd_do(m);
+	}
+	if ((m->iotlb & VTD_IOTLB_IVT) && !(lat && m->iotlb_wait)) {
+		m->iotlb_wait = lat;
+		if (!lat)
+			iotlb_do(m);
+	}
+}
+
+/* A read of a register that reports a command in flight (GSTS, the high
+ * halves of CCMD and IOTLB) is one step of its latency; the command
+ * completes after the last, so that read still shows it pending. */
+static void read_step(struct vtd_model *m, uint32_t off)
+{
+	if (off == VTD_GSTS && m->gcmd_wait && --m->gcmd_wait == 0) {
+		m->gsts &= ~VM_GSTS_WBFS;
+		gcmd_apply(m, m->gcmd_pending);
+	}
+	if (off == VTD_CCMD + 4 && m->ccmd_wait && --m->ccmd_wait == 0 && !m->inj.reg_inv_hang)
 		ccmd_do(m);
-	if (m->iotlb & VTD_IOTLB_IVT)
+	if (off == m->caps.iro + 12 && m->iotlb_wait && --m->iotlb_wait == 0 &&
+	    !m->inj.reg_inv_hang)
 		iotlb_do(m);
 }
 
@@ -363,7 +419,7 @@ static uint32_t read_block(struct vtd_model *m, uint32_t off)
 	return 0; /* reserved: reads 0 */
 }
 
-uint32_t vm_reg_read(struct vtd_model *m, uint32_t off)
+static uint32_t reg_value(struct vtd_model *m, uint32_t off)
 {
 	switch (off & ~4u) {
 	case VTD_VER:     return off & 4 ? 0 : m->cfg.version;
@@ -390,6 +446,14 @@ uint32_t vm_reg_read(struct vtd_model *m, uint32_t off)
 	}
 }
 
+uint32_t vm_reg_read(struct vtd_model *m, uint32_t off)
+{
+	uint32_t v = reg_value(m, off);
+
+	read_step(m, off);
+	return v;
+}
+
 /* --- writes ----------------------------------------------------------------- */
 
 static void write_block(struct vtd_model *m, uint32_t off, uint32_t val)
@@ -398,6 +462,8 @@ static void write_block(struct vtd_model *m, uint32_t off, uint32_t val)
 
 	if (off >= fro && off < fro + 16 * m->caps.nfr) {
 		frcd_write(m, off, val);
+	} else if (off >= iro && off < iro + 16 && (m->iotlb & VTD_IOTLB_IVT)) {
+		vm_violation(m, "IVA or IOTLB written while a command is pending");
 	} else if (off >= iro && off < iro + 8) {
 		set_half(&m->iva, off, val);
 	} else if (off >= iro + 8 && off < iro + 16) {
@@ -445,10 +511,14 @@ void vm_reg_write(struct vtd_model *m, uint32_t off, uint32_t val)
 		if (m->rtaddr & 0x3FF)
 			vm_violation(m, "RTADDR reserved bits set");
 		break;
-	case VTD_CCMD:     set_half(&m->ccmd, off, val); break;
+	case VTD_CCMD:
 	case VTD_CCMD + 4:
+		if (m->ccmd & VTD_CCMD_ICC) {
+			vm_violation(m, "CCMD written while a command is pending");
+			break;
+		}
 		set_half(&m->ccmd, off, val);
-		if (val & (1u << 31))
+		if ((off & 4) && (val & (1u << 31)))
 			ccmd_run(m);
 		break;
 	case VTD_FSTS:     fsts_write(m, val); break;

@@ -112,3 +112,53 @@ KTEST_FLAGS(vtd_model_reginv_under_qi, KTEST_HOST_ONLY)
 	KT_EXPECT(env_counters(&e).violations > 0);
 	env_fini(&e);
 }
+
+/* inject.latency: commands complete only after that many status reads,
+ * and take effect then; a write before completion is dropped. */
+KTEST_FLAGS(vtd_model_reginv_latency, KTEST_HOST_ONLY)
+{
+	struct env e;
+	uint64_t *slpt;
+	uint32_t *a, *b;
+
+	env_config(&e);
+	e.cfg.inject.latency = 3;
+	KT_ASSERT(env_create(&e));
+	slpt = env_page(&e);
+	a = env_page(&e);
+	b = env_page(&e);
+	e.root = env_page(&e);
+	vtd_model_write64(e.m, VTD_RTADDR, env_pa(e.root));
+	env_gcmd_oneshot(&e, VTD_GCMD_SRTP);
+	env_gcmd_set(&e, VTD_GCMD_TE); /* too early: dropped */
+	KT_EXPECT(env_counters(&e).violations > 0);
+	for (int i = 0; i < 3; i++)
+		KT_EXPECT_EQ(vtd_model_read32(e.m, VTD_GSTS) & (1u << 30), 0);
+	KT_ASSERT(vtd_model_read32(e.m, VTD_GSTS) & (1u << 30));
+	env_gcmd_set(&e, VTD_GCMD_TE);
+	for (int i = 0; i < 3; i++)
+		KT_EXPECT_EQ(vtd_model_read32(e.m, VTD_GSTS) & VTD_GCMD_TE, 0);
+	KT_ASSERT(vtd_model_read32(e.m, VTD_GSTS) & VTD_GCMD_TE); /* DMA below is translated */
+	/* A cached translation stays in use until the IOTLB command is done. */
+	env_set_context(&e, SID(0, 3, 0), 1, slpt, 4, 0, false);
+	env_map(&e, slpt, 4, 0x1000, env_pa(a), SZ_4K, true, true);
+	KT_EXPECT_EQ(env_dma_write32(&e, SID(0, 3, 0), 0x1000, 1), 0);
+	env_map(&e, slpt, 4, 0x1000, env_pa(b), SZ_4K, true, true);
+	env_inv_iotlb_domain(&e, 1);
+	for (uint32_t i = 0; i < 3; i++) {
+		KT_EXPECT_EQ(env_dma_write32(&e, SID(0, 3, 0), 0x1000, 10 + i), 0);
+		KT_EXPECT_EQ(a[0], 10 + i);
+		KT_EXPECT(vtd_model_read64(e.m, iotlb_reg(&e)) & VTD_IOTLB_IVT);
+	}
+	KT_EXPECT_EQ(b[0], 0);
+	KT_EXPECT_EQ(vtd_model_read64(e.m, iotlb_reg(&e)) & VTD_IOTLB_IVT, 0);
+	KT_EXPECT_EQ(env_dma_write32(&e, SID(0, 3, 0), 0x1000, 3), 0);
+	KT_EXPECT_EQ(b[0], 3);
+	/* A context command in flight, then latency lifted: done at once. */
+	env_inv_context_global(&e);
+	KT_EXPECT(vtd_model_read64(e.m, VTD_CCMD) & VTD_CCMD_ICC);
+	vtd_model_set_inject(e.m, &(struct vtd_model_inject){0});
+	KT_EXPECT_EQ(vtd_model_read64(e.m, VTD_CCMD) & VTD_CCMD_ICC, 0);
+	KT_EXPECT_EQ(env_counters(&e).cc_global, 1);
+	env_fini(&e);
+}
