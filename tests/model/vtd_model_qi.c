@@ -10,6 +10,14 @@
 
 #include <string.h>
 
+/* A 128-bit descriptor as it sits in the queue [VT-d 6.5.2]: type in
+ * lo 3:0 (and 11:9, zero in legacy mode), the rest by type below. */
+struct vm_inv_desc {
+	uint64_t lo; /* byte 0 */
+	uint64_t hi; /* byte 8 */
+};
+_Static_assert(sizeof(struct vm_inv_desc) == 16, "legacy descriptors are 128 bits");
+
 /* Descriptor types (bits 3:0, and 11:9 for the high type bits). */
 enum {
 	DESC_CC = 1,
@@ -160,16 +168,19 @@ void vm_qi_run(struct vtd_model *m)
 	}
 	while (VM_IQ_IDX(m->iqh) != tail) {
 		uint32_t idx = VM_IQ_IDX(m->iqh);
-		const uint64_t *d = vm_direct(m, base + 16ull * idx, 16);
+		const void *at = vm_direct(m, base + sizeof(struct vm_inv_desc) * idx,
+					   sizeof(struct vm_inv_desc));
+		struct vm_inv_desc d;
 		uint64_t lo, hi;
 		enum desc_result r;
 
-		if (!d) {
+		if (!at) {
 			qi_error(m, "invalidation queue is not in memory");
 			return;
 		}
-		memcpy(&lo, d, 8);
-		memcpy(&hi, d + 1, 8);
+		memcpy(&d, at, sizeof(d));
+		lo = d.lo;
+		hi = d.hi;
 		if (!(DESC_TYPE(lo) == DESC_WAIT && m->inj.qi_wait_hang) && iqe_injected(m)) {
 			vm_fsts_set(m, VTD_FSTS_IQE); /* injected: no violation */
 			return;

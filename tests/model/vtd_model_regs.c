@@ -2,8 +2,8 @@
  * vtd_model_regs.c - the software VT-d unit's register file [VT-d 11.4]:
  * what each 32-bit read returns and what each 32-bit write does (GCMD
  * commands, register-based invalidation, fault status and recording, the
- * event control registers).  Commands complete at once unless a hang is
- * injected.
+ * event control registers).  Commands complete at once, unless a hang
+ * or a latency (so many status reads) is injected.
  */
 #include "vtd_model_impl.h"
 
