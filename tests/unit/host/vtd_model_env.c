@@ -216,7 +216,10 @@ bool env_qi_start(struct env *e)
 	vtd_model_write64(e->m, VTD_IQT, 0);
 	vtd_model_write64(e->m, VTD_IQA, env_pa(e->iq)); /* QS 0: 256 descriptors */
 	env_gcmd_set(e, VTD_GCMD_QIE);
-	return vtd_model_read32(e->m, VTD_GSTS) & VTD_GCMD_QIE;
+	for (int i = 0; i < 100; i++) /* a unit with latency takes some reads */
+		if (vtd_model_read32(e->m, VTD_GSTS) & VTD_GCMD_QIE)
+			return true;
+	return false;
 }
 
 void env_qi_add(struct env *e, uint64_t lo, uint64_t hi)

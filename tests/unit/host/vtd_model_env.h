@@ -71,7 +71,7 @@ void env_inv_iotlb_global(struct env *e);
 void env_inv_iotlb_domain(struct env *e, uint16_t did);
 void env_inv_iotlb_page(struct env *e, uint16_t did, uint64_t iova, unsigned int am, bool ih);
 
-/* Queued invalidation: start it, add one descriptor, or add a wait and
+/* Queued invalidation: start it (polling GSTS), add one descriptor, or add a wait and
  * hand the queue to the unit; env_qi_sync is true when the wait's status
  * was written. */
 bool env_qi_start(struct env *e);
