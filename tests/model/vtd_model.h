@@ -101,7 +101,8 @@ struct vtd_model_config {
 	uint64_t fw_rtaddr;      /* root latched when fw_te */
 	struct vtd_model_inject inject;
 	/* Optional: false when [pa, pa + len) is not memory (tables there
-	 * fault with 7h/8h/9h, DMA there aborts).  NULL: all is memory. */
+	 * fault with 7h/8h/9h, DMA there aborts).  Page 0 never is;
+	 * NULL: everything else is memory. */
 	bool (*mem_ok)(void *arg, uint64_t pa, uint64_t len);
 	/* Optional: the unit "would raise an MSI" of this address and data.
 	 * Called without the model's lock held, so it may use the model. */
