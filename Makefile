@@ -36,12 +36,14 @@ UNIT_SRCS     := $(sort $(wildcard tests/unit/*.c)) tests/harness/ktest.c
 # Unit tests that need host threads (pthreads): host runner only.
 UNIT_HOST_SRCS := $(sort $(wildcard tests/unit/host/*.c))
 HOST_PLAT_SRCS := tests/host/plat_host.c
+# The strict software VT-d unit the host tests drive: host build only.
+MODEL_SRCS     := $(sort $(wildcard tests/model/*.c))
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wvla -Wformat=2 -Wundef
 # Host builds find tests/host/plat_impl.h first; the kernel finds kernel/'s.
 HOST_INCLUDES := -Itests/host -Iplat -Ipool -Iiommu -Imm -Ikernel -Itests/harness -Iboot \
-                 -Iarch/x86_64
+                 -Iarch/x86_64 -Itests/model
 
 # --- host builds (unit tests with sanitizers, tools, benchmarks) ---------------
 
@@ -49,7 +51,8 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) $(HOST_INCLUDES) -MMD -MP -pthread
 ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TSAN_FLAGS  := -fsanitize=thread -fno-omit-frame-pointer
 
-HOST_TEST_SRCS := $(PORTABLE_SRCS) $(UNIT_SRCS) $(UNIT_HOST_SRCS) $(HOST_PLAT_SRCS) tests/host/main.c
+HOST_TEST_SRCS := $(PORTABLE_SRCS) $(UNIT_SRCS) $(UNIT_HOST_SRCS) $(HOST_PLAT_SRCS) $(MODEL_SRCS) \
+                  tests/host/main.c
 
 $(BUILD)/host/asan/%.o: %.c
 	@mkdir -p $(@D)

@@ -1,0 +1,169 @@
+/*
+ * vtd_model.h - a strict software VT-d remapping unit (legacy mode) for host
+ * tests: a 4 KiB register file, a DMA entry point that walks root, context
+ * and second-level tables as hardware does, caches, and injectable faults.
+ *
+ * The model is driven the way a driver drives a unit: 32- and 64-bit
+ * register reads and writes at byte offsets of iommu/vtd_regs.h.  A 64-bit
+ * access is two 32-bit accesses, low half first; the halves that start a
+ * command are the high halves of CCMD and IOTLB (ICC, IVT live in bit 63)
+ * and the low half of IQT (the tail lives in 18:4).  It reaches "physical"
+ * memory through plat_phys_to_virt.  Each entry point takes one lock, which
+ * stands for the hardware, so threads may call it together.
+ *
+ * Where the model is stricter than QEMU, what it leaves out and what each
+ * injection does: tests/model/README.md.
+ */
+#ifndef VTD_MODEL_H
+#define VTD_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vtd_regs.h"
+
+struct vtd_model; /* one unit; opaque */
+
+#define VTD_MODEL_EINVAL (-22)
+#define VTD_MODEL_ENOMEM (-12)
+
+/* CAP and ECAP fields to build a test's unit [VT-d 11.4.2, 11.4.3]; the
+ * readers are in vtd_regs.h. */
+#define VTD_MODEL_CAP_ND(n)    ((uint64_t)(n) & 7)
+#define VTD_MODEL_CAP_RWBF     (1ull << 4)
+#define VTD_MODEL_CAP_PLMR     (1ull << 5)
+#define VTD_MODEL_CAP_PHMR     (1ull << 6)
+#define VTD_MODEL_CAP_CM       (1ull << 7)
+#define VTD_MODEL_CAP_SAGAW(s) (((uint64_t)(s) & 0x1F) << 8)
+#define VTD_MODEL_CAP_MGAW(w)  (((uint64_t)(w) - 1) << 16) /* w: width in bits */
+#define VTD_MODEL_CAP_FRO(off) ((uint64_t)((off) / 16) << 24)
+#define VTD_MODEL_CAP_SLLPS(s) (((uint64_t)(s) & 0xF) << 34)
+#define VTD_MODEL_CAP_PSI      (1ull << 39)
+#define VTD_MODEL_CAP_NFR(n)   ((uint64_t)((n) - 1) << 40) /* n records */
+#define VTD_MODEL_CAP_MAMV(m)  (((uint64_t)(m) & 0x3F) << 48)
+#define VTD_MODEL_ECAP_C       (1ull << 0)
+#define VTD_MODEL_ECAP_QI      (1ull << 1)
+#define VTD_MODEL_ECAP_DT      (1ull << 2)
+#define VTD_MODEL_ECAP_IR      (1ull << 3)
+#define VTD_MODEL_ECAP_PT      (1ull << 6)
+#define VTD_MODEL_ECAP_SC      (1ull << 7)
+#define VTD_MODEL_ECAP_IRO(off) ((uint64_t)((off) / 16) << 8)
+
+/* What a DMA request came to: 0, a primary fault reason [VT-d 7.1.3], or
+ * one of the outcomes that leave no fault record. */
+enum vtd_model_result {
+	VTD_MODEL_OK = 0,
+	VTD_MODEL_FR_ROOT_NP = 0x1,     /* root entry not present */
+	VTD_MODEL_FR_CTX_NP = 0x2,      /* context entry not present */
+	VTD_MODEL_FR_CTX_INVALID = 0x3, /* AW, TT unsupported; DID 0 with CM */
+	VTD_MODEL_FR_ADDR_WIDTH = 0x4,  /* input address beyond the domain's width */
+	VTD_MODEL_FR_WRITE = 0x5,       /* write without W */
+	VTD_MODEL_FR_READ = 0x6,        /* read without R */
+	VTD_MODEL_FR_SL_ACCESS = 0x7,   /* a second-level table could not be read */
+	VTD_MODEL_FR_ROOT_ACCESS = 0x8, /* the root table could not be read */
+	VTD_MODEL_FR_CTX_ACCESS = 0x9,  /* a context table could not be read */
+	VTD_MODEL_FR_ROOT_RSVD = 0xA,
+	VTD_MODEL_FR_CTX_RSVD = 0xB,
+	VTD_MODEL_FR_SL_RSVD = 0xC,
+	VTD_MODEL_BLOCKED_PMR = 0x100,  /* translation off, address in an enabled PMR */
+	VTD_MODEL_ABORT = 0x101,        /* the target address is not memory */
+};
+
+/* Fault injection and self-check switches; all false/0 is a well-behaved
+ * unit.  vtd_model_set_inject changes them while the model runs. */
+struct vtd_model_inject {
+	bool reg_inv_hang;   /* CCMD.ICC and IOTLB.IVT never clear; nothing is invalidated */
+	bool qi_wait_hang;   /* the queue stops at each wait descriptor: no status
+			      * write, IQH stays on it (lifting it resumes) */
+	int32_t iqe_in;      /* > 0: the iqe_in-th descriptor fetched from now on
+			      * raises IQE once; 0: none */
+	bool te_never;       /* GSTS.TES never sets */
+	bool rtps_never;     /* GSTS.RTPS never sets (the root is not latched) */
+	bool all_ones;       /* registers read all ones, writes are dropped */
+	bool no_caching;     /* self-check: every request is walked afresh */
+	uint32_t latency;    /* > 0: a GCMD command, CCMD.ICC or IOTLB.IVT
+			      * completes (and takes effect) only after this
+			      * many reads of the register reporting it */
+};
+
+/* What the unit emits instead of an MSI write. */
+enum vtd_model_event {
+	VTD_MODEL_EV_FAULT,      /* fault event: FEADDR/FEUADDR, FEDATA */
+	VTD_MODEL_EV_INV_DONE,   /* invalidation completion event: IEADDR, IEDATA */
+};
+
+struct vtd_model_config {
+	uint32_t version;        /* VER (0: 0x10) */
+	uint64_t cap, ecap;
+	unsigned int haw;        /* host address width, bits (0: 48, which covers host virtual addresses) */
+	/* State left by firmware at creation. */
+	bool fw_te, fw_qie, fw_ire, fw_pmr;
+	uint64_t fw_rtaddr;      /* root latched when fw_te */
+	struct vtd_model_inject inject;
+	/* Optional: false when [pa, pa + len) is not memory (tables there
+	 * fault with 7h/8h/9h, DMA there aborts).  Page 0 never is;
+	 * NULL: everything else is memory. */
+	bool (*mem_ok)(void *arg, uint64_t pa, uint64_t len);
+	/* Optional: the unit "would raise an MSI" of this address and data.
+	 * Called without the model's lock held, so it may use the model. */
+	void (*event)(void *arg, enum vtd_model_event ev, uint64_t addr, uint32_t data);
+	void *arg;
+};
+
+/* What the unit was told, for tests to assert what a driver sent. */
+struct vtd_model_counters {
+	uint64_t cc_global, cc_domain, cc_device;        /* context-cache invalidations */
+	uint64_t iotlb_global, iotlb_domain, iotlb_page; /* IOTLB invalidations */
+	uint64_t iec, dev_tlb, wait;                     /* other queued descriptors */
+	uint64_t reg_inv, qi_desc;   /* register-based commands, descriptors processed */
+	uint64_t wbf, srtp, writeback;
+	uint64_t ctx_hit, ctx_miss, iotlb_hit, iotlb_miss;
+	uint64_t faults, faults_fpd, faults_lost;        /* recorded, FPD, overflow */
+	uint64_t events;                                 /* MSIs emitted */
+	uint64_t violations;  /* programming errors the spec leaves undefined */
+};
+
+/* A QEMU-like unit: VER 1.0, 64K domains, 3- and 4-level tables (48-bit),
+ * 2 MiB and 1 GiB pages, PSI with MAMV 18, one fault record at 0x220,
+ * IOTLB registers at 0xF0, QI, IR and PT; coherent walks, no RWBF, no CM. */
+void vtd_model_config_default(struct vtd_model_config *cfg);
+
+/* Make a unit as after reset (plus cfg's firmware state); *out on success.
+ * VTD_MODEL_EINVAL: CAP/ECAP this model cannot be (no 3/4/5-level SAGAW,
+ * fault records or IOTLB registers outside the 4 KiB or over others);
+ * VTD_MODEL_ENOMEM. */
+int vtd_model_create(const struct vtd_model_config *cfg, struct vtd_model **out)
+	__attribute__((warn_unused_result));
+void vtd_model_destroy(struct vtd_model *m);
+
+/* Register access at a byte offset; misaligned or out-of-range offsets
+ * read 0 and count a violation. */
+uint32_t vtd_model_read32(struct vtd_model *m, uint32_t off);
+uint64_t vtd_model_read64(struct vtd_model *m, uint32_t off);
+void vtd_model_write32(struct vtd_model *m, uint32_t off, uint32_t val);
+void vtd_model_write64(struct vtd_model *m, uint32_t off, uint64_t val);
+
+/* A DMA request of 'len' bytes from source id 'sid' at 'iova': a write
+ * copies buf to memory, a read fills buf.  Pages are translated one after
+ * another; the first that faults stops the request (earlier pages are
+ * done).  Returns an enum vtd_model_result; VTD_MODEL_EINVAL for len 0. */
+int vtd_model_dma(struct vtd_model *m, uint16_t sid, uint64_t iova, void *buf, uint32_t len,
+		  bool write);
+
+/* The CPU wrote back [pa, pa + len) (whole 64-byte lines): with ECAP.C = 0
+ * the walker sees those lines as they are now, and nothing else changes. */
+void vtd_model_writeback(struct vtd_model *m, uint64_t pa, uint64_t len);
+
+/* Replace the injection switches; lifting a hang resumes stalled work. */
+void vtd_model_set_inject(struct vtd_model *m, const struct vtd_model_inject *inj);
+
+/* Record n primary faults as if n requests of sid to consecutive pages
+ * from iova had faulted with 'reason' (a burst that can overflow). */
+void vtd_model_inject_faults(struct vtd_model *m, uint16_t sid, uint64_t iova,
+			     unsigned int reason, uint32_t n, bool write);
+
+void vtd_model_counters(struct vtd_model *m, struct vtd_model_counters *out);
+/* The last programming error seen, or "" (a static string). */
+const char *vtd_model_last_violation(struct vtd_model *m);
+
+#endif /* VTD_MODEL_H */
