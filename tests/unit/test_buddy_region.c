@@ -1,6 +1,6 @@
 /*
  * test_buddy_region.c - the buddy allocator's table of 4 MiB regions: giving
- * RAM and taking whole 4 MiB blocks touch no page and no page byte.
+ * RAM touches no page and no page byte, taking whole blocks no page.
  */
 #include "buddy.h"
 #include "ktest.h"
@@ -99,8 +99,8 @@ KTEST(buddy_region_whole_regions_touch_nothing)
 	fixture_fini(&f);
 }
 
-/* A range that ends inside a region sets that region's page bytes (and
- * only its own 1 KiB of them) and links its free blocks through them. */
+/* A range that ends inside a region sets that region's 1 KiB of page bytes,
+ * and no other, and links the region's free block through its first bytes. */
 KTEST(buddy_region_part_costs_one_region)
 {
 	const uint64_t npages = 4u << BUDDY_MAX_ORDER;
