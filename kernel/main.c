@@ -59,8 +59,11 @@ static void tsc_report(const char *how)
 
 static uint32_t iommu_units;
 
+/* The ready line carries no timestamp (scripts match it from the start of
+ * the line), so the line before it stamps the end of boot. */
 static void print_summary(void)
 {
+	pr_info("boot: done\n");
 	kprintf("ready: boot=%s cpus=%u mem_mib=%llu iommu_units=%u\n",
 		boot_path_name(), percpu_online(),
 		(unsigned long long)(mm_usable_bytes() >> 20), iommu_units);

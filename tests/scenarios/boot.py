@@ -20,6 +20,74 @@ def mem_between(lo, hi):
     return check
 
 
+STAMPED = re.compile(r"^\[\s*(\d+\.\d+)\] (.*)$", re.M)
+
+
+def boot_steps(log):
+    """The boot from the first C line to "boot: done" (the timestamped line
+    just before ready:) as a list of (step, millions of guest TSC cycles):
+    each stamped line, its numbers blotted out, and the time since the line
+    before.  The stamps are cycles divided by the TSC rate the kernel
+    measured against the PIT, and on a loaded machine that measurement has
+    been off by as much as 3.3 times (one boot said 8205 MHz for a 2468 MHz
+    TSC), so the log's own "tsc: N MHz" turns them back into cycles."""
+    mhz = re.search(r"^\[[\s\d.]+\] tsc: (\d+) MHz", log, re.M)
+    steps, prev = [], None
+    for m in STAMPED.finditer(log):
+        t, text = float(m.group(1)), m.group(2)
+        if prev is None and not text.startswith("iommu-kernel: entered C"):
+            continue
+        if prev is not None:
+            steps.append((re.sub(r"0x[0-9a-f]+|\d+", "#", text), (t - prev) * int(mhz.group(1))))
+        prev = t
+        if text == "boot: done":
+            return steps if mhz else None
+    return None
+
+
+def best_boot(logs):
+    """(fastest whole boot, sum of each step's fastest time) over the logs of
+    one configuration, in millions of guest TSC cycles.  Other load on the
+    machine only ever adds time and seldom hits the same step in every
+    boot, so the sum of per-step minima is the steadier of the two; steps
+    are matched by their text and how often it came before, and only those
+    in every log count."""
+    runs = [boot_steps(log) for log in logs]
+    keyed = []
+    for steps in runs:
+        seen, d = {}, {}
+        for text, dt in steps:
+            seen[text] = seen.get(text, 0) + 1
+            d[(text, seen[text])] = dt
+        keyed.append(d)
+    common = set.intersection(*(set(d) for d in keyed))
+    return (min(sum(dt for _, dt in steps) for steps in runs),
+            sum(min(d[k] for d in keyed) for k in common))
+
+
+def boot_time_ratio(sizes, rounds, limit):
+    """check for "boots": the -m sizes booted in turn, 'rounds' times.  The
+    largest size's boot (best_boot's per-step sum) may take at most 'limit'
+    times the smallest's.  A ratio of guest times, never a time limit."""
+    def check(logs):
+        bad = [i + 1 for i, log in enumerate(logs) if boot_steps(log) is None]
+        if bad:
+            return ["boots %s: no tsc, entered-C or boot: done stamps" % bad]
+        best = {m: best_boot(logs[i::len(sizes)]) for i, m in enumerate(sizes)}
+        ratio = best[sizes[-1]][1] / best[sizes[0]][1]
+        print("    # guest Mcycles from entered C to boot: done over %d rounds, fastest boot / "
+              "sum of fastest steps: %s; ratio %.2f" % (rounds, ", ".join(
+                  "%s %.0f / %.0f" % (m, b[0], b[1]) for m, b in best.items()), ratio),
+              flush=True)
+        if ratio > limit:
+            return ["-m %s boots in %.2fx the time of -m %s, more than %.2fx"
+                    % (sizes[-1], ratio, sizes[0], limit)]
+        return []
+    return check
+
+
+BOOT_TIME_SIZES, BOOT_TIME_ROUNDS = ["512M", "6G"], 5
+
 SCENARIOS = [
     {
         "name": "boot_bios",
@@ -67,6 +135,16 @@ SCENARIOS = [
         "must": [r"mm: \d+ MiB usable RAM, \d+ MiB free after boot, 4096 MiB above 4 GiB",
                  r"^ok \d+ mm_high_memory_usable", r"^verdict: pass"],
         "check": mem_between(6100, 6144),
+    },
+    {
+        # Boot time must not grow with RAM (the first touch of guest memory
+        # is slow on hosts that populate it on demand): 6 GiB within 1.3x
+        # of 512 MiB, entering C to the end of boot, with the IOMMU up.
+        "name": "mem_boot_time_flat",
+        "boots": [["--timeout", "120", "--", "-m", m, "-device", "intel-iommu"]
+                  for _ in range(BOOT_TIME_ROUNDS) for m in BOOT_TIME_SIZES],
+        "must": [READY, r"^ready: .* iommu_units=1$"],
+        "check": boot_time_ratio(BOOT_TIME_SIZES, BOOT_TIME_ROUNDS, 1.3),
     },
     {
         "name": "cmdline_reaches_kernel",

@@ -54,15 +54,30 @@ static bool ram_setup(uint64_t base, uint64_t npages)
 	return false;
 }
 
+/* Fill metadata with bytes that read as heads of free blocks (0x80 | k):
+ * the allocator must not trust page bytes it has not set, and a test that
+ * handed it zeroed memory would not show that it does. */
+static void poison(void *meta, size_t n)
+{
+	uint8_t *m = meta;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		m[i] = (uint8_t)(0x80 | (i % BUDDY_MAX_ORDER));
+}
+
 /* An allocator over the whole fake RAM, all of it free.  Returns the
  * metadata buffer (to free), or NULL when the host ran out. */
 static void *setup(struct buddy *b, uint64_t base, uint64_t npages, bool add_all)
 {
+	size_t n = buddy_meta_bytes(base / PAGE, npages);
 	void *meta;
 
 	if (!ram_setup(base, npages))
 		return NULL;
-	meta = plat_malloc(buddy_meta_bytes(base / PAGE, npages));
+	meta = plat_malloc(n);
+	if (meta)
+		poison(meta, n);
 	if (!meta || buddy_init(b, base, npages * PAGE, meta, fake_p2v) != 0 ||
 	    (add_all && buddy_add_free(b, base, base + npages * PAGE) != 0)) {
 		plat_free(meta);
@@ -121,6 +136,10 @@ KTEST(buddy_exhaust_then_everything_coalesces)
 	for (i = 0; i < n; i++)
 		KT_ASSERT_EQ(buddy_free(&b, pas[i], 0), 0);
 	expect_fully_coalesced_2560(&b);
+	/* Merged back whole, the two 4 MiB regions serve whole blocks again. */
+	KT_EXPECT_EQ(buddy_alloc(&b, BUDDY_MAX_ORDER, &pas[0]), 0);
+	KT_EXPECT_EQ(buddy_alloc(&b, BUDDY_MAX_ORDER, &pas[1]), 0);
+	KT_EXPECT_EQ(buddy_alloc(&b, BUDDY_MAX_ORDER, &pa), MM_ENOMEM);
 	teardown(meta);
 }
 
@@ -281,19 +300,31 @@ KTEST(buddy_above_4g_with_junk_on_free)
 
 KTEST(buddy_init_rejects_bad_spans)
 {
+	static uint64_t meta_words[8]; /* 64 bytes, 8-byte aligned */
+	uint8_t *meta = (uint8_t *)meta_words;
 	struct buddy b;
-	uint8_t meta[16];
 
 	KT_EXPECT_EQ(buddy_init(&b, 0x1001, 16 * PAGE, meta, fake_p2v), MM_EINVAL);
 	KT_EXPECT_EQ(buddy_init(&b, 0x1000, 0, meta, fake_p2v), MM_EINVAL);
 	KT_EXPECT_EQ(buddy_init(&b, 0x1000, 100, meta, fake_p2v), MM_EINVAL);
 	KT_EXPECT_EQ(buddy_init(&b, 0x1000, 16 * PAGE, NULL, fake_p2v), MM_EINVAL);
+	KT_EXPECT_EQ(buddy_init(&b, 0x1000, 16 * PAGE, meta + 4, fake_p2v), MM_EINVAL);
 	KT_EXPECT_EQ(buddy_init(&b, UINT64_MAX - 0xfff, 2 * PAGE, meta, fake_p2v),
 		     MM_EINVAL);
 	KT_EXPECT_EQ(buddy_init(&b, 0x1000, 16 * PAGE, meta, fake_p2v), 0);
-	KT_EXPECT_EQ(buddy_meta_bytes(1, 16), 16);
 	KT_EXPECT_EQ(buddy_free_pages(&b), 0);
 	KT_EXPECT_EQ(buddy_total_pages(&b), 0);
+}
+
+/* A byte per page and a 24-byte table entry per 4 MiB region the span
+ * meets, counted from physical address 0, not from the span's start. */
+KTEST(buddy_meta_bytes_per_page_and_region)
+{
+	KT_EXPECT_EQ(buddy_meta_bytes(1, 16), 16 + 24);
+	KT_EXPECT_EQ(buddy_meta_bytes(0, 1024), 1024 + 24);
+	KT_EXPECT_EQ(buddy_meta_bytes(1020, 8), 8 + 2 * 24);
+	KT_EXPECT_EQ(buddy_meta_bytes(1023, 1026), 1026 + 3 * 24);
+	KT_EXPECT_EQ(buddy_meta_bytes(3ull << 20, 6ull << 18), (6ull << 18) + 1536 * 24);
 }
 
 /* Frees of anything that is not a live block, at random, are all refused and
