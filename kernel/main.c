@@ -104,7 +104,7 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 	smp_init();
 	efi_rt_init(boot_info());
 	if (kopt.efi_rt_fault_test)
-		efi_rt_fault_test();
+		efi_rt_fault_test(kopt.efi_rt_fault_kind);
 	pci_init();
 	iommu_scan();
 	iommu_units = vtd_init_units();

@@ -27,8 +27,9 @@ struct kernel_options {
 				 * report (kernel/report.h) */
 	bool selftest_clear;    /* "selftest clear" or "selftest=clear": delete
 				 * the kept report instead */
-	bool efi_rt_fault_test; /* "efi_rt_fault_test": call a bogus runtime
-				 * service to check the fault is caught */
+	bool efi_rt_fault_test; /* "efi_rt_fault_test[=data|flash]": make a
+				 * runtime call fault, to check it is caught */
+	char efi_rt_fault_kind[8]; /* "data" (default) or "flash" */
 };
 
 extern struct kernel_options kopt;

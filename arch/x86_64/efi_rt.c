@@ -422,23 +422,71 @@ static uint64_t first_data_region(void)
 	return 0;
 }
 
-void efi_rt_fault_test(void)
+/* Unmap every runtime MMIO region; returns the KiB unmapped. */
+static uint64_t unmap_mmio(void)
+{
+	struct bootinfo_efi_desc d;
+	uint64_t kib = 0;
+
+	for (uint32_t i = 0; bootinfo_efi_desc(rt.bi, i, &d); i++)
+		if (efi_map_kind_of(&d, NULL) == EFI_MAP_MMIO) {
+			paging_unmap(d.phys, d.npages * PLAT_PAGE_SIZE);
+			kib += d.npages * 4;
+		}
+	return kib;
+}
+
+static int fault_in_data(void)
 {
 	static const struct efi_guid zero;
 	uint64_t bogus = first_data_region();
 	uint8_t buf[8];
 	size_t size = sizeof(buf);
-	int err;
 
-	if (!rt.available || !bogus || !(rdmsr(MSR_EFER) & EFER_NXE)) {
-		pr_warn("efi: fault test not run (%s)\n", !rt.available ? "no runtime services" :
+	if (!bogus || !(rdmsr(MSR_EFER) & EFER_NXE)) {
+		pr_warn("efi: fault test not run (%s)\n",
 			!bogus ? "no runtime data region" : "no no-execute bit");
-		return;
+		return 0;
 	}
 	pr_info("efi: fault test: GetVariable through a copy of the runtime table aimed at "
 		"runtime data %#llx\n", (unsigned long long)bogus);
-	err = get_variable_via(bogus, "GetVariable (fault test)", "IommuFaultTest", &zero, NULL,
-			       buf, &size);
+	return get_variable_via(bogus, "GetVariable (fault test)", "IommuFaultTest", &zero, NULL,
+				buf, &size);
+}
+
+static int fault_in_flash(void)
+{
+	static const struct efi_guid zero;
+	static const uint8_t data[16] = "fault test";
+	uint64_t kib = unmap_mmio();
+
+	if (!kib) {
+		pr_warn("efi: fault test not run (no runtime MMIO region)\n");
+		return 0;
+	}
+	pr_info("efi: fault test: SetVariable with the %llu KiB of runtime MMIO unmapped\n",
+		(unsigned long long)kib);
+	return efi_set_variable("IommuFaultTest", &zero, EFI_VARIABLE_NON_VOLATILE |
+				EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS,
+				data, sizeof(data));
+}
+
+void efi_rt_fault_test(const char *kind)
+{
+	int err;
+
+	if (!rt.available) {
+		pr_warn("efi: fault test not run (no runtime services)\n");
+		return;
+	}
+	if (!kind[0] || strcmp(kind, "data") == 0) {
+		err = fault_in_data();
+	} else if (strcmp(kind, "flash") == 0) {
+		err = fault_in_flash();
+	} else {
+		pr_warn("efi: fault test \"%s\" unknown (data, flash)\n", kind);
+		return;
+	}
 	pr_info("efi: fault test: the call returned %d; runtime services %s\n", err,
-		rt.available ? "still on (the fault was not caught)" : "off");
+		rt.available ? "still on (no fault was caught)" : "off");
 }

@@ -56,11 +56,13 @@ int efi_set_variable(const char *name, const struct efi_guid *guid, uint32_t att
 		     const void *data, size_t size) __attribute__((warn_unused_result));
 
 /*
- * With "efi_rt_fault_test": call GetVariable through a corrupted copy of the
- * runtime table whose pointer aims at runtime data (mapped no-execute), so
- * the firmware-fault path is taken; it must leave runtime services off and
- * the kernel running.
+ * Make a runtime call fault, so that the firmware-fault path is taken; it
+ * must leave runtime services off and the kernel running.  kind "data" (or
+ * empty): GetVariable through a corrupted copy of the runtime table whose
+ * pointer aims at runtime data (mapped no-execute): the fetch faults.
+ * "flash": the runtime MMIO regions (the flash) unmapped, then SetVariable:
+ * the firmware's own code faults when it touches the flash.
  */
-void efi_rt_fault_test(void);
+void efi_rt_fault_test(const char *kind);
 
 #endif /* ARCH_EFI_RT_H */

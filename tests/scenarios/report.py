@@ -89,4 +89,19 @@ SCENARIOS = [
                  r"^ready: boot=uefi-direct "],
         "must_not": [r"FATAL", r"panic", r"^report: saved"],
     },
+    {
+        # The firmware's own code faults: the flash (runtime MMIO) unmapped,
+        # SetVariable's write to it is a #PF with RIP in runtime code.
+        "name": "report_efi_rt_flash_fault_caught",
+        "args": ["--uefi", "--cmdline", "efi_rt_fault_test=flash selftest", "--timeout", "150",
+                 "--settle", "2"] + DEVICES,
+        "must": [r"efi: fault test: SetVariable with the \d+ KiB of runtime MMIO unmapped",
+                 r"efi: runtime services faulted \(#PF page fault at 0x[0-9a-f]+, in "
+                 r"SetVariable\); disabled",
+                 r"efi:   page fault address 0xff[0-9a-f]{6}, error code 0x[0-9a-f]+",
+                 r"efi: fault test: the call returned -14; runtime services off",
+                 r"^report: runtime services are off; the record is in this log only",
+                 r"^ready: boot=uefi-grub "],
+        "must_not": [r"FATAL", r"panic", r"^report: saved"],
+    },
 ]
