@@ -75,6 +75,13 @@ $(BUILD)/host/unit-tests-tsan: $(HOST_TEST_SRCS:%.c=$(BUILD)/host/tsan/%.o)
 host-tests: $(BUILD)/host/unit-tests $(BUILD)/host/unit-tests-tsan
 .PHONY: host-tests
 
+# A record from the kernel's report encoder, for tests/suites/report-decode.sh.
+$(BUILD)/host/report-sample: tests/report/sample.c kernel/report_rec.c kernel/crc32.c \
+		kernel/report_rec.h kernel/crc32.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) $(filter %.c,$^) -o $@
+host-tests: $(BUILD)/host/report-sample
+
 # --- DMAR: dump tool, corpus check, fixtures, fuzzing ---------------------------
 
 # The corpus of real tables from real machines, with the public source of each
