@@ -150,7 +150,7 @@ static void print_unit(uint32_t i, const struct report_wire_unit *u)
 {
 	char bugs[160];
 
-	kprintf("report:   unit %u at %#llx segment %u%s%s: ver %u.%u cap %#llx ecap %#llx, "
+	kprintf("report:   unit %u at 0x%llx segment %u%s%s: ver %u.%u cap 0x%llx ecap 0x%llx, "
 		"bugs %s, verdict %s, master %02x:%02x.%x, reason %s\n", i,
 		(unsigned long long)u->reg_base, u->segment,
 		u->flags & REPORT_UNIT_ENABLED ? "" : " (not brought up)",
@@ -167,7 +167,7 @@ static void print_record(const char *which, const struct report_rec *r)
 	char bugs[256];
 
 	kprintf("report: %s: boot %u by %s, verdict %s, %u unit%s (%u of %u tested), "
-		"table bugs %s, tsc %#llx\n", which, h->boot_count, report_path_name(h->boot_path),
+		"table bugs %s, tsc 0x%llx\n", which, h->boot_count, report_path_name(h->boot_path),
 		report_verdict_name(h->overall), h->unit_count, h->unit_count == 1 ? "" : "s",
 		h->units_tested, h->units_total, bug_names(h->table_bugs, bugs, sizeof(bugs)),
 		(unsigned long long)h->tsc);

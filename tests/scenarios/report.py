@@ -5,11 +5,14 @@
 # reads the store between boots.  A BIOS boot prints the record only, and a
 # fault inside the firmware turns runtime services off without stopping the
 # kernel.
+import json
 import os
 import re
 import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
+FWBUGS = os.path.join(BUILD, "fixtures", "dmar", "firmware-bugs.bin")  # make dmar-fixtures
 VAR = r"IommuKernelReport-24355713-b7b6-45ff-b549-11ad7ebc0b33"
 UNIT = r"^report:   unit 0 at 0xfed90000 segment 0: ver \d+\.\d+ cap 0x[0-9a-f]+ ecap 0x[0-9a-f]+"
 DEVICES = ["--", "-device", "intel-iommu"]
@@ -39,6 +42,28 @@ def boot(flag, cmdline, must, must_not=(), after=None):
     return b
 
 
+def decoded_json(check):
+    """After a boot: report-decode --json on the kept store, then check(obj)."""
+    def after(tmp):
+        p = subprocess.run([os.path.join(ROOT, "tools", "report-decode"), "--json",
+                            os.path.join(tmp, "vars.fd")], capture_output=True, text=True)
+        if p.returncode != 0:
+            return ["report-decode --json exited %d: %s" % (p.returncode, p.stderr.strip())]
+        return check(json.loads(p.stdout))
+    return after
+
+
+def fwbugs_kept(r):
+    """The fixture's one usable unit carries the bugs of its own DRHD."""
+    want_unit = ["drhd_regs_overlap", "include_all_twice"]
+    u = r["units"]
+    if len(u) != 1 or u[0]["reg_base"] != 0xfed91000 or u[0]["fw_bugs"] != want_unit:
+        return ["units %r, expected one at 0xfed91000 with bugs %r" % (u, want_unit)]
+    if "rmrr_unaligned" not in r["table_bugs"] or "drhd_base_zero" not in r["table_bugs"]:
+        return ["table bugs %r lack rmrr_unaligned or drhd_base_zero" % r["table_bugs"]]
+    return []
+
+
 def sequence(name, flag, path, second_saves):
     """Write, print (and, with second_saves, write again), clear, nothing."""
     n2 = 2 if second_saves else 1
@@ -62,7 +87,28 @@ def sequence(name, flag, path, second_saves):
     ]}
 
 
+FWBUGS_UNIT = (r"^report:   unit 0 at 0xfed91000 segment 0 \(not brought up\) include-all: "
+               r"ver 0\.0 cap 0x0 ecap 0x0, bugs drhd_regs_overlap,include_all_twice, "
+               r"verdict not-run")
+
 SCENARIOS = [
+    {
+        # A DMAR table full of firmware bugs (tests/fixtures/dmar): the bugs
+        # of each unit's own DRHD go in its record, all of them in the head.
+        "name": "report_firmware_bugs_kept",
+        "boots": [
+            {"args": ["--efi-direct", "--efi-vars", "{tmp}/vars.fd", "--cmdline", "selftest",
+                      "--timeout", "150", "--", "-acpitable", "file=" + FWBUGS],
+             "must": [r"^report: this run: boot 1 by uefi-direct, verdict not-run, 1 unit .*"
+                      r"table bugs drhd_base_zero,drhd_base_unaligned,.*rmrr_unaligned,",
+                      FWBUGS_UNIT, r"^report: saved"],
+             "after": decoded_json(fwbugs_kept)},
+            # Booted with QEMU's own table now: what it prints is boot 1's.
+            {"args": ["--efi-direct", "--efi-vars", "{tmp}/vars.fd", "--timeout", "150"] + DEVICES,
+             "must": [r"^report: previous run: boot 1 by uefi-direct", FWBUGS_UNIT,
+                      r"^ready: boot=uefi-direct .*iommu_units=1"]},
+        ],
+    },
     sequence("report_uefi_grub_kept", "--uefi", "uefi-grub", False),
     sequence("report_uefi_direct_kept", "--efi-direct", "uefi-direct", True),
     {
