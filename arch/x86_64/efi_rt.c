@@ -218,7 +218,10 @@ void efi_rt_init(const struct bootinfo *bi)
 {
 	rt.bi = bi;
 	if (!bi->efi64_systab) {
-		pr_info("efi: no EFI system table (a BIOS boot): no runtime services\n");
+		if (bi->efi32_systab)
+			pr_warn("efi: a 32-bit EFI system table only: runtime services not used\n");
+		else
+			pr_info("efi: no EFI system table (a BIOS boot): no runtime services\n");
 		return;
 	}
 	if (bi->efi_boot_services_active || !bi->efi_mmap_count) {
@@ -240,7 +243,8 @@ void efi_rt_init(const struct bootinfo *bi)
 
 /* The firmware may use SSE and x87 [UEFI 2.10 2.3.4.1]: enable both on this
  * CPU (the kernel itself never uses them: -mgeneral-regs-only), keep the
- * caller's state, and give the firmware the state the spec promises. */
+ * caller's x87/SSE state, and give the firmware the state the spec promises.
+ * AVX state (XSAVE) is not kept: nothing in the kernel uses it either. */
 static void fpu_enter(void)
 {
 	write_cr0((read_cr0() & ~(uint64_t)(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
@@ -268,6 +272,7 @@ static uint64_t rt_call(uint64_t fn, const uint64_t arg[5], bool *faulted)
 	 * atomic only keeps the compiler from moving it past the call. */
 	atomic_store_explicit(&rt.in_call, true, memory_order_relaxed);
 	st = efi_call_guarded(&rt.call);
+	cpu_cli(); /* firmware that enabled interrupts does not get to leave them on */
 	atomic_store_explicit(&rt.in_call, false, memory_order_relaxed);
 	fpu_leave();
 	*faulted = rt.faulted;
@@ -366,8 +371,10 @@ static int get_variable_via(uint64_t fn, const char *service, const char *name,
 	if (faulted)
 		goto out;
 	memcpy(&got, rt.args + ARG_SIZE, sizeof(got));
+	if (err == 0 && got > room)
+		err = EFI_RT_EIO; /* more than the room it was given: not to be trusted */
 	if (err == 0)
-		memcpy(data, rt.args + ARG_DATA, got < room ? got : room);
+		memcpy(data, rt.args + ARG_DATA, got);
 	if (attrs)
 		memcpy(attrs, rt.args + ARG_ATTR, sizeof(*attrs));
 	if (err == 0 || err == EFI_RT_ENOSPC)
