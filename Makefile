@@ -24,7 +24,8 @@ endif
 # Kernel pieces with no kernel header (formatting, boot information, memory
 # maps, allocators): unit-tested on the host as well as built into the kernel.
 KERNEL_PORTABLE_SRCS := $(wildcard kernel/cmdline.c kernel/format.c kernel/font8x16.c \
-                        kernel/fbcon.c kernel/bootinfo.c mm/memmap.c mm/buddy.c mm/heap.c \
+                        kernel/fbcon.c kernel/bootinfo.c kernel/crc32.c kernel/report_rec.c kernel/efi_map.c \
+                        mm/memmap.c mm/buddy.c mm/heap.c \
                         arch/x86_64/acpi_parse.c arch/x86_64/pci_path.c iommu/vtd_caps.c)
 
 # The portable core: no kernel header, built for the kernel and for the host.
@@ -76,6 +77,13 @@ $(BUILD)/host/unit-tests-tsan: $(HOST_TEST_SRCS:%.c=$(BUILD)/host/tsan/%.o)
 
 host-tests: $(BUILD)/host/unit-tests $(BUILD)/host/unit-tests-tsan
 .PHONY: host-tests
+
+# A record from the kernel's report encoder, for tests/suites/report-decode.sh.
+$(BUILD)/host/report-sample: tests/report/sample.c kernel/report_rec.c kernel/crc32.c \
+		kernel/report_rec.h kernel/crc32.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) $(filter %.c,$^) -o $@
+host-tests: $(BUILD)/host/report-sample
 
 # --- DMAR: dump tool, corpus check, fixtures, fuzzing ---------------------------
 

@@ -53,6 +53,8 @@ static void note_unit(const struct dmar_struct *s)
 	result.unit_base[result.unit_count] = s->register_base;
 	result.unit_segment[result.unit_count] = s->segment;
 	result.unit_include_all[result.unit_count] = s->flags & DMAR_DRHD_F_INCLUDE_PCI_ALL;
+	result.unit_offset[result.unit_count] = s->offset;
+	result.unit_length[result.unit_count] = s->length;
 	result.unit_count++;
 }
 
@@ -96,6 +98,13 @@ static void on_warning(void *ctx, const struct dmar_warning *w)
 {
 	(void)ctx;
 	result.warnings++;
+	result.warn_kinds |= 1u << w->kind;
+	/* A warning inside a unit's DRHD (the structure or one of its scopes)
+	 * is that unit's too. */
+	for (uint32_t i = 0; i < result.unit_count; i++)
+		if (w->offset >= result.unit_offset[i] &&
+		    w->offset - result.unit_offset[i] < result.unit_length[i])
+			result.unit_warn_kinds[i] |= 1u << w->kind;
 	pr_warn("dmar: firmware bug at offset %u (%s): %s\n", w->offset, dmar_warn_name(w->kind),
 		w->text);
 }

@@ -22,10 +22,15 @@ struct iommu_scan {
 	uint32_t drhd_count;        /* DRHD structures in the table */
 	uint32_t rmrr_count;
 	uint32_t warnings;          /* semantic findings (firmware bugs) */
+	uint32_t warn_kinds;        /* bit n: a warning of enum dmar_warn_kind n */
 	uint32_t unit_count;        /* units usable: base non-zero and aligned */
 	uint64_t unit_base[SCAN_MAX_UNITS];
 	uint16_t unit_segment[SCAN_MAX_UNITS];
 	bool unit_include_all[SCAN_MAX_UNITS];
+	/* bit n: a warning of kind n about this unit's DRHD or its scopes */
+	uint32_t unit_warn_kinds[SCAN_MAX_UNITS];
+	uint32_t unit_offset[SCAN_MAX_UNITS]; /* its DRHD: [offset, offset + length) */
+	uint32_t unit_length[SCAN_MAX_UNITS];
 	const void *table;          /* the DMAR itself, when sound */
 	size_t table_len;
 };

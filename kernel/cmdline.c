@@ -32,6 +32,44 @@ static bool find(const char *s, const char *key, const char **val, size_t *vlen)
 	return found;
 }
 
+/* The word starting at or after *s; *s moves past it.  NULL at the end. */
+static const char *next_word(const char **s, size_t *len)
+{
+	const char *w = *s, *end;
+
+	while (*w == ' ' || *w == '\t')
+		w++;
+	if (!*w)
+		return NULL;
+	end = w;
+	while (*end && *end != ' ' && *end != '\t')
+		end++;
+	*s = end;
+	*len = (size_t)(end - w);
+	return w;
+}
+
+static bool word_is(const char *w, size_t n, const char *s)
+{
+	return n == strlen(s) && strncmp(w, s, n) == 0;
+}
+
+bool cmdline_has_arg(const char *cmdline, const char *key, const char *arg)
+{
+	const char *s = cmdline, *w, *v;
+	size_t n, vn;
+	bool after_key = false;
+
+	if (find(cmdline, key, &v, &vn) && v && word_is(v, vn, arg))
+		return true;
+	while (s && (w = next_word(&s, &n))) {
+		if (after_key && word_is(w, n, arg))
+			return true;
+		after_key = word_is(w, n, key);
+	}
+	return false;
+}
+
 bool cmdline_has(const char *cmdline, const char *key)
 {
 	const char *v;

@@ -14,4 +14,8 @@ bool cmdline_has(const char *cmdline, const char *key);
  * returns false when the key has no value or is absent. */
 bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t size);
 
+/* True when the flag 'key' is followed by the word 'arg' ("selftest clear"),
+ * or when key=arg appears ("selftest=clear"). */
+bool cmdline_has_arg(const char *cmdline, const char *key, const char *arg);
+
 #endif /* KERNEL_CMDLINE_H */

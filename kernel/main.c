@@ -10,6 +10,7 @@
 #include "boot.h"
 #include "bootinfo.h"
 #include "cpu.h"
+#include "efi_rt.h"
 #include "gdt.h"
 #include "ktest.h"
 #include "mm.h"
@@ -20,6 +21,7 @@
 #include "pic.h"
 #include "printk.h"
 #include "qemu_exit.h"
+#include "report.h"
 #include "serial.h"
 #include "smp.h"
 #include "idle.h"
@@ -69,6 +71,22 @@ static void print_summary(void)
 		(unsigned long long)(mm_usable_bytes() >> 20), iommu_units);
 }
 
+/* The report a previous boot kept, and "selftest clear" deleting it. */
+static void report_previous(void)
+{
+	report_print_previous();
+	if (kopt.selftest_clear && report_clear() != 0)
+		pr_warn("report: the kept report was not deleted\n");
+}
+
+/* Until the self-test lands, "selftest" keeps a record whose verdicts are
+ * all "not run": the units, their capabilities and the firmware bugs. */
+static void report_at_end(void)
+{
+	if (kopt.selftest && !kopt.selftest_clear && report_save() != 0)
+		pr_warn("report: this boot's report was not kept\n");
+}
+
 void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 {
 	(void)magic; /* checked by the 32-bit entry */
@@ -87,11 +105,16 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 	video_init(boot_info());
 	acpi_init(boot_info());
 	smp_init();
+	efi_rt_init(boot_info());
+	if (kopt.efi_rt_fault_test)
+		efi_rt_fault_test(kopt.efi_rt_fault_kind);
 	pci_init();
 	iommu_scan();
 	iommu_units = vtd_init_units();
 	iommu_init();
+	report_previous();
 	selftest_fault_if_asked();
+	report_at_end();
 
 	print_summary();
 	if (kopt.test)

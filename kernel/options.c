@@ -25,6 +25,12 @@ void options_parse(const char *cl)
 		kopt.dmar_table = buf[0] - '0';
 	kopt.acpi_no_loader_rsdp = cmdline_has(cl, "acpi_no_loader_rsdp");
 	kopt.vtd_reinit = cmdline_has(cl, "vtd_reinit");
+	kopt.selftest = cmdline_has(cl, "selftest");
+	kopt.selftest_clear = cmdline_has_arg(cl, "selftest", "clear");
+	kopt.efi_rt_fault_test = cmdline_has(cl, "efi_rt_fault_test");
+	if (!cmdline_get(cl, "efi_rt_fault_test", kopt.efi_rt_fault_kind,
+			 sizeof(kopt.efi_rt_fault_kind)))
+		kopt.efi_rt_fault_kind[0] = '\0';
 	if (!cmdline_get(cl, "fault", kopt.fault_test, sizeof(kopt.fault_test)))
 		kopt.fault_test[0] = '\0';
 }

@@ -330,6 +330,31 @@ void *mmio_map_wc(uint64_t pa, size_t size)
 	return map_io(pa, size, MAP_WRITE | MAP_WC);
 }
 
+#define LOWER_HALF_END (1ull << 47)
+
+static int map_identity_page(uint64_t pa, uint32_t attrs)
+{
+	uint64_t got, flags;
+
+	if (paging_lookup(pa, &got, &flags))
+		return got == pa ? 0 : PAGING_EINVAL;
+	return paging_map(pa, pa, PLAT_PAGE_SIZE, attrs);
+}
+
+int mm_map_identity(uint64_t pa, uint64_t size, uint32_t attrs)
+{
+	uint64_t f;
+	int err = 0;
+
+	if ((pa | size) & 0xFFF || pa >= LOWER_HALF_END || size > LOWER_HALF_END - pa)
+		return PAGING_EINVAL;
+	f = spin_lock_irqsave(&mmio_lock);
+	for (uint64_t off = 0; off < size && !err; off += PLAT_PAGE_SIZE)
+		err = map_identity_page(pa + off, attrs & ~(uint32_t)MAP_LARGE);
+	spin_unlock_irqrestore(&mmio_lock, f);
+	return err;
+}
+
 /*
  * kmalloc: objects up to HEAP_LARGE_MAX come from the heap; bigger ones are
  * whole 2^order page blocks that start with a struct big_hdr, told apart

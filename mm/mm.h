@@ -38,6 +38,13 @@ void *mmio_map_wc(uint64_t pa, size_t size);
  * may lie outside the direct map (reserved ranges, low memory). */
 const void *firmware_map(uint64_t pa, size_t size);
 
+/* Map [pa, pa + size) at the same virtual address (the lower half, which
+ * the kernel leaves free), for firmware that runs in physical mode; pages
+ * already mapped there to themselves are kept.  attrs: MAP_* of paging.h,
+ * 4 KiB pages.  Returns 0, -22 when not page-aligned, above the lower half
+ * or mapped elsewhere, -12 when out of page-table pages. */
+int mm_map_identity(uint64_t pa, uint64_t size, uint32_t attrs) __attribute__((warn_unused_result));
+
 /* A usable 4 KiB page below 1 MiB kept from the allocator (0 if none):
  * the start-up page of application processors. */
 uint64_t mm_low_page(void);

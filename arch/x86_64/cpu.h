@@ -14,6 +14,16 @@
 #define EFER_NXE        (1u << 11)
 
 #define RFLAGS_IF       (1u << 9)
+#define RFLAGS_DF       (1u << 10)
+#define RFLAGS_AC       (1u << 18)
+
+/* Control register bits for the FPU and SSE [SDM 3A 2.5]. */
+#define CR0_MP          (1u << 1)
+#define CR0_EM          (1u << 2)
+#define CR0_TS          (1u << 3)
+#define CR0_NE          (1u << 5)
+#define CR4_OSFXSR      (1u << 9)
+#define CR4_OSXMMEXCPT  (1u << 10)
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
@@ -85,6 +95,16 @@ static inline uint64_t read_cr4(void)
 
 	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
 	return v;
+}
+
+static inline void write_cr0(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline void write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
 static inline uint64_t read_rflags(void)

@@ -1,7 +1,12 @@
 /*
  * layout.h - the kernel's virtual address space.
  *
- *   0x0000000000000000 .. 0x00007FFFFFFFFFFF  unused (no user space)
+ *   0x0000000000000000 .. 0x00007FFFFFFFFFFF  no user space; only identity
+ *                                             mappings (VA == PA): the UEFI
+ *                                             runtime regions and what
+ *                                             efi_rt.c hands the firmware,
+ *                                             and the SMP start-up page
+ *                                             while APs start
  *   0xFFFF800000000000 ..                     direct map of physical memory
  *                                             (RAM and ACPI ranges, NX)
  *   0xFFFFC00000000000 .. 0xFFFFC0FFFFFFFFFF  MMIO mappings (uncached, NX)

@@ -31,6 +31,7 @@ extern const uint64_t isr_stub_table[256];
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 static trap_handler_fn handlers[256];
+static trap_handler_fn fault_fixup;
 static bool idt_built;
 
 static const char *const names[32] = {
@@ -88,6 +89,19 @@ trap_handler_fn trap_set_handler(uint8_t vector, trap_handler_fn fn)
 
 	handlers[vector] = fn;
 	return old;
+}
+
+trap_handler_fn trap_set_fault_fixup(trap_handler_fn fn)
+{
+	trap_handler_fn old = fault_fixup;
+
+	fault_fixup = fn;
+	return old;
+}
+
+static bool fixup_applies(uint64_t vector)
+{
+	return vector < 32 && vector != 2 && vector != 8 && vector != 18;
 }
 
 /* Page-fault error code bits [SDM 3A 4.7]. */
@@ -150,6 +164,8 @@ void trap_dispatch(struct trap_frame *f)
 	trap_handler_fn h = handlers[f->vector & 0xFF];
 
 	if (h && h(f))
+		return;
+	if (fault_fixup && fixup_applies(f->vector) && fault_fixup(f))
 		return;
 	if (f->vector < 32)
 		fatal_exception(f);

@@ -26,6 +26,11 @@ typedef bool (*trap_handler_fn)(struct trap_frame *frame);
 void idt_init_cpu(void);
 /* Set (or clear, with NULL) the handler for a vector; returns the old one. */
 trap_handler_fn trap_set_handler(uint8_t vector, trap_handler_fn fn);
+/* Set (or clear) the one fixup consulted for an exception that no vector
+ * handler took, before it is fatal: it may redirect the frame (rip, rsp,
+ * rax) to a recovery point and return true.  Not consulted for NMI, #DF
+ * (whose saved RIP is undefined [SDM 3A 6.15]) and #MC.  Returns the old one. */
+trap_handler_fn trap_set_fault_fixup(trap_handler_fn fn);
 /* The exception's name, e.g. "#PF page fault". */
 const char *trap_name(uint64_t vector);
 

@@ -30,6 +30,33 @@ KTEST(traps_handler_resumes_after_ud2)
 	KT_EXPECT(strcmp(trap_name(14), "#PF page fault") == 0);
 }
 
+static int fixup_seen;
+
+/* A fixup in the manner of the EFI fault path: resume elsewhere, with RAX. */
+static bool fixup_skip_ud2(struct trap_frame *f)
+{
+	if (f->vector != 6)
+		return false;
+	fixup_seen++;
+	f->rip += 2;
+	f->rax = 0x5eed;
+	return true;
+}
+
+KTEST(traps_fault_fixup_takes_unhandled_exceptions)
+{
+	trap_handler_fn old_h = trap_set_handler(6, NULL);
+	trap_handler_fn old_f = trap_set_fault_fixup(fixup_skip_ud2);
+	uint64_t rax = 0;
+
+	fixup_seen = 0;
+	__asm__ volatile("xor %%eax, %%eax; ud2" : "=a"(rax));
+	trap_set_fault_fixup(old_f);
+	trap_set_handler(6, old_h);
+	KT_EXPECT_EQ(fixup_seen, 1);
+	KT_EXPECT_EQ(rax, 0x5eed);
+}
+
 void kernel_entry(uint32_t magic, uint32_t mbi_pa);
 
 KTEST(traps_symbols_name_functions)

@@ -37,3 +37,18 @@ KTEST(cmdline_edge_cases)
 	KT_ASSERT(cmdline_get("k=", "k", buf, sizeof(buf)));
 	KT_EXPECT(buf[0] == '\0');
 }
+
+KTEST(cmdline_word_after_flag)
+{
+	KT_EXPECT(cmdline_has_arg("selftest clear", "selftest", "clear"));
+	KT_EXPECT(cmdline_has_arg("loglevel=7  selftest\tclear quick", "selftest", "clear"));
+	KT_EXPECT(cmdline_has_arg("selftest=clear", "selftest", "clear"));
+	KT_EXPECT(!cmdline_has_arg("selftest", "selftest", "clear"));
+	KT_EXPECT(!cmdline_has_arg("clear selftest", "selftest", "clear"));
+	KT_EXPECT(!cmdline_has_arg("selftest quick clear", "selftest", "clear"));
+	KT_EXPECT(!cmdline_has_arg("selftest clearly", "selftest", "clear"));
+	KT_EXPECT(!cmdline_has_arg("myselftest clear", "selftest", "clear"));
+	KT_EXPECT(!cmdline_has_arg("selftest=clearx", "selftest", "clear"));
+	KT_EXPECT(!cmdline_has_arg(NULL, "selftest", "clear"));
+	KT_EXPECT(!cmdline_has_arg("", "selftest", "clear"));
+}
