@@ -1,0 +1,37 @@
+/*
+ * drv_rig.h - what the drivers_ tests share: a PCI function found by a
+ * predicate, given DMA through its own IOMMU domain when an IOMMU
+ * translates it (identity bus addresses otherwise), and buffers mapped so.
+ */
+#ifndef TESTS_DRV_RIG_H
+#define TESTS_DRV_RIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dma_master.h"
+#include "pci.h"
+
+struct iommu_domain;
+
+struct drv_rig {
+	const struct pci_dev *pci;
+	struct iommu_domain *d; /* NULL: identity bus addresses */
+	struct drv_dma dma;
+	uint8_t *buf;           /* one page for the identify data */
+	uint64_t buf_bus;
+	bool buf_mapped;        /* buf_bus came from iommu_dma_map */
+};
+
+/* The index-th PCI function for which is(p) holds, or NULL. */
+const struct pci_dev *rig_find(bool (*is)(const struct pci_dev *p), uint32_t index);
+/* Attach p to a new domain when an IOMMU is active, else use identity;
+ * allocate buf (filled with 0xEE) and map it device-writable.  false on any
+ * failure (a test check has then failed). */
+bool rig_open(struct drv_rig *r, const struct pci_dev *p);
+/* Unmap and free buf, detach and destroy the domain: whatever rig_open did. */
+void rig_close(struct drv_rig *r);
+/* Whether the n bytes at p are all printable ASCII and not all spaces. */
+bool rig_ascii_nonblank(const uint8_t *p, uint32_t n);
+
+#endif /* TESTS_DRV_RIG_H */
