@@ -142,14 +142,16 @@ static int nvme_wait_ready(struct nvme *n, bool want)
 	return DRV_ETIMEDOUT;
 }
 
-/* CC.EN=0 and CSTS.RDY=0; an enable still in progress is let finish first. */
+/* CC.EN=0 and CSTS.RDY=0.  An enable still in progress is let finish
+ * first, unless the controller is in fatal status: the reset is its cure. */
 static int nvme_disable(struct nvme *n)
 {
 	uint32_t cc = rd32(n, NVME_REG_CC);
 	int err;
 
 	if (cc & NVME_CC_EN) {
-		if ((err = nvme_wait_ready(n, true)) != 0 && err != DRV_EIO)
+		if (!(rd32(n, NVME_REG_CSTS) & NVME_CSTS_CFS) &&
+		    (err = nvme_wait_ready(n, true)) != 0)
 			return err;
 		wr32(n, NVME_REG_CC, cc & ~NVME_CC_EN);
 	}
@@ -343,9 +345,13 @@ int nvme_identify(struct nvme *n, uint64_t bus, uint32_t *status)
 	n->sq_tail = (uint16_t)((n->sq_tail + 1) % NVME_QDEPTH);
 	mmio_write32(nvme_sq_doorbell(n), n->sq_tail);
 	err = nvme_poll(n, cid, status);
-	if (err == DRV_ETIMEDOUT)
-		pr_err(NVME_FMT "timed out: no completion of Identify (command %u) in %u ms, CSTS %#x\n",
-		       NVME_ARGS(n), cid, NVME_CMD_MS, rd32(n, NVME_REG_CSTS));
+	if (err == DRV_ETIMEDOUT) {
+		uint32_t csts = rd32(n, NVME_REG_CSTS);
+
+		pr_err(NVME_FMT "timed out: no completion of Identify (command %u) in %u ms, CSTS %#x%s\n",
+		       NVME_ARGS(n), cid, NVME_CMD_MS, csts,
+		       csts & NVME_CSTS_CFS ? " (fatal status: it could not use its own queues?)" : "");
+	}
 	else if (*status)
 		pr_warn(NVME_FMT "Identify failed: status type %u code %#x%s\n", NVME_ARGS(n),
 			NVME_STATUS_SCT(*status), NVME_STATUS_SC(*status),

@@ -10,10 +10,13 @@
 #include "iommu.h"
 #include "ktest.h"
 #include "nvme.h"
+#include "vtd.h"
 
 /* Every scenario gives the controller this serial (-device nvme,serial=...). */
 #define TEST_NVME_SERIAL "deadbeef"
+#define KT_CHECK_FAULT(c) ktest_check(!!(c), __FILE__, __LINE__, #c)
 #define UNMAPPED_IOVA 0x7FF00000ull /* below 4 GiB, never handed out by the rig */
+#define LOST_CQ_IOVA  0x7FE00000ull /* where the lying drv_dma says the CQ is */
 
 static bool nvme_rig(struct drv_rig *r, struct nvme *n)
 {
@@ -109,4 +112,98 @@ KTEST(drivers_nvme_open_close_twice)
 		nvme_close(&n);
 		rig_close(&r);
 	}
+}
+
+/*
+ * PRP1 at an IOVA the domain does not map: the unit blocks the write and
+ * records a fault with the controller's source id and that page.  The driver
+ * must come back (QEMU 7.2's controller drops the failed write and completes
+ * the command with status 0; a later QEMU reports a data transfer error):
+ * the buffer shows nothing arrived, and the controller takes the next command.
+ */
+KTEST(drivers_nvme_identify_unmapped_iova)
+{
+	struct drv_rig r;
+	struct nvme n;
+	struct vtd_fault f;
+	uint32_t status = ~0u;
+	uint64_t seen;
+	int err;
+
+	if (!iommu_active()) {
+		ktest_skip("needs an active IOMMU (-device intel-iommu)");
+		return;
+	}
+	if (!nvme_rig(&r, &n))
+		return;
+	seen = vtd_fault_count();
+	err = nvme_identify(&n, UNMAPPED_IOVA, &status);
+	ktest_diag("Identify to unmapped IOVA %#llx: returned %d, status %#x",
+		   (unsigned long long)UNMAPPED_IOVA, err, status);
+	KT_EXPECT(err == 0 || err == DRV_ETIMEDOUT);
+	if (KT_CHECK_FAULT(vtd_wait_fault(seen, 3000, &f))) {
+		KT_EXPECT_EQ(f.source_id, pci_source_id(r.pci->bdf));
+		KT_EXPECT_EQ(f.address, UNMAPPED_IOVA);
+		KT_EXPECT(!f.is_read);
+	}
+	KT_EXPECT(r.buf[0] == 0xEE && r.buf[NVME_IDENTIFY_SIZE - 1] == 0xEE);
+	identify_and_check(&r, &n);
+	nvme_close(&n);
+	rig_close(&r);
+}
+
+/*
+ * A struct drv_dma that hands the driver a wrong bus address for its second
+ * page (the completion queue): the controller's completion writes go to an
+ * unmapped IOVA and fault, so no completion is ever seen.  unmap() gets the
+ * real IOVA back.
+ */
+struct lying_dma {
+	struct drv_dma real;
+	uint32_t maps;
+	uint64_t hidden; /* the real IOVA of the page given out as LOST_CQ_IOVA */
+};
+
+static int lying_map(void *ctx, uint64_t pa, uint64_t size, uint64_t *bus)
+{
+	struct lying_dma *l = ctx;
+	int err = l->real.map(l->real.ctx, pa, size, bus);
+
+	if (err == 0 && ++l->maps == 2)
+		l->hidden = *bus, *bus = LOST_CQ_IOVA;
+	return err;
+}
+
+static int lying_unmap(void *ctx, uint64_t bus, uint64_t size)
+{
+	struct lying_dma *l = ctx;
+
+	return l->real.unmap(l->real.ctx, bus == LOST_CQ_IOVA ? l->hidden : bus, size);
+}
+
+/* A lost completion ends in DRV_ETIMEDOUT after the driver's bound, not a
+ * hang; after close, the controller opens and identifies again. */
+KTEST(drivers_nvme_lost_completion_times_out)
+{
+	struct drv_rig r;
+	struct nvme n;
+	struct lying_dma l = {.maps = 0};
+	struct drv_dma lying = {lying_map, lying_unmap, &l};
+	uint32_t status = ~0u;
+
+	if (!iommu_active()) {
+		ktest_skip("needs an active IOMMU (-device intel-iommu)");
+		return;
+	}
+	if (!nvme_rig(&r, &n))
+		return;
+	nvme_close(&n);
+	l.real = r.dma;
+	KT_ASSERT_EQ(nvme_open(&n, r.pci, &lying), 0);
+	KT_EXPECT_EQ(nvme_identify(&n, r.buf_bus, &status), DRV_ETIMEDOUT);
+	nvme_close(&n);
+	KT_ASSERT_EQ(nvme_open(&n, r.pci, &r.dma), 0);
+	identify_and_check(&r, &n);
+	nvme_close(&n);
+	rig_close(&r);
 }
