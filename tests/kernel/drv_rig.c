@@ -90,3 +90,30 @@ bool rig_ascii_nonblank(const uint8_t *p, uint32_t n)
 	}
 	return seen;
 }
+
+static int lying_map(void *ctx, uint64_t pa, uint64_t size, uint64_t *bus)
+{
+	struct rig_lying_dma *l = ctx;
+	int err = l->real.map(l->real.ctx, pa, size, bus);
+
+	if (err == 0 && ++l->maps == l->lie_at)
+		l->hidden = *bus, *bus = l->fake;
+	return err;
+}
+
+static int lying_unmap(void *ctx, uint64_t bus, uint64_t size)
+{
+	struct rig_lying_dma *l = ctx;
+
+	return l->real.unmap(l->real.ctx, bus == l->fake ? l->hidden : bus, size);
+}
+
+void rig_lying_init(struct rig_lying_dma *l, const struct drv_dma *real, uint32_t lie_at,
+		    uint64_t fake)
+{
+	memset(l, 0, sizeof(*l));
+	l->real = *real;
+	l->lie_at = lie_at;
+	l->fake = fake;
+	l->dma = (struct drv_dma){lying_map, lying_unmap, l};
+}

@@ -34,4 +34,19 @@ void rig_close(struct drv_rig *r);
 /* Whether the n bytes at p are all printable ASCII and not all spaces. */
 bool rig_ascii_nonblank(const uint8_t *p, uint32_t n);
 
+/*
+ * A struct drv_dma that lies once: the lie_at-th map() (counting from 1)
+ * maps as 'real' does but hands the driver 'fake' (an unmapped IOVA) as the
+ * bus address, so the controller's accesses to that page fault; unmap()
+ * puts the real IOVA back.  For tests of lost DMA.
+ */
+struct rig_lying_dma {
+	struct drv_dma dma;  /* give this to the driver */
+	struct drv_dma real;
+	uint32_t maps, lie_at;
+	uint64_t fake, hidden;
+};
+void rig_lying_init(struct rig_lying_dma *l, const struct drv_dma *real, uint32_t lie_at,
+		    uint64_t fake);
+
 #endif /* TESTS_DRV_RIG_H */

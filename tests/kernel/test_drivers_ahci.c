@@ -14,6 +14,7 @@
 #include "vtd.h"
 
 #define UNMAPPED_IOVA 0x7FD00000ull /* below 4 GiB, never handed out by the rig */
+#define LOST_CL_IOVA  0x7FC00000ull /* where the lying drv_dma says the page is */
 
 /* IDENTIFY (PACKET) DEVICE data [ACS-3 7.12.7, 7.13.6]: 16-bit words. */
 #define ID_WORD_CONFIG     0   /* bit 15 0: ATA; bits 15:14 10b: ATAPI */
@@ -145,5 +146,134 @@ KTEST(drivers_ahci_identify_ata_disks)
 		ktest_skip("needs an ATA disk on the AHCI HBA (-device ide-hd,bus=ide.N)");
 	if (r.d)
 		KT_EXPECT_EQ(iommu_domain_faults(r.d), 0);
+	rig_close(&r);
+}
+
+/* The first port with a device, opened, identified and closed twice: the
+ * first close leaves the port in a state the next open takes up. */
+KTEST(drivers_ahci_open_close_twice)
+{
+	struct drv_rig r;
+	struct ahci a;
+
+	if (!ahci_rig(&r))
+		return;
+	for (int round = 0; round < 2; round++) {
+		if (!ktest_check_eq((uint64_t)ahci_open(&a, r.pci, &r.dma), 0, __FILE__, __LINE__,
+				    "ahci_open", "0"))
+			break;
+		(void)identify_and_check(&r, &a);
+		ahci_close(&a);
+	}
+	rig_close(&r);
+}
+
+/* Open the first port of the wanted kind; false (skipped) when none. */
+static bool open_kind(struct drv_rig *r, struct ahci *a, bool atapi)
+{
+	for (int port = 0; port < AHCI_MAX_PORTS; port++) {
+		if (ahci_open_port(a, r->pci, &r->dma, port) != 0)
+			continue;
+		if (a->atapi == atapi)
+			return true;
+		ahci_close(a);
+	}
+	ktest_skip(atapi ? "needs an ATAPI device on the AHCI HBA" : "needs an ATA disk on the AHCI HBA");
+	return false;
+}
+
+/*
+ * IDENTIFY DEVICE to an ATAPI device is aborted (it answers with its
+ * signature instead [ACS-3 7.12]): the status shows the task-file error
+ * with ABRT, and after the driver's recovery the right command succeeds on
+ * the same open port.
+ */
+KTEST(drivers_ahci_aborted_command_then_usable)
+{
+	struct drv_rig r;
+	struct ahci a;
+	uint32_t status = 0;
+
+	if (!ahci_rig(&r))
+		return;
+	if (open_kind(&r, &a, true)) {
+		KT_EXPECT_EQ(ahci_identify_as(&a, false, r.buf_bus, &status), 0);
+		ktest_diag("IDENTIFY DEVICE to ATAPI: status %#x", status);
+		KT_EXPECT(status & AHCI_STATUS_ABRT);
+		KT_EXPECT(status & (1u << 30)); /* PxIS.TFES */
+		(void)identify_and_check(&r, &a);
+		(void)identify_and_check(&r, &a);
+		ahci_close(&a);
+	}
+	rig_close(&r);
+}
+
+/*
+ * The PRD at an IOVA the domain does not map: the unit blocks the write and
+ * records a fault with the HBA's source id.  The driver comes back (what
+ * QEMU's HBA reports is printed), the buffer is untouched, and the port
+ * takes the next command.
+ */
+KTEST(drivers_ahci_identify_unmapped_iova)
+{
+	struct drv_rig r;
+	struct ahci a;
+	struct vtd_fault f;
+	uint32_t status = ~0u;
+	uint64_t seen;
+	int err;
+
+	if (!iommu_active()) {
+		ktest_skip("needs an active IOMMU (-device intel-iommu)");
+		return;
+	}
+	if (!ahci_rig(&r))
+		return;
+	if (open_kind(&r, &a, true)) {
+		seen = vtd_fault_count();
+		err = ahci_identify(&a, UNMAPPED_IOVA, &status);
+		ktest_diag("IDENTIFY PACKET DEVICE to unmapped IOVA %#llx: returned %d, status %#x, PRDBC %u",
+			   (unsigned long long)UNMAPPED_IOVA, err, status, a.last_prdbc);
+		KT_EXPECT(err == 0 || err == DRV_ETIMEDOUT);
+		KT_EXPECT(vtd_wait_fault(seen, 3000, &f));
+		KT_EXPECT_EQ(f.source_id, pci_source_id(r.pci->bdf));
+		KT_EXPECT_EQ(f.address, UNMAPPED_IOVA);
+		KT_EXPECT(r.buf[0] == 0xEE && r.buf[AHCI_IDENTIFY_SIZE - 1] == 0xEE);
+		(void)identify_and_check(&r, &a);
+		ahci_close(&a);
+	}
+	rig_close(&r);
+}
+
+/*
+ * The HBA told a wrong bus address for the driver's page (command list, FIS
+ * area, command table): it cannot fetch the command.  The driver must come
+ * back within its bound (what QEMU does is printed), and after close the
+ * port opens and identifies again with honest addresses.
+ */
+KTEST(drivers_ahci_lost_command_list_returns)
+{
+	struct drv_rig r;
+	struct ahci a;
+	struct rig_lying_dma l;
+	uint32_t status = 0;
+	int err;
+
+	if (!iommu_active()) {
+		ktest_skip("needs an active IOMMU (-device intel-iommu)");
+		return;
+	}
+	if (!ahci_rig(&r))
+		return;
+	rig_lying_init(&l, &r.dma, 1, LOST_CL_IOVA);
+	KT_ASSERT_EQ(ahci_open(&a, r.pci, &l.dma), 0);
+	err = ahci_identify(&a, r.buf_bus, &status);
+	ktest_diag("IDENTIFY with the command list at unmapped IOVA %#llx: returned %d, status %#x",
+		   (unsigned long long)LOST_CL_IOVA, err, status);
+	KT_EXPECT(err == DRV_ETIMEDOUT || (err == 0 && status != 0));
+	ahci_close(&a);
+	KT_ASSERT_EQ(ahci_open(&a, r.pci, &r.dma), 0);
+	(void)identify_and_check(&r, &a);
+	ahci_close(&a);
 	rig_close(&r);
 }

@@ -152,43 +152,13 @@ KTEST(drivers_nvme_identify_unmapped_iova)
 	rig_close(&r);
 }
 
-/*
- * A struct drv_dma that hands the driver a wrong bus address for its second
- * page (the completion queue): the controller's completion writes go to an
- * unmapped IOVA and fault, so no completion is ever seen.  unmap() gets the
- * real IOVA back.
- */
-struct lying_dma {
-	struct drv_dma real;
-	uint32_t maps;
-	uint64_t hidden; /* the real IOVA of the page given out as LOST_CQ_IOVA */
-};
-
-static int lying_map(void *ctx, uint64_t pa, uint64_t size, uint64_t *bus)
-{
-	struct lying_dma *l = ctx;
-	int err = l->real.map(l->real.ctx, pa, size, bus);
-
-	if (err == 0 && ++l->maps == 2)
-		l->hidden = *bus, *bus = LOST_CQ_IOVA;
-	return err;
-}
-
-static int lying_unmap(void *ctx, uint64_t bus, uint64_t size)
-{
-	struct lying_dma *l = ctx;
-
-	return l->real.unmap(l->real.ctx, bus == LOST_CQ_IOVA ? l->hidden : bus, size);
-}
-
 /* A lost completion ends in DRV_ETIMEDOUT after the driver's bound, not a
  * hang; after close, the controller opens and identifies again. */
 KTEST(drivers_nvme_lost_completion_times_out)
 {
 	struct drv_rig r;
 	struct nvme n;
-	struct lying_dma l = {.maps = 0};
-	struct drv_dma lying = {lying_map, lying_unmap, &l};
+	struct rig_lying_dma l;
 	uint32_t status = ~0u;
 
 	if (!iommu_active()) {
@@ -198,8 +168,9 @@ KTEST(drivers_nvme_lost_completion_times_out)
 	if (!nvme_rig(&r, &n))
 		return;
 	nvme_close(&n);
-	l.real = r.dma;
-	KT_ASSERT_EQ(nvme_open(&n, r.pci, &lying), 0);
+	/* The second page nvme_open maps is the completion queue. */
+	rig_lying_init(&l, &r.dma, 2, LOST_CQ_IOVA);
+	KT_ASSERT_EQ(nvme_open(&n, r.pci, &l.dma), 0);
 	KT_EXPECT_EQ(nvme_identify(&n, r.buf_bus, &status), DRV_ETIMEDOUT);
 	nvme_close(&n);
 	KT_ASSERT_EQ(nvme_open(&n, r.pci, &r.dma), 0);
