@@ -8,8 +8,11 @@
 
 #include "iommu.h"
 #include "ktest.h"
+#include "cpu.h"
 #include "layout.h"
 #include "mm.h"
+#include "tsc.h"
+#include "vtd.h"
 
 #define RIG_PAGE 4096u
 #define RIG_DMA_LIMIT 0xFFFFFFFFull /* an AHCI HBA may have no 64-bit addressing */
@@ -76,7 +79,29 @@ void rig_close(struct drv_rig *r)
 		KT_EXPECT_EQ(iommu_detach(b->seg, b->bus, b->dev, b->fn), 0);
 		KT_EXPECT_EQ(iommu_domain_destroy(r->d), 0);
 	}
+	if (iommu_active())
+		vtd_poll_faults();
 	memset(r, 0, sizeof(*r));
+}
+
+uint64_t rig_fault_mark(void)
+{
+	vtd_poll_faults();
+	return vtd_fault_count();
+}
+
+bool rig_wait_fault_at(uint64_t seen, uint64_t page, struct vtd_fault *f)
+{
+	uint64_t end = rdtsc() + tsc_hz() * 3;
+
+	while (rdtsc() < end) {
+		if (!vtd_wait_fault(seen, 100, f))
+			continue;
+		if (f->address == page)
+			return true;
+		seen = vtd_fault_count();
+	}
+	return false;
 }
 
 bool rig_ascii_nonblank(const uint8_t *p, uint32_t n)

@@ -29,10 +29,18 @@ const struct pci_dev *rig_find(bool (*is)(const struct pci_dev *p), uint32_t ind
  * allocate buf (filled with 0xEE) and map it device-writable.  false on any
  * failure (a test check has then failed). */
 bool rig_open(struct drv_rig *r, const struct pci_dev *p);
-/* Unmap and free buf, detach and destroy the domain: whatever rig_open did. */
+/* Unmap and free buf, detach and destroy the domain: whatever rig_open did;
+ * fault records the test caused are read out. */
 void rig_close(struct drv_rig *r);
 /* Whether the n bytes at p are all printable ASCII and not all spaces. */
 bool rig_ascii_nonblank(const uint8_t *p, uint32_t n);
+
+struct vtd_fault;
+/* Read out fault records still pending (an earlier test's: QEMU records no
+ * new fault while one is pending) and return the fault count to wait from. */
+uint64_t rig_fault_mark(void);
+/* Wait up to 3 s for a fault past 'seen' at 'page'; false when none came. */
+bool rig_wait_fault_at(uint64_t seen, uint64_t page, struct vtd_fault *f);
 
 /*
  * A struct drv_dma that lies once: the lie_at-th map() (counting from 1)

@@ -230,12 +230,12 @@ KTEST(drivers_ahci_identify_unmapped_iova)
 	if (!ahci_rig(&r))
 		return;
 	if (open_kind(&r, &a, true)) {
-		seen = vtd_fault_count();
+		seen = rig_fault_mark();
 		err = ahci_identify(&a, UNMAPPED_IOVA, &status);
 		ktest_diag("IDENTIFY PACKET DEVICE to unmapped IOVA %#llx: returned %d, status %#x, PRDBC %u",
 			   (unsigned long long)UNMAPPED_IOVA, err, status, a.last_prdbc);
 		KT_EXPECT(err == 0 || err == DRV_ETIMEDOUT);
-		KT_EXPECT(vtd_wait_fault(seen, 3000, &f));
+		KT_EXPECT(rig_wait_fault_at(seen, UNMAPPED_IOVA, &f));
 		KT_EXPECT_EQ(f.source_id, pci_source_id(r.pci->bdf));
 		KT_EXPECT_EQ(f.address, UNMAPPED_IOVA);
 		KT_EXPECT(r.buf[0] == 0xEE && r.buf[AHCI_IDENTIFY_SIZE - 1] == 0xEE);

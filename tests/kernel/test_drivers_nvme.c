@@ -136,12 +136,12 @@ KTEST(drivers_nvme_identify_unmapped_iova)
 	}
 	if (!nvme_rig(&r, &n))
 		return;
-	seen = vtd_fault_count();
+	seen = rig_fault_mark();
 	err = nvme_identify(&n, UNMAPPED_IOVA, &status);
 	ktest_diag("Identify to unmapped IOVA %#llx: returned %d, status %#x",
 		   (unsigned long long)UNMAPPED_IOVA, err, status);
 	KT_EXPECT(err == 0 || err == DRV_ETIMEDOUT);
-	if (KT_CHECK_FAULT(vtd_wait_fault(seen, 3000, &f))) {
+	if (KT_CHECK_FAULT(rig_wait_fault_at(seen, UNMAPPED_IOVA, &f))) {
 		KT_EXPECT_EQ(f.source_id, pci_source_id(r.pci->bdf));
 		KT_EXPECT_EQ(f.address, UNMAPPED_IOVA);
 		KT_EXPECT(!f.is_read);
