@@ -127,8 +127,9 @@ KTEST(drivers_ahci_identify_atapi_cdrom)
 
 	if (!ahci_rig(&r))
 		return;
-	/* qemu-run boots from a CD-ROM on this HBA: it must be found. */
-	KT_EXPECT(identify_ports(&r, true) >= 1);
+	/* qemu-run boots from a CD-ROM on this HBA (but --efi-direct from a disk). */
+	if (!identify_ports(&r, true))
+		ktest_skip("needs an ATAPI device on the AHCI HBA (the boot CD-ROM)");
 	if (r.d)
 		KT_EXPECT_EQ(iommu_domain_faults(r.d), 0);
 	rig_close(&r);
