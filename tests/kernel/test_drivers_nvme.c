@@ -11,6 +11,11 @@
 #include "ktest.h"
 #include "nvme.h"
 #include "vtd.h"
+#include "cpu.h"
+#include "io.h"
+#include "layout.h"
+#include "mm.h"
+#include "tsc.h"
 
 /* Every scenario gives the controller this serial (-device nvme,serial=...). */
 #define TEST_NVME_SERIAL "deadbeef"
@@ -176,5 +181,66 @@ KTEST(drivers_nvme_lost_completion_times_out)
 	KT_ASSERT_EQ(nvme_open(&n, r.pci, &r.dma), 0);
 	identify_and_check(&r, &n);
 	nvme_close(&n);
+	rig_close(&r);
+}
+
+/* Controller registers the test plays firmware with [NVMe 1.4 3.1]. */
+#define FW_CC   0x14
+#define FW_CSTS 0x1C
+#define FW_AQA  0x24
+#define FW_ASQ  0x28
+#define FW_ACQ  0x30
+#define FW_CC_ENABLE (6u << 16 | 4u << 20 | 1u) /* IOSQES 6, IOCQES 4, EN */
+
+/* Leave the controller enabled on queues of "firmware" memory (fw[2], mapped
+ * through r->dma at fw_bus[2]), as a boot loader would; false on failure. */
+static bool leave_enabled(struct drv_rig *r, void *fw[2], uint64_t fw_bus[2])
+{
+	volatile uint8_t *regs = pci_map_bar(r->pci, 0);
+	uint64_t end = rdtsc() + tsc_hz();
+
+	if (!ktest_check(regs != NULL, __FILE__, __LINE__, "pci_map_bar(BAR0)"))
+		return false;
+	for (int i = 0; i < 2; i++) {
+		fw[i] = page_alloc();
+		if (!fw[i] || r->dma.map(r->dma.ctx, virt_to_phys(fw[i]), 4096, &fw_bus[i]) != 0)
+			return ktest_check(false, __FILE__, __LINE__, "firmware queue page");
+		memset(fw[i], 0, 4096);
+	}
+	pci_enable(r->pci);
+	mmio_write32(regs + FW_AQA, 15u << 16 | 15u);
+	mmio_write64(regs + FW_ASQ, fw_bus[0]);
+	mmio_write64(regs + FW_ACQ, fw_bus[1]);
+	mmio_write32(regs + FW_CC, FW_CC_ENABLE);
+	while (!(mmio_read32(regs + FW_CSTS) & 1u) && rdtsc() < end)
+		cpu_pause();
+	return ktest_check(mmio_read32(regs + FW_CSTS) & 1u, __FILE__, __LINE__,
+			   "CSTS.RDY after the firmware's enable");
+}
+
+/* A controller found enabled (on someone else's queues) is disabled first,
+ * then brought up on the driver's own: Identify works. */
+KTEST(drivers_nvme_open_finds_it_enabled)
+{
+	struct drv_rig r;
+	struct nvme n;
+	void *fw[2] = {NULL, NULL};
+	uint64_t fw_bus[2] = {0, 0};
+
+	if (!nvme_rig(&r, &n))
+		return;
+	nvme_close(&n);
+	if (leave_enabled(&r, fw, fw_bus) &&
+	    ktest_check_eq((uint64_t)nvme_open(&n, r.pci, &r.dma), 0, __FILE__, __LINE__,
+			   "nvme_open", "0")) {
+		identify_and_check(&r, &n);
+		nvme_close(&n);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (fw_bus[i])
+			KT_EXPECT_EQ(r.dma.unmap(r.dma.ctx, fw_bus[i], 4096), 0);
+		if (fw[i])
+			page_free(fw[i]);
+	}
 	rig_close(&r);
 }
