@@ -230,7 +230,6 @@ static int nvme_enable(struct nvme *n)
 	 * the release fence stops the compiler moving the memsets past it.
 	 */
 	atomic_thread_fence(memory_order_release);
-	wr32(n, NVME_REG_CC, cc);
 	wr32(n, NVME_REG_CC, cc | NVME_CC_EN);
 	return nvme_wait_ready(n, true);
 }

@@ -103,6 +103,29 @@ KTEST(drivers_nvme_identify_identity_without_iommu)
 	rig_close(&r);
 }
 
+/* More commands than the admin queues hold: the tails wrap, the phase tag
+ * flips each pass, and the head doorbell frees completion slots (without it
+ * the controller finds the completion queue full and stops). */
+KTEST(drivers_nvme_queue_wraps)
+{
+	struct drv_rig r;
+	struct nvme n;
+	uint32_t status;
+	int i;
+
+	if (!nvme_rig(&r, &n))
+		return;
+	for (i = 0; i < 200; i++) {
+		status = ~0u;
+		if (nvme_identify(&n, r.buf_bus, &status) != 0 || status != 0)
+			break;
+	}
+	KT_EXPECT_EQ(i, 200);
+	identify_and_check(&r, &n);
+	nvme_close(&n);
+	rig_close(&r);
+}
+
 /* Closing leaves the controller usable: a second open finds it disabled as
  * it should and brings it up again. */
 KTEST(drivers_nvme_open_close_twice)

@@ -40,7 +40,8 @@ NVME_ROOT_PORT = ["-device", "pcie-root-port,id=rp1,chassis=1",
                   "-device", "nvme,serial=deadbeef,bus=rp1"]
 
 NVME_BOTH = [r"^ok \d+ drivers_nvme_open_close_twice$",
-             r"^ok \d+ drivers_nvme_open_finds_it_enabled$", r"^verdict: pass"]
+             r"^ok \d+ drivers_nvme_open_finds_it_enabled$",
+             r"^ok \d+ drivers_nvme_queue_wraps$", r"^verdict: pass"]
 NVME_IOMMU = NVME_BOTH + [r"^ok \d+ drivers_nvme_identify_through_domain$",
                           r"^ok \d+ drivers_nvme_identify_unmapped_iova$",
                           r"^ok \d+ drivers_nvme_lost_completion_times_out$",
