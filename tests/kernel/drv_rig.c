@@ -48,6 +48,7 @@ bool rig_open(struct drv_rig *r, const struct pci_dev *p)
 	memset(r, 0, sizeof(*r));
 	r->pci = p;
 	if (iommu_active()) {
+		vtd_poll_faults(); /* an earlier test's pending record would hide new ones */
 		if (!rig_attach(r))
 			return false;
 	} else {
@@ -82,6 +83,14 @@ void rig_close(struct drv_rig *r)
 	if (iommu_active())
 		vtd_poll_faults();
 	memset(r, 0, sizeof(*r));
+}
+
+uint64_t rig_faults(const struct drv_rig *r)
+{
+	if (!r->d)
+		return 0;
+	vtd_poll_faults();
+	return iommu_domain_faults(r->d);
 }
 
 uint64_t rig_fault_mark(void)

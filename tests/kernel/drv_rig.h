@@ -35,6 +35,10 @@ void rig_close(struct drv_rig *r);
 /* Whether the n bytes at p are all printable ASCII and not all spaces. */
 bool rig_ascii_nonblank(const uint8_t *p, uint32_t n);
 
+/* Faults recorded for r's domain so far, pending records read out first
+ * (0 without a domain). */
+uint64_t rig_faults(const struct drv_rig *r);
+
 struct vtd_fault;
 /* Read out fault records still pending (an earlier test's: QEMU records no
  * new fault while one is pending) and return the fault count to wait from. */

@@ -53,6 +53,7 @@ NVME_NO_IOMMU = NVME_BOTH + [r"^ok \d+ drivers_nvme_identify_identity_without_io
 AHCI_BOTH = [r"^ok \d+ drivers_ahci_identify_atapi_cdrom$",
              r"^ok \d+ drivers_ahci_open_close_twice$",
              r"^ok \d+ drivers_ahci_aborted_command_then_usable$",
+             r"^ok \d+ drivers_ahci_close_restores_port$",
              r"# port 2: ATAPI, model \"QEMU DVD-ROM",
              r"^verdict: pass"]
 AHCI_IOMMU = AHCI_BOTH + [r"^ok \d+ drivers_ahci_identify_unmapped_iova$",
