@@ -208,7 +208,7 @@ static int nvme_queues_set(struct nvme *n)
 	}
 	n->sq = sq.va, n->sq_bus = sq.bus;
 	n->cq = cq.va, n->cq_bus = cq.bus;
-	n->sq_tail = n->cq_head = 0;
+	n->sq_tail = n->cq_head = n->inflight = 0;
 	n->cq_phase = 1;
 	/* The controller is disabled: it reads these only once CC.EN is set. */
 	wr32(n, NVME_REG_AQA, NVME_AQA(NVME_QDEPTH, NVME_QDEPTH));
@@ -306,6 +306,7 @@ static int nvme_poll(struct nvme *n, uint16_t cid, uint32_t *status)
 		if (++n->cq_head == NVME_QDEPTH)
 			n->cq_head = 0, n->cq_phase ^= 1u;
 		mmio_write32(nvme_cq_doorbell(n), n->cq_head);
+		n->inflight--;
 		if (got == cid) {
 			*status = st >> 1;
 			return 0;
@@ -315,21 +316,12 @@ static int nvme_poll(struct nvme *n, uint16_t cid, uint32_t *status)
 	}
 }
 
-int nvme_identify(struct nvme *n, uint64_t bus, uint32_t *status)
+/* Identify Controller into 'bus' at the SQ tail, and ring the doorbell. */
+static uint16_t nvme_submit_identify(struct nvme *n, uint64_t bus)
 {
-	struct nvme_sqe *sqe;
-	uint16_t cid;
-	int err;
+	struct nvme_sqe *sqe = (struct nvme_sqe *)n->sq + n->sq_tail;
+	uint16_t cid = n->next_cid++;
 
-	if (!n->open || !n->sq)
-		return DRV_EINVAL;
-	if (bus & (NVME_PAGE - 1)) {
-		pr_err(NVME_FMT "identify buffer at bus %#llx is not 4 KiB aligned\n", NVME_ARGS(n),
-		       (unsigned long long)bus);
-		return DRV_EINVAL;
-	}
-	cid = n->next_cid++;
-	sqe = (struct nvme_sqe *)n->sq + n->sq_tail;
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->cdw0 = NVME_OPC_IDENTIFY | (uint32_t)cid << 16;
 	sqe->prp1 = bus; /* 4 KiB from a page start: PRP2 unused [NVMe 1.4 4.3] */
@@ -342,19 +334,47 @@ int nvme_identify(struct nvme *n, uint64_t bus, uint32_t *status)
 	 */
 	atomic_thread_fence(memory_order_release);
 	n->sq_tail = (uint16_t)((n->sq_tail + 1) % NVME_QDEPTH);
+	n->inflight++;
 	mmio_write32(nvme_sq_doorbell(n), n->sq_tail);
-	err = nvme_poll(n, cid, status);
-	if (err == DRV_ETIMEDOUT) {
-		uint32_t csts = rd32(n, NVME_REG_CSTS);
+	return cid;
+}
 
+static void nvme_report(struct nvme *n, int err, uint16_t cid, uint32_t status)
+{
+	uint32_t csts = rd32(n, NVME_REG_CSTS);
+
+	if (err == DRV_ETIMEDOUT)
 		pr_err(NVME_FMT "timed out: no completion of Identify (command %u) in %u ms, CSTS %#x%s\n",
 		       NVME_ARGS(n), cid, NVME_CMD_MS, csts,
 		       csts & NVME_CSTS_CFS ? " (fatal status: it could not use its own queues?)" : "");
-	}
-	else if (*status)
+	else if (status)
 		pr_warn(NVME_FMT "Identify failed: status type %u code %#x%s\n", NVME_ARGS(n),
-			NVME_STATUS_SCT(*status), NVME_STATUS_SC(*status),
-			*status & NVME_STATUS_DNR ? ", do not retry" : "");
+			NVME_STATUS_SCT(status), NVME_STATUS_SC(status),
+			status & NVME_STATUS_DNR ? ", do not retry" : "");
+}
+
+int nvme_identify(struct nvme *n, uint64_t bus, uint32_t *status)
+{
+	uint16_t cid;
+	int err;
+
+	*status = 0;
+	if (!n->open || !n->sq)
+		return DRV_EINVAL;
+	if (bus & (NVME_PAGE - 1)) {
+		pr_err(NVME_FMT "identify buffer at bus %#llx is not 4 KiB aligned\n", NVME_ARGS(n),
+		       (unsigned long long)bus);
+		return DRV_EINVAL;
+	}
+	/* Commands that timed out still hold SQ slots until they complete. */
+	if (n->inflight >= NVME_QDEPTH - 1) {
+		pr_err(NVME_FMT "%u commands unanswered: admin queue full; close and open again\n",
+		       NVME_ARGS(n), n->inflight);
+		return DRV_EIO;
+	}
+	cid = nvme_submit_identify(n, bus);
+	err = nvme_poll(n, cid, status);
+	nvme_report(n, err, cid, *status);
 	return err;
 }
 

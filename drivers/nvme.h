@@ -39,6 +39,7 @@ struct nvme {
 	void *sq, *cq;                    /* admin queues, one page each */
 	uint64_t sq_bus, cq_bus;
 	uint16_t sq_tail, cq_head, next_cid;
+	uint16_t inflight;                /* submitted, not yet completed */
 	uint8_t cq_phase;                 /* phase tag the next new entry carries */
 	bool open;
 	uint16_t saved_pci_cmd;
