@@ -56,7 +56,7 @@
 #define NVME_QDEPTH    64u   /* entries in each admin queue */
 #define NVME_CMD_MS    2000u /* bound on one admin command */
 
-/* Submission queue entry [NVMe 1.4 4.2, Figure 104]. */
+/* Submission queue entry [NVMe 1.4 4.2]. */
 struct nvme_sqe {
 	uint32_t cdw0;     /* 0x00: opcode 7:0, fuse 9:8, PSDT 15:14 (0 = PRPs), CID 31:16 */
 	uint32_t nsid;     /* 0x04 */
@@ -70,7 +70,7 @@ _Static_assert(sizeof(struct nvme_sqe) == 64, "SQ entry is 64 bytes");
 _Static_assert(offsetof(struct nvme_sqe, prp1) == 0x18, "PRP1 at byte 24");
 _Static_assert(offsetof(struct nvme_sqe, cdw10) == 0x28, "CDW10 at byte 40");
 
-/* Completion queue entry [NVMe 1.4 4.6, Figure 121]. */
+/* Completion queue entry [NVMe 1.4 4.6]. */
 struct nvme_cqe {
 	uint32_t dw0, dw1; /* command specific, reserved */
 	uint16_t sq_head;  /* 0x08: how far the controller has consumed the SQ */

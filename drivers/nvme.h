@@ -12,7 +12,7 @@
 #include "pci.h"
 
 #define NVME_IDENTIFY_SIZE 4096u
-/* Identify Controller data [NVMe 1.4 5.15.2.1, Figure 247]: byte offsets. */
+/* Identify Controller data [NVMe 1.4 5.15.2.1]: byte offsets. */
 #define NVME_ID_VID 0  /* PCI vendor id, 2 bytes */
 #define NVME_ID_SN  4  /* serial number, 20 ASCII bytes padded with spaces */
 #define NVME_ID_SN_LEN 20

@@ -17,7 +17,7 @@
 #define UNMAPPED_IOVA 0x7FD00000ull /* below 4 GiB, never handed out by the rig */
 #define LOST_CL_IOVA  0x7FC00000ull /* where the lying drv_dma says the page is */
 
-/* IDENTIFY (PACKET) DEVICE data [ACS-3 7.12.7, 7.13.6]: 16-bit words. */
+/* IDENTIFY (PACKET) DEVICE data [ACS-3 7.12.7, 7.13]: 16-bit words. */
 #define ID_WORD_CONFIG     0   /* bit 15 0: ATA; bits 15:14 10b: ATAPI */
 #define ID_WORD_SERIAL     10  /* 20 ASCII bytes */
 #define ID_SERIAL_LEN      20
@@ -51,7 +51,7 @@ static void expect_atapi_data(const uint8_t *id)
 /*
  * ATA data: bit 15 of word 0 clear, printable serial and model, and where word 255
  * carries the integrity signature A5h, all 512 bytes sum to 0 modulo 256
- * [ACS-3 7.12.7.93].  The word is optional, and QEMU 7.2's disks leave it 0.
+ * [ACS-3 7.12.7].  The word is optional, and QEMU 7.2's disks leave it 0.
  */
 static void expect_ata_data(const uint8_t *id)
 {
