@@ -250,7 +250,7 @@ int nvme_open(struct nvme *n, const struct pci_dev *p, const struct drv_dma *dma
 	if (!nvme_is(p) || !dma)
 		return DRV_ENODEV;
 	n->pci = p, n->dma = dma;
-	n->regs = pci_map_bar(p, 0);
+	n->regs = drv_map_bar(p, 0);
 	if (!n->regs) {
 		pr_err(NVME_FMT "BAR0 is not a memory BAR or cannot be mapped\n", NVME_ARGS(n));
 		return DRV_ENODEV;
