@@ -93,6 +93,10 @@ SCENARIOS = [
         NVME_NO_IOMMU + [r"nvme 01:00.0: enabled"]),
     run("drivers_ahci_cdrom_iommu", "drivers_ahci", IOMMU, AHCI_IOMMU),
     run("drivers_ahci_cdrom_no_iommu", "drivers_ahci", [], AHCI_NO_IOMMU),
+    # Caching mode: the unit may cache not-present entries, so every new
+    # mapping of queues and buffers needs its invalidation.
+    run("drivers_both_caching_mode", "drivers_", ["-device", "intel-iommu,caching-mode=on"] + NVME,
+        NVME_IOMMU + AHCI_IOMMU + [r"vtd:   caching mode on"]),
     run("drivers_ahci_ata_disk_iommu", "drivers_ahci", IOMMU + DISK_IOMMU[0], AHCI_IOMMU + ATA,
         check=DISK_IOMMU[1]),
     run("drivers_ahci_ata_disk_no_iommu", "drivers_ahci", DISK_PLAIN[0], AHCI_NO_IOMMU + ATA,
