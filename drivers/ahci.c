@@ -349,9 +349,13 @@ static int ahci_open_at(struct ahci *a, const struct pci_dev *p, const struct dr
 
 	memset(a, 0, sizeof(*a));
 	a->port = -1;
-	if (!ahci_is(p) || !dma)
-		return DRV_ENODEV;
+	if (!p || !dma)
+		return DRV_EINVAL;
 	a->pci = p, a->dma = dma;
+	if (!ahci_is(p)) {
+		pr_err(AHCI_FMT "class %06x is not an AHCI HBA\n", AHCI_ARGS(a), p->class_rev >> 8);
+		return DRV_ENODEV;
+	}
 	if ((err = ahci_take_hba(a)) != 0 || (err = ahci_pick_port(a, port)) != 0 ||
 	    (err = port_stop(a)) != 0 || (err = ahci_get_mem(a)) != 0)
 		goto fail;

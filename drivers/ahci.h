@@ -57,13 +57,15 @@ bool ahci_is(const struct pci_dev *p);
  * dma the command list, received-FIS area and one command table (one page),
  * program PxCLB/PxFB, start FRE then ST.  Returns 0, DRV_ENODEV (not AHCI,
  * or no port has a device), DRV_ENOMEM, DRV_ETIMEDOUT (the firmware kept
- * the HBA, or an engine did not stop or start) or DRV_EIO, each with a
- * pr_err line.  On failure everything is put back as ahci_close would.
+ * the HBA, or an engine did not stop or start), each with a pr_err line,
+ * or DRV_EINVAL for a NULL p or dma.  On failure everything
+ * is put back as ahci_close would.
  */
 int ahci_open(struct ahci *a, const struct pci_dev *p, const struct drv_dma *dma)
 	__attribute__((warn_unused_result));
-/* The same for one given port (0..31); DRV_ENODEV when it is not
- * implemented or has no device, DRV_EINVAL when port is out of range. */
+/* The same for one given port (0..31); DRV_ENODEV, silently, when it is
+ * not implemented or has no device (callers walk the ports), DRV_EINVAL
+ * when port is out of range. */
 int ahci_open_port(struct ahci *a, const struct pci_dev *p, const struct drv_dma *dma,
 		   int port) __attribute__((warn_unused_result));
 

@@ -247,9 +247,14 @@ int nvme_open(struct nvme *n, const struct pci_dev *p, const struct drv_dma *dma
 	int err;
 
 	memset(n, 0, sizeof(*n));
-	if (!nvme_is(p) || !dma)
-		return DRV_ENODEV;
+	if (!p || !dma)
+		return DRV_EINVAL;
 	n->pci = p, n->dma = dma;
+	if (!nvme_is(p)) {
+		pr_err(NVME_FMT "class %06x is not an NVMe controller\n", NVME_ARGS(n),
+		       p->class_rev >> 8);
+		return DRV_ENODEV;
+	}
 	n->regs = drv_map_bar(p, 0);
 	if (!n->regs) {
 		pr_err(NVME_FMT "BAR0 is not a memory BAR or cannot be mapped\n", NVME_ARGS(n));

@@ -57,7 +57,8 @@ bool nvme_is(const struct pci_dev *p);
  * completion queues and map them through dma, enable (CSTS.RDY=1 within
  * CAP.TO).  Returns 0, DRV_ENODEV (not NVMe, no BAR0, no 4 KiB pages or NVM
  * command set), DRV_ENOMEM, DRV_ETIMEDOUT (a ready transition did not
- * happen) or DRV_EIO (controller fatal status); each with a pr_err line.
+ * happen) or DRV_EIO (controller fatal status), each with a pr_err line, or
+ * DRV_EINVAL for a NULL p or dma.
  * On failure everything is put back as nvme_close would.
  */
 int nvme_open(struct nvme *n, const struct pci_dev *p, const struct drv_dma *dma)

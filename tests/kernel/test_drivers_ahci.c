@@ -333,3 +333,25 @@ KTEST(drivers_ahci_close_restores_port)
 	KT_EXPECT_EQ(rig_faults(&r), 0);
 	rig_close(&r);
 }
+
+/* A port out of range, an odd buffer address, a closed port: refused. */
+KTEST(drivers_ahci_rejects_bad_arguments)
+{
+	struct drv_rig r;
+	struct ahci a;
+	uint32_t status;
+
+	if (!ahci_rig(&r))
+		return;
+	KT_EXPECT_EQ(ahci_open_port(&a, r.pci, &r.dma, AHCI_MAX_PORTS), DRV_EINVAL);
+	KT_EXPECT_EQ(ahci_open_port(&a, r.pci, &r.dma, -1), DRV_EINVAL);
+	KT_EXPECT_EQ(ahci_open(&a, r.pci, NULL), DRV_EINVAL);
+	if (ktest_check_eq((uint64_t)ahci_open(&a, r.pci, &r.dma), 0, __FILE__, __LINE__,
+			   "ahci_open", "0")) {
+		KT_EXPECT_EQ(ahci_identify(&a, r.buf_bus + 1, &status), DRV_EINVAL);
+		(void)identify_and_check(&r, &a);
+		ahci_close(&a);
+		KT_EXPECT_EQ(ahci_identify(&a, r.buf_bus, &status), DRV_EINVAL);
+	}
+	rig_close(&r);
+}

@@ -267,3 +267,30 @@ KTEST(drivers_nvme_open_finds_it_enabled)
 	}
 	rig_close(&r);
 }
+
+static bool not_nvme(const struct pci_dev *p)
+{
+	return !nvme_is(p);
+}
+
+/* Wrong device, missing arguments, an unaligned buffer: refused, and the
+ * open controller still answers. */
+KTEST(drivers_nvme_rejects_bad_arguments)
+{
+	struct drv_rig r;
+	struct nvme n, other;
+	uint32_t status;
+	const struct pci_dev *p = rig_find(not_nvme, 0);
+
+	KT_EXPECT_EQ(nvme_open(&other, NULL, &drv_dma_identity), DRV_EINVAL);
+	if (p)
+		KT_EXPECT_EQ(nvme_open(&other, p, &drv_dma_identity), DRV_ENODEV);
+	if (!nvme_rig(&r, &n))
+		return;
+	KT_EXPECT_EQ(nvme_open(&other, r.pci, NULL), DRV_EINVAL);
+	KT_EXPECT_EQ(nvme_identify(&n, r.buf_bus + 8, &status), DRV_EINVAL);
+	identify_and_check(&r, &n);
+	nvme_close(&n);
+	KT_EXPECT_EQ(nvme_identify(&n, r.buf_bus, &status), DRV_EINVAL); /* closed */
+	rig_close(&r);
+}

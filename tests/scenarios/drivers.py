@@ -41,7 +41,8 @@ NVME_ROOT_PORT = ["-device", "pcie-root-port,id=rp1,chassis=1",
 
 NVME_BOTH = [r"^ok \d+ drivers_nvme_open_close_twice$",
              r"^ok \d+ drivers_nvme_open_finds_it_enabled$",
-             r"^ok \d+ drivers_nvme_queue_wraps$", r"^verdict: pass"]
+             r"^ok \d+ drivers_nvme_queue_wraps$",
+             r"^ok \d+ drivers_nvme_rejects_bad_arguments$", r"^verdict: pass"]
 NVME_IOMMU = NVME_BOTH + [r"^ok \d+ drivers_nvme_identify_through_domain$",
                           r"^ok \d+ drivers_nvme_identify_unmapped_iova$",
                           r"^ok \d+ drivers_nvme_lost_completion_times_out$",
@@ -54,6 +55,7 @@ AHCI_BOTH = [r"^ok \d+ drivers_ahci_identify_atapi_cdrom$",
              r"^ok \d+ drivers_ahci_open_close_twice$",
              r"^ok \d+ drivers_ahci_aborted_command_then_usable$",
              r"^ok \d+ drivers_ahci_close_restores_port$",
+             r"^ok \d+ drivers_ahci_rejects_bad_arguments$",
              r"# port 2: ATAPI, model \"QEMU DVD-ROM",
              r"^verdict: pass"]
 AHCI_IOMMU = AHCI_BOTH + [r"^ok \d+ drivers_ahci_identify_unmapped_iova$",
