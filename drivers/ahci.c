@@ -61,15 +61,17 @@
 #define PX_CMD_FRE  (1u << 4)
 #define PX_CMD_FR   (1u << 14)
 #define PX_CMD_CR   (1u << 15)
+#define PX_CMD_ICC  (0xFu << 28) /* interface communication control */
 /* What ahci_close writes back: read/write bits only; never CLO (a command)
  * nor ICC (a non-zero value starts a power state change). */
 #define PX_CMD_RESTORE (PX_CMD_ST | PX_CMD_SUD | PX_CMD_POD | PX_CMD_FRE | (1u << 17) | \
 			(0x1Fu << 23)) /* PMA; APSTE, ATAPI, DLAE, ALPE, ASP */
-#define PX_IS_TFES  (1u << 30)
+#define PX_IS_TFES  AHCI_STATUS_TFES
 #define PX_TFD_ERR  (1u << 0)
 #define PX_TFD_DRQ  (1u << 3)
 #define PX_TFD_BSY  (1u << 7)
-#define PX_SSTS_DET(s)     ((s) & 0xFu)
+#define PX_DET_MASK        0xFu /* PxSSTS.DET, PxSCTL.DET: bits 3:0 */
+#define PX_SSTS_DET(s)     ((s) & PX_DET_MASK)
 #define PX_SSTS_DET_PRESENT 3u /* device present, phy communication up */
 #define PX_SCTL_DET_INIT   1u  /* COMRESET [AHCI 3.3.11] */
 
@@ -394,12 +396,12 @@ int ahci_open_port(struct ahci *a, const struct pci_dev *p, const struct drv_dma
  */
 static int port_comreset(struct ahci *a)
 {
-	uint32_t sctl = px_rd(a, PX_SCTL) & ~0xFu, ssts;
+	uint32_t sctl = px_rd(a, PX_SCTL) & ~PX_DET_MASK, ssts;
 
 	px_wr(a, PX_SCTL, sctl | PX_SCTL_DET_INIT);
 	drv_udelay(1000);
 	px_wr(a, PX_SCTL, sctl);
-	if (!drv_poll32(a->px + PX_SSTS, 0xFu, PX_SSTS_DET_PRESENT, AHCI_ENGINE_MS, &ssts)) {
+	if (!drv_poll32(a->px + PX_SSTS, PX_DET_MASK, PX_SSTS_DET_PRESENT, AHCI_ENGINE_MS, &ssts)) {
 		pr_err(PORT_FMT "timed out: no link %u ms after COMRESET (PxSSTS %#x)\n",
 		       PORT_ARGS(a), AHCI_ENGINE_MS, ssts);
 		return DRV_ETIMEDOUT;
@@ -555,7 +557,7 @@ int ahci_identify(struct ahci *a, uint64_t bus, uint32_t *status)
  */
 static void port_restore(struct ahci *a)
 {
-	uint32_t keep = px_rd(a, PX_CMD) & ~PX_CMD_RESTORE & ~PX_CMD_CLO & ~(0xFu << 28);
+	uint32_t keep = px_rd(a, PX_CMD) & ~PX_CMD_RESTORE & ~PX_CMD_CLO & ~PX_CMD_ICC;
 	uint32_t back = a->saved_cmd & PX_CMD_RESTORE & ~(PX_CMD_ST | PX_CMD_FRE);
 
 	px_wr(a, PX_CLB, a->saved_clb);

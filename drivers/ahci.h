@@ -23,6 +23,7 @@
 #define AHCI_STATUS_TFD_MASK 0x0000FFFFu
 #define AHCI_STATUS_IS_MASK  0x7D000000u /* TFES HBFS HBDS IFS INFS OFS */
 #define AHCI_STATUS_ABRT     (1u << 10) /* the device aborted the command */
+#define AHCI_STATUS_TFES     (1u << 30) /* PxIS: task file error */
 
 /*
  * One port of one HBA in use.  Callers allocate it; the fields are the

@@ -82,6 +82,10 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "CQ entry is 16 bytes");
 _Static_assert(offsetof(struct nvme_cqe, status) == 0x0E, "status and phase in DW3 31:16");
 
 _Static_assert(NVME_QDEPTH * sizeof(struct nvme_sqe) <= NVME_PAGE, "SQ fits a page");
+#define NVME_SQE_LOG2 6 /* CC.IOSQES, CC.IOCQES: entry sizes as powers of two */
+#define NVME_CQE_LOG2 4
+_Static_assert(sizeof(struct nvme_sqe) == 1u << NVME_SQE_LOG2, "IOSQES");
+_Static_assert(sizeof(struct nvme_cqe) == 1u << NVME_CQE_LOG2, "IOCQES");
 
 static uint32_t rd32(const struct nvme *n, uint32_t off)
 {
@@ -221,7 +225,7 @@ static int nvme_queues_set(struct nvme *n)
  * entries [NVMe 1.4 3.1.5], then EN. */
 static int nvme_enable(struct nvme *n)
 {
-	uint32_t cc = NVME_CC_IOSQES(6) | NVME_CC_IOCQES(4);
+	uint32_t cc = NVME_CC_IOSQES(NVME_SQE_LOG2) | NVME_CC_IOCQES(NVME_CQE_LOG2);
 
 	/*
 	 * The zeroed queues (plain stores to write-back memory) must be visible

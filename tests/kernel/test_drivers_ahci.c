@@ -216,7 +216,7 @@ KTEST(drivers_ahci_aborted_command_then_usable)
 		KT_EXPECT_EQ(ahci_identify_as(&a, false, r.buf_bus, &status), 0);
 		ktest_diag("IDENTIFY DEVICE to ATAPI: status %#x", status);
 		KT_EXPECT(status & AHCI_STATUS_ABRT);
-		KT_EXPECT(status & (1u << 30)); /* PxIS.TFES */
+		KT_EXPECT(status & AHCI_STATUS_TFES);
 		(void)identify_and_check(&r, &a);
 		(void)identify_and_check(&r, &a);
 		ahci_close(&a);
