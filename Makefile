@@ -146,7 +146,7 @@ check-dmar-corpus: $(BUILD)/dmar-dump $(BUILD)/host/dmar-replay dmar-fixtures
 KCC := gcc
 KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc \
            -isystem $(shell $(KCC) -print-file-name=include) -Ikernel/libc \
-           -Ikernel -Iarch/x86_64 -Imm -Iplat -Ipool -Iiommu -Itests/harness -Iboot \
+           -Ikernel -Iarch/x86_64 -Imm -Iplat -Ipool -Iiommu -Idrivers -Itests/harness -Iboot \
            -fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
            -mgeneral-regs-only -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
            -fno-asynchronous-unwind-tables -fcf-protection=none -MMD -MP
@@ -155,7 +155,9 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-r
 
 # Tests of kernel-only code (memory, paging, traps): built into the kernel only.
 KERNEL_TEST_SRCS := $(sort $(wildcard tests/kernel/*.c))
-KERNEL_C_SRCS := $(sort $(wildcard kernel/*.c kernel/lib/*.c arch/x86_64/*.c mm/*.c iommu/*.c) \
+# drivers/: the DMA masters of the self-tests (edu, NVMe, AHCI), kernel only.
+KERNEL_C_SRCS := $(sort $(wildcard kernel/*.c kernel/lib/*.c arch/x86_64/*.c mm/*.c iommu/*.c \
+                                   drivers/*.c) \
                         $(PORTABLE_SRCS) $(UNIT_SRCS) $(KERNEL_TEST_SRCS))
 KERNEL_ASM_SRCS := boot/multiboot2.asm $(wildcard arch/x86_64/*.asm)
 KERNEL_OBJS := $(KERNEL_C_SRCS:%.c=$(BUILD)/kernel/%.o) $(KERNEL_ASM_SRCS:%.asm=$(BUILD)/kernel/%.o)

@@ -3,8 +3,8 @@
  * the IOMMU tests use: it copies between its 4 KiB buffer (device address
  * 0x40000) and a bus address it is given.
  */
-#ifndef TESTS_EDU_H
-#define TESTS_EDU_H
+#ifndef DRIVERS_EDU_H
+#define DRIVERS_EDU_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,4 +40,4 @@ int edu_open(struct edu *e, uint32_t index) __attribute__((warn_unused_result));
 int edu_dma(struct edu *e, uint64_t addr, uint32_t off, uint32_t len, bool to_ram)
 	__attribute__((warn_unused_result));
 
-#endif /* TESTS_EDU_H */
+#endif /* DRIVERS_EDU_H */
