@@ -27,6 +27,7 @@
 #include "vtd.h"
 #include "iommu.h"
 #include "selftest.h"
+#include "hwselftest.h"
 #include "ktime.h"
 #include "traps.h"
 #include "tsc.h"
@@ -89,6 +90,8 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 	iommu_units = vtd_init_units();
 	iommu_init();
 	selftest_fault_if_asked();
+	if (kopt.selftest && !kopt.selftest_clear)
+		(void)hwselftest_run();
 
 	print_summary();
 	if (kopt.test)

@@ -25,6 +25,8 @@ void options_parse(const char *cl)
 		kopt.dmar_table = buf[0] - '0';
 	kopt.acpi_no_loader_rsdp = cmdline_has(cl, "acpi_no_loader_rsdp");
 	kopt.vtd_reinit = cmdline_has(cl, "vtd_reinit");
+	kopt.selftest = cmdline_has(cl, "selftest");
+	kopt.selftest_clear = kopt.selftest && cmdline_has(cl, "clear");
 	if (!cmdline_get(cl, "fault", kopt.fault_test, sizeof(kopt.fault_test)))
 		kopt.fault_test[0] = '\0';
 }

@@ -20,6 +20,9 @@ struct kernel_options {
 				   * would need (EFI table, BIOS scan) */
 	bool vtd_noqi;          /* "vtd_noqi": register-based invalidation only */
 	int dmar_table;         /* "dmar_table=N": use the N-th DMAR table (0) */
+	bool selftest;          /* "selftest": prove remapping with the machine's
+				 * own NVMe/AHCI controllers (kernel/hwselftest.c) */
+	bool selftest_clear;    /* "selftest clear": delete the kept report */
 	bool vtd_reinit;        /* "vtd_reinit": bring each unit up twice, the
 				 * second time finding translation on, as a
 				 * kernel started after this one would */
