@@ -64,3 +64,23 @@ SCENARIOS = [
                  r"^selftest: verdict=untested units=0 tested=0$", r"^ready: .* iommu_units=0$"],
     },
 ]
+
+# The image as written to a USB stick, nothing added: GRUB shows its menu
+# (self-test entries included) and boots the first after 5 s; the direct
+# loader offers the self-test for 5 s and then boots.
+SCENARIOS += [
+    {
+        "name": "selftest_offered_by_grub_menu",
+        "args": ["--as-written", "--timeout", "120", "--", "-device", "intel-iommu"],
+        "must": [r"IOMMU kernel: self-test \(DMA remapping proven", r"^ready: "],
+        "must_not": [r"selftest: verdict"],
+    },
+    {
+        "name": "selftest_offered_by_efi_loader",
+        "args": ["--efi-direct", "--as-written", "--timeout", "150", "--",
+                 "-device", "intel-iommu"],
+        "must": [r"press S for the self-test, C to delete its kept report",
+                 r'command line "" \(none\)', r"^ready: "],
+        "must_not": [r"selftest: verdict"],
+    },
+]
