@@ -123,7 +123,7 @@ fuzz-dmar: $(BUILD)/fuzz/fuzz-dmar
 .PHONY: fuzz-dmar
 
 # Tables the kernel must reject, as complete ACPI tables for -acpitable.
-DMAR_BAD_FIXTURES := truncated badsum zerolen scope-overrun rmrr-edu
+DMAR_BAD_FIXTURES := truncated badsum zerolen scope-overrun rmrr-edu scope-edu
 dmar-fixtures: $(DMAR_BAD_FIXTURES:%=$(BUILD)/fixtures/dmar-%.bin) $(BUILD)/fixtures/dmar/.stamp
 .PHONY: dmar-fixtures
 # One run writes them all; the stamp stands for the whole set.

@@ -222,6 +222,43 @@ void fbcon_clear(struct fbcon *c)
 	c->y = 0;
 }
 
+/* One character of fbcon_draw_big at pixel (px, py); each pixel row of the
+ * glyph is composed once and copied to its scale rows. */
+static void draw_big_char(struct fbcon *c, uint8_t ch, uint32_t scale, uint32_t px,
+			  uint32_t py)
+{
+	const uint8_t *g = font8x16_glyph(ch);
+	uint8_t line[CELL_W * FBCON_BIG_MAX * 4];
+	uint32_t w = CELL_W * scale;
+	uint8_t *dst = c->mode.base + (size_t)py * c->mode.pitch + (size_t)px * c->bytes_pp;
+
+	for (uint32_t y = 0; y < CELL_H; y++) {
+		for (uint32_t x = 0; x < w; x++)
+			put_pixel(line + x * c->bytes_pp,
+				  (g[y] & (0x80u >> (x / scale))) ? c->fg : c->bg, c->bytes_pp);
+		for (uint32_t r = 0; r < scale; r++, dst += c->mode.pitch)
+			memcpy(dst, line, (size_t)w * c->bytes_pp);
+	}
+}
+
+uint32_t fbcon_draw_big(struct fbcon *c, const char *s, uint32_t scale, uint32_t px,
+			uint32_t py)
+{
+	uint32_t n = 0;
+
+	if (c->mode.type == FBCON_TYPE_EGA_TEXT || scale == 0 || scale > FBCON_BIG_MAX ||
+	    py >= c->mode.height || c->mode.height - py < CELL_H * scale)
+		return 0;
+	for (; s[n] && px <= c->mode.width && c->mode.width - px >= CELL_W * scale; n++) {
+		uint8_t ch = (uint8_t)s[n];
+
+		draw_big_char(c, ch >= FONT8X16_FIRST && ch <= FONT8X16_LAST ? ch : ' ', scale,
+			      px, py);
+		px += CELL_W * scale;
+	}
+	return n;
+}
+
 /* --- the cursor ------------------------------------------------------------ */
 
 static void newline(struct fbcon *c)

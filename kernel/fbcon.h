@@ -106,4 +106,17 @@ void fbcon_set_colors(struct fbcon *c, uint32_t fg_rgb, uint32_t bg_rgb);
 /* Fill the screen with the background colour; cursor to the top left. */
 void fbcon_clear(struct fbcon *c);
 
+#define FBCON_BIG_MAX 16 /* largest scale fbcon_draw_big draws */
+
+/*
+ * Draw one line of text 's' with every font pixel a scale x scale block
+ * (1 <= scale <= FBCON_BIG_MAX), its top-left corner at pixel (px, py), in
+ * the current colours: a summary big enough to read on a photo of the
+ * screen.  Characters that would not fit whole on the screen are left out;
+ * the cursor does not move.  Returns the characters drawn (0 on EGA text,
+ * which has no pixels to scale).
+ */
+uint32_t fbcon_draw_big(struct fbcon *c, const char *s, uint32_t scale, uint32_t px,
+			uint32_t py);
+
 #endif /* FBCON_H */

@@ -29,6 +29,7 @@
 #include "vtd.h"
 #include "iommu.h"
 #include "selftest.h"
+#include "hwselftest.h"
 #include "ktime.h"
 #include "traps.h"
 #include "tsc.h"
@@ -79,11 +80,15 @@ static void report_previous(void)
 		pr_warn("report: the kept report was not deleted\n");
 }
 
-/* Until the self-test lands, "selftest" keeps a record whose verdicts are
- * all "not run": the units, their capabilities and the firmware bugs. */
-static void report_at_end(void)
+/* "selftest": prove every unit with the machine's DMA masters, then keep the
+ * record of the units, their capabilities, the firmware bugs and the
+ * verdicts (kept in a UEFI variable, or printed on BIOS boots). */
+static void selftest_and_report(void)
 {
-	if (kopt.selftest && !kopt.selftest_clear && report_save() != 0)
+	if (!kopt.selftest || kopt.selftest_clear)
+		return;
+	(void)hwselftest_run();
+	if (report_save() != 0)
 		pr_warn("report: this boot's report was not kept\n");
 }
 
@@ -114,7 +119,7 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 	iommu_init();
 	report_previous();
 	selftest_fault_if_asked();
-	report_at_end();
+	selftest_and_report();
 
 	print_summary();
 	if (kopt.test)

@@ -23,8 +23,9 @@ struct kernel_options {
 	bool vtd_reinit;        /* "vtd_reinit": bring each unit up twice, the
 				 * second time finding translation on, as a
 				 * kernel started after this one would */
-	bool selftest;          /* "selftest": test the units and keep the
-				 * report (kernel/report.h) */
+	bool selftest;          /* "selftest": prove each unit with the machine's
+				 * own NVMe/AHCI controllers (kernel/hwselftest.c)
+				 * and keep the report (kernel/report.h) */
 	bool selftest_clear;    /* "selftest clear" or "selftest=clear": delete
 				 * the kept report instead */
 	bool efi_rt_fault_test; /* "efi_rt_fault_test[=data|flash]": make a

@@ -126,7 +126,9 @@ const char *report_reason_name(uint32_t r)
 		[REPORT_R_NONE] = "none", [REPORT_R_NO_MASTER] = "no-master",
 		[REPORT_R_UNIT_OFF] = "unit-off", [REPORT_R_MAP_FAILED] = "map-failed",
 		[REPORT_R_DMA_MISMATCH] = "dma-mismatch", [REPORT_R_NO_FAULT] = "no-fault",
-		[REPORT_R_TIMEOUT] = "timeout",
+		[REPORT_R_TIMEOUT] = "timeout", [REPORT_R_MASTER_DOWN] = "master-down",
+		[REPORT_R_UNMAPPED_LANDED] = "unmapped-landed",
+		[REPORT_R_STALE_LANDED] = "stale-landed", [REPORT_R_STALE_NO_FAULT] = "stale-no-fault",
 	};
 
 	return name_of(n, REPORT_R_COUNT, r);

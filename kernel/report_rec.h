@@ -47,6 +47,10 @@ enum report_reason {
 	REPORT_R_DMA_MISMATCH = 4, /* mapped DMA did not land as mapped */
 	REPORT_R_NO_FAULT = 5,     /* unmapped DMA was not blocked */
 	REPORT_R_TIMEOUT = 6,      /* the master or the unit did not answer */
+	REPORT_R_MASTER_DOWN = 7,  /* masters found, none could be started */
+	REPORT_R_UNMAPPED_LANDED = 8, /* DMA to an unmapped IOVA changed memory */
+	REPORT_R_STALE_LANDED = 9, /* after unmap the old IOVA still reached memory */
+	REPORT_R_STALE_NO_FAULT = 10, /* after unmap the old IOVA recorded no fault */
 	REPORT_R_COUNT
 };
 

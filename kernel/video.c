@@ -4,6 +4,8 @@
  */
 #include "video.h"
 
+#include <string.h>
+
 #include "fbcon.h"
 #include "mm.h"
 #include "options.h"
@@ -22,6 +24,40 @@ static struct console fb_console = {"framebuffer", fb_console_write, NULL};
 static const char *type_name(uint8_t type)
 {
 	return type == BOOTINFO_FB_RGB ? "RGB" : type == BOOTINFO_FB_EGA ? "EGA text" : "indexed";
+}
+
+static bool fb_up;
+
+/* The largest scale at which n lines, the longest 'widest' characters,
+ * take at most the screen's width and half its height. */
+static uint32_t banner_scale(uint32_t widest, uint32_t n)
+{
+	uint32_t s = FBCON_BIG_MAX;
+
+	while (s > 1 && (widest * 8 * s > fb.mode.width || n * 16 * s > fb.mode.height / 2))
+		s--;
+	return s;
+}
+
+bool video_banner(const char *const *lines, uint32_t n, uint32_t rgb)
+{
+	uint32_t widest = 0, scale, y = 8;
+
+	if (!fb_up || fb.mode.type == FBCON_TYPE_EGA_TEXT || n == 0)
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		widest = strlen(lines[i]) > widest ? (uint32_t)strlen(lines[i]) : widest;
+	scale = banner_scale(widest, n);
+	fbcon_clear(&fb);
+	for (uint32_t i = 0; i < n; i++, y += 16 * scale) {
+		fbcon_set_colors(&fb, i == 0 ? rgb : 0xffffff, FBCON_DEFAULT_BG);
+		(void)fbcon_draw_big(&fb, lines[i], scale, 8, y);
+	}
+	fbcon_set_colors(&fb, FBCON_DEFAULT_FG, FBCON_DEFAULT_BG);
+	/* The log continues on the first text row below the banner. */
+	fb.x = 0;
+	fb.y = (y + 16 + 15) / 16 < fb.rows ? (y + 16 + 15) / 16 : fb.rows - 1;
+	return true;
 }
 
 void video_init(const struct bootinfo *bi)
@@ -56,5 +92,6 @@ void video_init(const struct bootinfo *bi)
 	}
 	fbcon_clear(&fb);
 	console_register(&fb_console);
+	fb_up = true;
 	pr_info("video: framebuffer console %ux%u characters\n", fb.cols, fb.rows);
 }

@@ -76,7 +76,7 @@ static void cmdline_from_text(struct loader *ld, const char *t, UINTN size)
 	while (len && ld->cmdline[len - 1] == ' ')
 		len--;
 	ld->cmdline[len] = '\0';
-	ld->cmdline_from = "file";
+	ld->cmdline_from = "file"; /* even if blank: whoever wrote it chose */
 }
 
 void fw_read_cmdline(struct loader *ld)
@@ -100,6 +100,54 @@ void fw_read_cmdline(struct loader *ld)
 	}
 	cmdline_from_text(ld, text, size);
 	FreePool(text);
+}
+
+/* --- the boot choice, when nothing set a command line ---------------------- */
+
+#define CHOICE_SECONDS 5
+
+/* Wait up to CHOICE_SECONDS for a key; its character, or 0 for none. */
+static CHAR16 wait_key(void)
+{
+	EFI_EVENT ev[2], timer;
+	EFI_INPUT_KEY key;
+	UINTN which;
+
+	if (EFI_ERROR(uefi_call_wrapper(BS->CreateEvent, 5, EVT_TIMER, 0, NULL, NULL, &timer)))
+		return 0;
+	/* Relative, in 100 ns units [UEFI 2.10 7.1.7]. */
+	uefi_call_wrapper(BS->SetTimer, 3, timer, TimerRelative, CHOICE_SECONDS * 10000000ull);
+	ev[0] = ST->ConIn->WaitForKey;
+	ev[1] = timer;
+	which = 1;
+	(void)uefi_call_wrapper(BS->WaitForEvent, 3, 2, ev, &which);
+	uefi_call_wrapper(BS->CloseEvent, 1, timer);
+	if (which != 0 || EFI_ERROR(uefi_call_wrapper(ST->ConIn->ReadKeyStroke, 2, ST->ConIn, &key)))
+		return 0;
+	return key.UnicodeChar;
+}
+
+/*
+ * A USB stick as written has no command line anywhere: let the person at
+ * the machine choose the self-test without editing a file.  Anything set
+ * (load options, the file, qemu-run) boots at once.
+ */
+void fw_offer_choice(struct loader *ld)
+{
+	CHAR16 c;
+
+	if (ld->cmdline[0] || ld->cmdline_from[0] != 'n') /* "none": nothing set it */
+		return;
+	Print(L"iommu-kernel-efi: press S for the self-test, C to delete its kept report, "
+	      L"any other key or wait %u s to boot\r\n", CHOICE_SECONDS);
+	c = wait_key();
+	if (c == L's' || c == L'S') {
+		CopyMem(ld->cmdline, "selftest", sizeof("selftest"));
+		ld->cmdline_from = "boot choice";
+	} else if (c == L'c' || c == L'C') {
+		CopyMem(ld->cmdline, "selftest clear", sizeof("selftest clear"));
+		ld->cmdline_from = "boot choice";
+	}
 }
 
 /* --- ACPI RSDP [ACPI 5.2.5.3] from the configuration table -------------- */

@@ -73,6 +73,8 @@ EFI_STATUS elf_load_kernel(struct loader *ld, const uint8_t *file, UINTN size);
 
 /* firmware.c: command line, ACPI RSDP and GOP framebuffer. */
 void fw_read_cmdline(struct loader *ld);
+/* Nothing set a command line: offer the self-test for a few seconds. */
+void fw_offer_choice(struct loader *ld);
 void fw_find_rsdp(struct loader *ld);
 void fw_find_framebuffer(struct loader *ld);
 

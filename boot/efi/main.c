@@ -43,6 +43,7 @@ static EFI_STATUS load_kernel(struct loader *ld)
 static void gather_firmware_info(struct loader *ld)
 {
 	fw_read_cmdline(ld);
+	fw_offer_choice(ld);
 	Print(L"iommu-kernel-efi: command line \"%a\" (%a)\r\n", ld->cmdline, ld->cmdline_from);
 	fw_find_rsdp(ld);
 	fw_find_framebuffer(ld);

@@ -413,3 +413,46 @@ KTEST(fbcon_indexed_8bpp)
 	KT_EXPECT(cell_is(&f, 1, 0, 'k', 1, 2));
 	KT_EXPECT(fb_close(&f));
 }
+
+/* Does the block at pixel (x0, y0) show 'ch' scaled 'scale' times in fg on bg? */
+static bool big_is(const struct fb *f, uint32_t x0, uint32_t y0, char ch, uint32_t scale,
+		   uint32_t fg, uint32_t bg)
+{
+	const uint8_t *g = font8x16_glyph((uint8_t)ch);
+
+	for (uint32_t y = 0; y < 16 * scale; y++)
+		for (uint32_t x = 0; x < 8 * scale; x++)
+			if (px(f, x0 + x, y0 + y) !=
+			    ((g[y / scale] & (0x80u >> (x / scale))) ? fg : bg))
+				return false;
+	return true;
+}
+
+/* fbcon_draw_big: each font pixel a scale x scale block where asked, whole
+ * characters only at the screen's edge, the cursor and the rest untouched. */
+KTEST(fbcon_draw_big_scales_and_clips)
+{
+	struct fbcon_mode m = rgb_mode(200, 140, 32, 12, field(16, 8), field(8, 8), field(0, 8));
+	struct fb f;
+	uint32_t outside = 0;
+
+	KT_ASSERT(fb_open(&f, &m));
+	fbcon_set_colors(&f.c, 0xffffff, 0x000080); /* xRGB: packed as given */
+	KT_EXPECT_EQ(fbcon_draw_big(&f.c, "Ok", 3, 5, 2), 2);
+	KT_EXPECT(big_is(&f, 5, 2, 'O', 3, 0xffffff, 0x000080));
+	KT_EXPECT(big_is(&f, 5 + 24, 2, 'k', 3, 0xffffff, 0x000080));
+	/* Nothing left of it, above it or right of it was drawn. */
+	for (uint32_t y = 0; y < 2 + 48; y++)
+		for (uint32_t x = 0; x < m.width; x++)
+			if ((x < 5 || x >= 5 + 48 || y < 2) && px(&f, x, y) != 0)
+				outside++;
+	KT_EXPECT_EQ(outside, 0);
+	KT_EXPECT_EQ(f.c.x, 0);
+	KT_EXPECT_EQ(f.c.y, 0);
+	/* Clipping: only whole characters that fit; too tall draws nothing. */
+	KT_EXPECT_EQ(fbcon_draw_big(&f.c, "WWWWWWWW", 4, 0, 60), m.width / 32);
+	KT_EXPECT_EQ(fbcon_draw_big(&f.c, "x", 4, 0, m.height - 63), 0);
+	KT_EXPECT_EQ(fbcon_draw_big(&f.c, "x", 0, 0, 0), 0);
+	KT_EXPECT_EQ(fbcon_draw_big(&f.c, "x", FBCON_BIG_MAX + 1, 0, 0), 0);
+	KT_EXPECT(fb_close(&f));
+}
