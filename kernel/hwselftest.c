@@ -41,6 +41,7 @@ static uint32_t nresults;
 struct master {
 	const struct pci_dev *pci;
 	bool is_nvme;
+	char where[24]; /* AHCI: " port N (ATAPI)", once open */
 	union {
 		struct nvme nvme;
 		struct ahci ahci;
@@ -116,10 +117,36 @@ static void report_vmds(void)
 	}
 }
 
+/* The HBA's port to test: the first ATAPI device (a CD-ROM: read-only
+ * media, and on QEMU the one the image boots from), else the first ATA one.
+ * IDENTIFY reads neither's media. */
+static int ahci_open_best(struct master *m, const struct drv_dma *dma)
+{
+	int ata = -1;
+
+	for (int port = 0; port < AHCI_MAX_PORTS; port++) {
+		if (ahci_open_port(&m->drv.ahci, m->pci, dma, port) != 0)
+			continue;
+		if (strcmp(ahci_port_kind(&m->drv.ahci), "ATAPI") == 0)
+			return 0;
+		ahci_close(&m->drv.ahci);
+		if (ata < 0)
+			ata = port;
+	}
+	return ata < 0 ? DRV_ENODEV : ahci_open_port(&m->drv.ahci, m->pci, dma, ata);
+}
+
 static int master_open(struct master *m, const struct drv_dma *dma)
 {
-	return m->is_nvme ? nvme_open(&m->drv.nvme, m->pci, dma)
-			  : ahci_open(&m->drv.ahci, m->pci, dma);
+	int err;
+
+	if (m->is_nvme)
+		return nvme_open(&m->drv.nvme, m->pci, dma);
+	err = ahci_open_best(m, dma);
+	if (!err)
+		(void)fmt_snprintf(m->where, sizeof(m->where), " port %d (%s)",
+				   ahci_port(&m->drv.ahci), ahci_port_kind(&m->drv.ahci));
+	return err;
 }
 
 static void master_close(struct master *m)
@@ -318,15 +345,16 @@ static enum hwselftest_reason run_steps(struct rig *r, uint8_t *fr)
 	return why;
 }
 
-static void print_master(uint32_t unit, const struct pci_dev *p, bool nvme,
-			 enum hwselftest_reason why, uint8_t fr)
+static void print_master(uint32_t unit, const struct master *m, enum hwselftest_reason why,
+			 uint8_t fr)
 {
+	const struct pci_dev *p = m->pci;
 	char extra[32] = "";
 
 	if (why == HWSELFTEST_OK)
 		(void)fmt_snprintf(extra, sizeof(extra), " (fault reason %#x)", fr);
-	pr_info("selftest: unit %u: %s %02x:%02x.%x: %s: %s%s\n", unit, nvme ? "NVMe" : "AHCI",
-		p->bdf.bus, p->bdf.dev, p->bdf.fn,
+	pr_info("selftest: unit %u: %s %02x:%02x.%x%s: %s: %s%s\n", unit,
+		m->is_nvme ? "NVMe" : "AHCI", p->bdf.bus, p->bdf.dev, p->bdf.fn, m->where,
 		why == HWSELFTEST_OK ? "pass" : why == HWSELFTEST_MASTER_DOWN ||
 		why == HWSELFTEST_SETUP ? "not tested" : "fail", reason_text(why), extra);
 }
@@ -351,7 +379,7 @@ static void test_unit(uint32_t index, struct vtd_unit *u, struct hwselftest_unit
 		r.m = (struct master){.pci = p, .is_nvme = nvme_is(p)};
 		why = run_steps(&r, &fr);
 		rig_teardown(&r);
-		print_master(index, p, r.m.is_nvme, why, fr);
+		print_master(index, &r.m, why, fr);
 		if (why == HWSELFTEST_MASTER_DOWN || why == HWSELFTEST_SETUP)
 			continue;
 		res->masters++;
