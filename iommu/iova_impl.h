@@ -149,6 +149,9 @@ _Static_assert(IOVA_LIVE_LEAF_BITS == 12 && PLAT_CACHE_LINE == 64,
 void iova_live_init(struct iova_live *l, uint64_t limit);
 /* Free every directory and leaf; needs quiescence. */
 void iova_live_destroy(struct iova_live *l);
+/* Pages in the ranges the record holds live (a byte k + 1 is 2^k pages):
+ * a walk of every leaf, at a quiescent point, for iova_domain_count. */
+uint64_t iova_live_pages(const struct iova_live *l);
 /*
  * The leaf holding pfn's byte (pfn < limit): levels + 1 dependent loads.
  * A missing page on the way is allocated when grow is set, and NULL is

@@ -73,6 +73,34 @@ _Atomic uint8_t *iova_live_leaf(struct iova_live *l, uint64_t pfn, bool grow)
 	}
 }
 
+/* Pages of the live ranges under a node; depth <= levels. */
+static uint64_t live_pages(const void *node, uint32_t lvl)
+{
+	uint64_t pages = 0;
+
+	if (!node)
+		return 0;
+	for (uint64_t i = 0; lvl > 0 && i <= IOVA_LIVE_DIR_MASK; i++)
+		/* Relaxed: quiescent, as in free_node. */
+		pages += live_pages(atomic_load_explicit((_Atomic(void *) *)node + i,
+							 memory_order_relaxed), lvl - 1);
+	for (uint64_t i = 0; lvl == 0 && i <= IOVA_LIVE_LEAF_MASK; i++) {
+		/* Relaxed: quiescent, as above. */
+		uint8_t v = atomic_load_explicit((const _Atomic uint8_t *)node + i,
+						 memory_order_relaxed);
+
+		if (v)
+			pages += (uint64_t)1 << (v - 1);
+	}
+	return pages;
+}
+
+uint64_t iova_live_pages(const struct iova_live *l)
+{
+	/* Relaxed: quiescent, as in iova_live_destroy. */
+	return live_pages(atomic_load_explicit(&l->root, memory_order_relaxed), l->levels);
+}
+
 /* Free a node and, for a directory, everything below it; depth <= levels. */
 static void free_node(void *node, uint32_t lvl)
 {
