@@ -101,7 +101,7 @@ FUZZ_FLAGS   := -std=gnu11 -g -O1 $(WARN) $(HOST_INCLUDES) \
 # One-command builds: -MMD would keep only the last source's dependencies, so
 # the headers are listed by hand instead.
 DMAR_CFLAGS  := $(filter-out -MMD -MP,$(HOST_CFLAGS))
-DMAR_HDRS    := iommu/dmar.h plat/plat.h tests/host/plat_impl.h
+DMAR_HDRS    := iommu/dmar.h plat/plat.h tests/host/plat_impl.h tests/host/plat_impl_common.h
 
 HOST_TOOLS += $(BUILD)/dmar-dump
 $(BUILD)/dmar-dump: tools/dmar-dump.c $(DMAR_SRCS) $(HOST_PLAT_SRCS) $(DMAR_HDRS)

@@ -9,19 +9,7 @@
 
 #include <stdint.h>
 
-extern _Thread_local uint32_t plat_host_cpu;
-/* 1 while this thread has "interrupts" off. */
-extern _Thread_local uint64_t plat_host_irq_off;
-/* A one-shot "interrupt" for this thread (plat_host_irq_inject), or NULL. */
-extern _Thread_local void (*plat_host_irq_hook)(void *);
-
-/* Runs and clears this thread's injected interrupt (plat_host.c). */
-void plat_host_irq_deliver(void);
-
-static inline uint32_t plat_cpu_id(void)
-{
-	return plat_host_cpu;
-}
+#include "plat_impl_common.h"
 
 static inline uint64_t plat_irq_save(void)
 {
@@ -38,16 +26,6 @@ static inline void plat_irq_restore(uint64_t state)
 	plat_host_irq_off = state;
 	if (__builtin_expect(!state && plat_host_irq_hook != 0, 0))
 		plat_host_irq_deliver();
-}
-
-static inline void plat_cpu_relax(void)
-{
-	__builtin_ia32_pause();
-}
-
-static inline uint64_t plat_cycles(void)
-{
-	return __builtin_ia32_rdtsc();
 }
 
 #endif /* PLAT_IMPL_H */

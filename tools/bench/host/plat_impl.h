@@ -12,16 +12,7 @@
 
 #include <stdint.h>
 
-/* Defined in tests/host/plat_host.c, which the benchmarks link too. */
-extern _Thread_local uint32_t plat_host_cpu;
-extern _Thread_local uint64_t plat_host_irq_off;
-extern _Thread_local void (*plat_host_irq_hook)(void *);
-void plat_host_irq_deliver(void);
-
-static inline uint32_t plat_cpu_id(void)
-{
-	return plat_host_cpu;
-}
+#include "plat_impl_common.h"
 
 static inline uint64_t plat_irq_save(void)
 {
@@ -31,16 +22,6 @@ static inline uint64_t plat_irq_save(void)
 static inline void plat_irq_restore(uint64_t state)
 {
 	(void)state;
-}
-
-static inline void plat_cpu_relax(void)
-{
-	__builtin_ia32_pause();
-}
-
-static inline uint64_t plat_cycles(void)
-{
-	return __builtin_ia32_rdtsc();
 }
 
 #endif /* PLAT_IMPL_H */
