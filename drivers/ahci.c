@@ -275,7 +275,7 @@ static int ahci_take_hba(struct ahci *a)
 {
 	const struct pci_dev *p = a->pci;
 
-	a->abar = drv_map_bar(p, 5);
+	a->abar = pci_map_bar(p, 5); /* the same mapping each open (mmio_map) */
 	if (!a->abar) {
 		pr_err(AHCI_FMT "BAR5 (ABAR) is not a memory BAR or cannot be mapped\n", AHCI_ARGS(a));
 		return DRV_ENODEV;

@@ -12,7 +12,6 @@
 #include "layout.h"
 #include "mm.h"
 #include "pci.h"
-#include "spinlock.h"
 #include "tsc.h"
 
 #define DRV_PAGE 4096u
@@ -51,35 +50,6 @@ bool drv_poll32(const volatile void *reg, uint32_t mask, uint32_t want, uint32_t
 	if (last)
 		*last = v;
 	return (v & mask) == want;
-}
-
-/* BAR mappings made so far; a range not among them is mapped anew. */
-#define DRV_BARS 16
-static struct {
-	uint64_t base, size;
-	volatile uint8_t *va;
-} drv_bars[DRV_BARS];
-static uint32_t drv_nbars;
-static struct spinlock drv_bars_lock = SPINLOCK_INIT;
-
-volatile uint8_t *drv_map_bar(const struct pci_dev *p, unsigned int i)
-{
-	volatile uint8_t *va = NULL;
-	uint64_t f;
-
-	if (i >= PCI_BARS || p->bar[i].io || !p->bar[i].base || !p->bar[i].size)
-		return NULL;
-	f = spin_lock_irqsave(&drv_bars_lock);
-	for (uint32_t k = 0; k < drv_nbars && !va; k++)
-		if (drv_bars[k].base == p->bar[i].base && drv_bars[k].size == p->bar[i].size)
-			va = drv_bars[k].va;
-	if (!va && (va = pci_map_bar(p, i)) != NULL && drv_nbars < DRV_BARS) {
-		drv_bars[drv_nbars].base = p->bar[i].base;
-		drv_bars[drv_nbars].size = p->bar[i].size;
-		drv_bars[drv_nbars++].va = va;
-	}
-	spin_unlock_irqrestore(&drv_bars_lock, f);
-	return va;
 }
 
 int drv_page_get(const struct drv_dma *dma, struct drv_page *pg)

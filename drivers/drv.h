@@ -22,12 +22,6 @@ bool drv_expired(uint64_t deadline);
 void drv_udelay(uint32_t us);
 
 struct pci_dev;
-/* Memory BAR i of p mapped uncached, the same mapping on every call for the
- * same physical range (MMIO mappings are never taken down: drivers that are
- * opened again and again must not use up the MMIO window); NULL when it is
- * not a memory BAR or cannot be mapped. */
-volatile uint8_t *drv_map_bar(const struct pci_dev *p, unsigned int i);
-
 /* One zeroed 4 KiB page and the bus address dma gave it. */
 struct drv_page {
 	void *va;

@@ -259,7 +259,7 @@ int nvme_open(struct nvme *n, const struct pci_dev *p, const struct drv_dma *dma
 		       p->class_rev >> 8);
 		return DRV_ENODEV;
 	}
-	n->regs = drv_map_bar(p, 0);
+	n->regs = pci_map_bar(p, 0); /* the same mapping each open (mmio_map) */
 	if (!n->regs) {
 		pr_err(NVME_FMT "BAR0 is not a memory BAR or cannot be mapped\n", NVME_ARGS(n));
 		return DRV_ENODEV;

@@ -340,18 +340,16 @@ int iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	return done == 0 ? IOMMU_ENOENT : err;
 }
 
-int iommu_translate(struct iommu_domain *d, uint64_t iova, uint64_t *pa)
-{
-	if (!d || !pa)
-		return IOMMU_EINVAL;
-	return pgt_lookup(d->pgt, iova, pa, NULL, NULL) == 0 ? 0 : IOMMU_ENOENT;
-}
-
 int iommu_lookup(struct iommu_domain *d, uint64_t iova, uint64_t *pa, uint64_t *page_size)
 {
 	if (!d)
 		return IOMMU_EINVAL;
 	return pgt_lookup(d->pgt, iova, pa, NULL, page_size) == 0 ? 0 : IOMMU_ENOENT;
+}
+
+int iommu_translate(struct iommu_domain *d, uint64_t iova, uint64_t *pa)
+{
+	return pa ? iommu_lookup(d, iova, pa, NULL) : IOMMU_EINVAL;
 }
 
 static int dom_iova_free(struct iommu_domain *d, uint64_t pfn, uint64_t pages)

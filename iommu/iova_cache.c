@@ -281,11 +281,11 @@ hand_out_walk(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
  * Take [pfn, pfn + n) back from the caller: for class k (k >= 0), end its
  * life in the record with one CAS; count it.  Returns 0; -IOVA_EALREADY
  * when no range is live at pfn (a double free, or never handed out with a
- * cached size); -IOVA_ENOENT when one of another size is.  The whole of
- * it, as hand_out_walk is of hand_out.
+ * cached size); -IOVA_ENOENT when one of another size is.  iova_free
+ * comes here when its hint misses or its CAS refuses.
  */
 static __attribute__((noinline)) int
-take_back_walk(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
+take_back(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
 {
 	uint64_t irq = plat_irq_save();
 	struct iova_cpu *c = &d->cpus[plat_cpu_id()];
@@ -310,8 +310,9 @@ take_back_walk(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
 }
 
 /*
- * hand_out and take_back as the cached pair runs them: pfn's byte through
- * the CPU's leaf hint, and on a miss the whole call again out of line.  A
+ * hand_out as the cached pair runs it (iova_free has take_back's fast half
+ * written in): pfn's byte through the CPU's leaf hint, and on a miss the
+ * whole call again out of line.  A
  * leaf that was hinted is never freed before the domain, so a hit needs no
  * check.  (With the walk inlined here, iova_alloc and iova_free saved and
  * restored four to six registers on every call: most of what the record
@@ -330,29 +331,6 @@ hand_out(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
 	/* Relaxed: as in hand_out_walk. */
 	atomic_store_explicit(c->leaf + iova_live_index(pfn), (uint8_t)(k + 1),
 			      memory_order_relaxed);
-	plat_irq_restore(irq);
-	return 0;
-}
-
-static inline __attribute__((always_inline)) int
-take_back(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
-{
-	uint64_t irq = plat_irq_save();
-	struct iova_cpu *c = &d->cpus[plat_cpu_id()];
-	uint8_t live = (uint8_t)(k + 1);
-
-	if (__builtin_expect(k < 0 || c->leaf_block != pfn >> IOVA_LIVE_LEAF_BITS, 0)) {
-		plat_irq_restore(irq);
-		return take_back_walk(d, k, pfn, n);
-	}
-	/* Relaxed: as in take_back_walk.  A failed CAS goes the slow way for
-	 * its error code and its count. */
-	if (__builtin_expect(!atomic_compare_exchange_strong_explicit(
-				     c->leaf + iova_live_index(pfn), &live, 0,
-				     memory_order_relaxed, memory_order_relaxed), 0)) {
-		plat_irq_restore(irq);
-		return live ? -IOVA_ENOENT : -IOVA_EALREADY;
-	}
 	plat_irq_restore(irq);
 	return 0;
 }
@@ -463,7 +441,7 @@ free_slow(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
 	int err;
 
 	if (k >= 0) {
-		err = take_back_walk(d, k, pfn, n);
+		err = take_back(d, k, pfn, n);
 		if (!err) {
 			pool_free(d->cls[k].pool, pfn);
 			return 0;
@@ -493,7 +471,7 @@ int iova_free(struct iova_domain *d, uint64_t pfn, uint64_t n)
 
 		/* take_back's fast half, written out so that nothing is live
 		 * across the one call left, pool_free.  Relaxed: as in
-		 * take_back_walk.  A miss or a refusal goes the slow way. */
+		 * take_back.  A miss or a refusal goes the slow way. */
 		if (__builtin_expect(c->leaf_block == pfn >> IOVA_LIVE_LEAF_BITS, 1) &&
 		    __builtin_expect(atomic_compare_exchange_strong_explicit(
 					     c->leaf + iova_live_index(pfn), &live, 0,

@@ -35,7 +35,17 @@
 #define CANARY        0xC3u
 #define FAULT_WAIT_MS 1000
 
-static struct hwselftest_unit results[VTD_MAX_UNITS];
+/* One unit's outcome; the verdicts and reasons are the kept report's. */
+struct unit_result {
+	enum report_verdict verdict;
+	enum report_reason reason; /* the first step that decided the verdict */
+	uint16_t master_sid;   /* bus << 8 | dev << 3 | fn of the master used */
+	char master[8];        /* "NVMe", "AHCI" or "" */
+	uint8_t fault_reason;  /* the unmapped DMA's fault reason code */
+	uint32_t masters;      /* masters tested behind the unit */
+};
+
+static struct unit_result results[VTD_MAX_UNITS];
 static uint32_t nresults;
 
 struct master {
@@ -59,32 +69,21 @@ struct rig {
 	struct drv_dma dma;
 };
 
-const char *hwselftest_verdict_name(enum hwselftest_verdict v)
-{
-	static const char *const names[] = {"not run", "pass", "fail", "untested"};
-
-	return (unsigned)v < 4 ? names[v] : "?";
-}
-
-static const char *reason_text(enum hwselftest_reason r)
+static const char *reason_text(enum report_reason r)
 {
 	switch (r) {
-	case HWSELFTEST_OK: return "mapped DMA landed, unmapped and stale IOVAs faulted";
-	case HWSELFTEST_NO_MASTER: return "no supported DMA master behind it";
-	case HWSELFTEST_MASTER_DOWN: return "no DMA master behind it could be started";
-	case HWSELFTEST_SETUP: return "could not set up its domain";
-	case HWSELFTEST_MAPPED_LOST: return "the mapped buffer did not receive the data";
-	case HWSELFTEST_UNMAPPED_LANDED: return "DMA to an unmapped IOVA changed memory";
-	case HWSELFTEST_NO_FAULT: return "DMA to an unmapped IOVA recorded no fault";
-	case HWSELFTEST_STALE_LANDED: return "after unmap, the old IOVA still reached memory";
-	case HWSELFTEST_STALE_NO_FAULT: return "after unmap, the old IOVA recorded no fault";
+	case REPORT_R_NONE: return "mapped DMA landed, unmapped and stale IOVAs faulted";
+	case REPORT_R_NO_MASTER: return "no supported DMA master behind it";
+	case REPORT_R_MASTER_DOWN: return "no DMA master behind it could be started";
+	case REPORT_R_MAP_FAILED: return "could not set up its domain";
+	case REPORT_R_DMA_MISMATCH: return "the mapped buffer did not receive the data";
+	case REPORT_R_UNMAPPED_LANDED: return "DMA to an unmapped IOVA changed memory";
+	case REPORT_R_NO_FAULT: return "DMA to an unmapped IOVA recorded no fault";
+	case REPORT_R_STALE_LANDED: return "after unmap, the old IOVA still reached memory";
+	case REPORT_R_STALE_NO_FAULT: return "after unmap, the old IOVA recorded no fault";
+	default: break; /* codes the self-test does not give */
 	}
 	return "?";
-}
-
-const struct hwselftest_unit *hwselftest_unit(uint32_t i)
-{
-	return i < nresults ? &results[i] : NULL;
 }
 
 /* --- the DMA masters ----------------------------------------------------- */
@@ -251,40 +250,40 @@ static bool fault_seen(struct rig *r, uint64_t seen, uint64_t iova, uint8_t *rea
 	return false;
 }
 
-static enum hwselftest_reason step_mapped(struct rig *r)
+static enum report_reason step_mapped(struct rig *r)
 {
 	refill(r);
 	master_identify(&r->m, r->iova);
 	if (all_bytes(r->buf, 512, FILL) || !identify_valid(&r->m, r->buf) || !canary_intact(r))
-		return HWSELFTEST_MAPPED_LOST;
-	return HWSELFTEST_OK;
+		return REPORT_R_DMA_MISMATCH;
+	return REPORT_R_NONE;
 }
 
-static enum hwselftest_reason step_unmapped(struct rig *r, uint8_t *fr)
+static enum report_reason step_unmapped(struct rig *r, uint8_t *fr)
 {
 	uint64_t seen = vtd_fault_count();
 
 	refill(r);
 	master_identify(&r->m, UNMAPPED_IOVA);
 	if (!all_bytes(r->buf, PLAT_PAGE_SIZE, FILL) || !canary_intact(r))
-		return HWSELFTEST_UNMAPPED_LANDED;
-	return fault_seen(r, seen, UNMAPPED_IOVA, fr) ? HWSELFTEST_OK : HWSELFTEST_NO_FAULT;
+		return REPORT_R_UNMAPPED_LANDED;
+	return fault_seen(r, seen, UNMAPPED_IOVA, fr) ? REPORT_R_NONE : REPORT_R_NO_FAULT;
 }
 
-static enum hwselftest_reason step_stale(struct rig *r)
+static enum report_reason step_stale(struct rig *r)
 {
 	uint64_t old = r->iova, seen;
 	uint8_t fr;
 
 	if (iommu_dma_unmap(r->d, old, PLAT_PAGE_SIZE) != 0)
-		return HWSELFTEST_SETUP;
+		return REPORT_R_MAP_FAILED;
 	r->iova = 0;
 	seen = vtd_fault_count();
 	refill(r);
 	master_identify(&r->m, old);
 	if (!all_bytes(r->buf, PLAT_PAGE_SIZE, FILL) || !canary_intact(r))
-		return HWSELFTEST_STALE_LANDED;
-	return fault_seen(r, seen, old, &fr) ? HWSELFTEST_OK : HWSELFTEST_STALE_NO_FAULT;
+		return REPORT_R_STALE_LANDED;
+	return fault_seen(r, seen, old, &fr) ? REPORT_R_NONE : REPORT_R_STALE_NO_FAULT;
 }
 
 /* --- one unit ---------------------------------------------------------------- */
@@ -328,49 +327,49 @@ static void rig_teardown(struct rig *r)
 		pages_free(r->buf, 1);
 }
 
-static enum hwselftest_reason run_steps(struct rig *r, uint8_t *fr)
+static enum report_reason run_steps(struct rig *r, uint8_t *fr)
 {
-	enum hwselftest_reason why;
+	enum report_reason why;
 
 	if (!rig_setup(r))
-		return HWSELFTEST_SETUP;
+		return REPORT_R_MAP_FAILED;
 	if (master_open(&r->m, &r->dma) != 0)
-		return HWSELFTEST_MASTER_DOWN;
+		return REPORT_R_MASTER_DOWN;
 	why = step_mapped(r);
-	if (why == HWSELFTEST_OK)
+	if (why == REPORT_R_NONE)
 		why = step_unmapped(r, fr);
-	if (why == HWSELFTEST_OK)
+	if (why == REPORT_R_NONE)
 		why = step_stale(r);
 	master_close(&r->m);
 	return why;
 }
 
-static void print_master(uint32_t unit, const struct master *m, enum hwselftest_reason why,
+static void print_master(uint32_t unit, const struct master *m, enum report_reason why,
 			 uint8_t fr)
 {
 	const struct pci_dev *p = m->pci;
 	char extra[32] = "";
 
-	if (why == HWSELFTEST_OK)
+	if (why == REPORT_R_NONE)
 		(void)fmt_snprintf(extra, sizeof(extra), " (fault reason %#x)", fr);
 	pr_info("selftest: unit %u: %s %02x:%02x.%x%s: %s: %s%s\n", unit,
 		m->is_nvme ? "NVMe" : "AHCI", p->bdf.bus, p->bdf.dev, p->bdf.fn, m->where,
-		why == HWSELFTEST_OK ? "pass" : why == HWSELFTEST_MASTER_DOWN ||
-		why == HWSELFTEST_SETUP ? "not tested" : "fail", reason_text(why), extra);
+		why == REPORT_R_NONE ? "pass" : why == REPORT_R_MASTER_DOWN ||
+		why == REPORT_R_MAP_FAILED ? "not tested" : "fail", reason_text(why), extra);
 }
 
 /* Every master behind the unit; the unit fails if one fails, and is
  * untested if none could be started.  The result names the first master
  * that decided the verdict. */
-static void test_unit(uint32_t index, struct vtd_unit *u, struct hwselftest_unit *res)
+static void test_unit(uint32_t index, struct vtd_unit *u, struct unit_result *res)
 {
 	bool found = false;
 
-	*res = (struct hwselftest_unit){HWSELFTEST_UNTESTED, HWSELFTEST_NO_MASTER, 0, "", 0, 0};
+	*res = (struct unit_result){REPORT_UNTESTED, REPORT_R_NO_MASTER, 0, "", 0, 0};
 	for (uint32_t i = 0; i < pci_count(); i++) {
 		const struct pci_dev *p = pci_at(i);
 		struct rig r = {.unit = u};
-		enum hwselftest_reason why;
+		enum report_reason why;
 		uint8_t fr = 0;
 
 		if ((!nvme_is(p) && !ahci_is(p)) || vtd_unit_for(p->bdf) != u)
@@ -380,83 +379,59 @@ static void test_unit(uint32_t index, struct vtd_unit *u, struct hwselftest_unit
 		why = run_steps(&r, &fr);
 		rig_teardown(&r);
 		print_master(index, &r.m, why, fr);
-		if (why == HWSELFTEST_MASTER_DOWN || why == HWSELFTEST_SETUP)
+		if (why == REPORT_R_MASTER_DOWN || why == REPORT_R_MAP_FAILED)
 			continue;
 		res->masters++;
-		if (res->verdict == HWSELFTEST_FAIL || (res->verdict == HWSELFTEST_PASS && !why))
+		if (res->verdict == REPORT_FAIL || (res->verdict == REPORT_PASS && !why))
 			continue;
-		res->verdict = why == HWSELFTEST_OK ? HWSELFTEST_PASS : HWSELFTEST_FAIL;
+		res->verdict = why == REPORT_R_NONE ? REPORT_PASS : REPORT_FAIL;
 		res->reason = why;
 		res->fault_reason = fr;
 		res->master_sid = pci_source_id(p->bdf);
 		memcpy(res->master, r.m.is_nvme ? "NVMe" : "AHCI", 5);
 	}
 	if (found && !res->masters)
-		res->reason = HWSELFTEST_MASTER_DOWN;
+		res->reason = REPORT_R_MASTER_DOWN;
 }
 
 /* --- output ------------------------------------------------------------------ */
 
-static void print_unit(uint32_t i, const struct vtd_unit *u, const struct hwselftest_unit *r)
+static void print_unit(uint32_t i, const struct vtd_unit *u, const struct unit_result *r)
 {
-	if (r->verdict == HWSELFTEST_UNTESTED) {
+	if (r->verdict == REPORT_UNTESTED) {
 		pr_info("selftest: unit %u (%#llx): untested: %s\n", i,
 			(unsigned long long)u->base_pa, reason_text(r->reason));
 		return;
 	}
 	pr_info("selftest: unit %u (%#llx): %s, %u master%s tested%s%s\n", i,
-		(unsigned long long)u->base_pa, hwselftest_verdict_name(r->verdict), r->masters,
-		r->masters == 1 ? "" : "s", r->verdict == HWSELFTEST_FAIL ? ": " : "",
-		r->verdict == HWSELFTEST_FAIL ? reason_text(r->reason) : "");
+		(unsigned long long)u->base_pa, report_verdict_name(r->verdict), r->masters,
+		r->masters == 1 ? "" : "s", r->verdict == REPORT_FAIL ? ": " : "",
+		r->verdict == REPORT_FAIL ? reason_text(r->reason) : "");
 }
 
-static void show_banner(enum hwselftest_verdict v, uint32_t tested)
+static void show_banner(enum report_verdict v, uint32_t tested)
 {
 	static char line[VTD_MAX_UNITS + 2][48];
 	const char *lines[VTD_MAX_UNITS + 2];
 	uint32_t n = 0;
 
 	(void)fmt_snprintf(line[n], sizeof(line[n]), "IOMMU SELFTEST: %s",
-		  v == HWSELFTEST_PASS ? "PASS" : v == HWSELFTEST_FAIL ? "FAIL" : "UNTESTED");
+		  v == REPORT_PASS ? "PASS" : v == REPORT_FAIL ? "FAIL" : "UNTESTED");
 	lines[n] = line[n], n++;
 	(void)fmt_snprintf(line[n], sizeof(line[n]), "%u of %u units tested", tested, nresults);
 	lines[n] = line[n], n++;
 	for (uint32_t i = 0; i < nresults; i++, n++) {
 		(void)fmt_snprintf(line[n], sizeof(line[n]), "unit %u: %s %s", i,
-			  hwselftest_verdict_name(results[i].verdict), results[i].master);
+			  report_verdict_name(results[i].verdict), results[i].master);
 		lines[n] = line[n];
 	}
-	(void)video_banner(lines, n, v == HWSELFTEST_PASS ? 0x40ff40 : v == HWSELFTEST_FAIL ?
+	(void)video_banner(lines, n, v == REPORT_PASS ? 0x40ff40 : v == REPORT_FAIL ?
 				  0xff4040 : 0xffd040);
 }
 
-/* The kept report's codes for ours. */
-static enum report_verdict report_verdict_of(enum hwselftest_verdict v)
+enum report_verdict hwselftest_run(void)
 {
-	return v == HWSELFTEST_PASS ? REPORT_PASS : v == HWSELFTEST_FAIL ? REPORT_FAIL :
-	       v == HWSELFTEST_UNTESTED ? REPORT_UNTESTED : REPORT_NOT_RUN;
-}
-
-static uint8_t report_reason_of(enum hwselftest_reason r)
-{
-	static const uint8_t map[] = {
-		[HWSELFTEST_OK] = REPORT_R_NONE,
-		[HWSELFTEST_NO_MASTER] = REPORT_R_NO_MASTER,
-		[HWSELFTEST_MASTER_DOWN] = REPORT_R_MASTER_DOWN,
-		[HWSELFTEST_SETUP] = REPORT_R_MAP_FAILED,
-		[HWSELFTEST_MAPPED_LOST] = REPORT_R_DMA_MISMATCH,
-		[HWSELFTEST_UNMAPPED_LANDED] = REPORT_R_UNMAPPED_LANDED,
-		[HWSELFTEST_NO_FAULT] = REPORT_R_NO_FAULT,
-		[HWSELFTEST_STALE_LANDED] = REPORT_R_STALE_LANDED,
-		[HWSELFTEST_STALE_NO_FAULT] = REPORT_R_STALE_NO_FAULT,
-	};
-
-	return (unsigned)r < sizeof(map) ? map[r] : REPORT_R_NONE;
-}
-
-enum hwselftest_verdict hwselftest_run(void)
-{
-	enum hwselftest_verdict all = HWSELFTEST_UNTESTED;
+	enum report_verdict all = REPORT_UNTESTED;
 	uint32_t tested = 0;
 
 	report_vmds();
@@ -468,19 +443,19 @@ enum hwselftest_verdict hwselftest_run(void)
 
 		test_unit(i, u, &results[i]);
 		print_unit(i, u, &results[i]);
-		report_unit_verdict(i, report_verdict_of(results[i].verdict), results[i].master_sid,
-				    report_reason_of(results[i].reason));
-		if (results[i].verdict == HWSELFTEST_UNTESTED)
+		report_unit_verdict(i, results[i].verdict, results[i].master_sid,
+				    (uint8_t)results[i].reason);
+		if (results[i].verdict == REPORT_UNTESTED)
 			continue;
 		tested++;
-		if (results[i].verdict == HWSELFTEST_FAIL)
-			all = HWSELFTEST_FAIL;
-		else if (all == HWSELFTEST_UNTESTED)
-			all = HWSELFTEST_PASS;
+		if (results[i].verdict == REPORT_FAIL)
+			all = REPORT_FAIL;
+		else if (all == REPORT_UNTESTED)
+			all = REPORT_PASS;
 	}
-	kprintf("selftest: verdict=%s units=%u tested=%u\n", hwselftest_verdict_name(all),
+	kprintf("selftest: verdict=%s units=%u tested=%u\n", report_verdict_name(all),
 		nresults, tested);
-	report_overall(report_verdict_of(all), nresults, tested);
+	report_overall(all, nresults, tested);
 	show_banner(all, tested);
 	return all;
 }

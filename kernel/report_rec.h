@@ -45,7 +45,7 @@ enum report_reason {
 	REPORT_R_UNIT_OFF = 2,     /* the unit was not brought up */
 	REPORT_R_MAP_FAILED = 3,   /* the test mapping could not be made */
 	REPORT_R_DMA_MISMATCH = 4, /* mapped DMA did not land as mapped */
-	REPORT_R_NO_FAULT = 5,     /* unmapped DMA was not blocked */
+	REPORT_R_NO_FAULT = 5,     /* DMA to an unmapped IOVA recorded no fault */
 	REPORT_R_TIMEOUT = 6,      /* the master or the unit did not answer */
 	REPORT_R_MASTER_DOWN = 7,  /* masters found, none could be started */
 	REPORT_R_UNMAPPED_LANDED = 8, /* DMA to an unmapped IOVA changed memory */

@@ -41,6 +41,17 @@ static struct spinlock mmio_lock = SPINLOCK_INIT;
 static uint64_t usable_bytes, high_bytes;
 static uint64_t mmio_next = MMIO_BASE;
 
+/* The mappings map_io made, so that mapping a range again (a driver opened
+ * twice, a unit brought up again) reuses one instead of using up the MMIO
+ * window: nothing is ever unmapped.  When full, new ranges are still mapped,
+ * just not remembered. */
+#define MMIO_KEPT 64
+static struct {
+	uint64_t base, len, va;
+	uint32_t attrs;
+} mmio_kept[MMIO_KEPT];
+static uint32_t mmio_nkept;
+
 static void *early_p2v(uint64_t pa)
 {
 	return phys_to_virt(pa);
@@ -304,6 +315,13 @@ static void *map_io(uint64_t pa, size_t size, uint32_t attrs)
 	if (!size || pa + size < pa)
 		return NULL;
 	f = spin_lock_irqsave(&mmio_lock);
+	for (uint32_t i = 0; i < mmio_nkept; i++)
+		if (mmio_kept[i].attrs == attrs && base >= mmio_kept[i].base &&
+		    base + len <= mmio_kept[i].base + mmio_kept[i].len) {
+			va = mmio_kept[i].va + (base - mmio_kept[i].base);
+			spin_unlock_irqrestore(&mmio_lock, f);
+			return (void *)(uintptr_t)(va + (pa & 0xFFF));
+		}
 	va = mmio_next;
 	if (len > MMIO_BASE + MMIO_SIZE - va) {
 		spin_unlock_irqrestore(&mmio_lock, f);
@@ -311,6 +329,8 @@ static void *map_io(uint64_t pa, size_t size, uint32_t attrs)
 	}
 	mmio_next += len;
 	err = paging_map(va, base, len, attrs);
+	if (!err && mmio_nkept < MMIO_KEPT)
+		mmio_kept[mmio_nkept++] = (typeof(mmio_kept[0])){base, len, va, attrs};
 	spin_unlock_irqrestore(&mmio_lock, f);
 	return err ? NULL : (void *)(uintptr_t)(va + (pa & 0xFFF));
 }

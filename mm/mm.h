@@ -29,7 +29,10 @@ static inline void *page_alloc(void) { return pages_alloc(0); }
 static inline void page_free(void *va) { pages_free(va, 0); }
 
 /* Map device registers uncached; NULL when out of address space or pages.
- * The mapping covers whole pages; the pointer keeps pa's page offset. */
+ * The mapping covers whole pages; the pointer keeps pa's page offset.  A
+ * range inside one mapped before with the same attributes gets that mapping
+ * again, so mapping a device's registers each time it is opened costs no
+ * address space. */
 void *mmio_map(uint64_t pa, size_t size);
 /* The same with write-combining (framebuffers). */
 void *mmio_map_wc(uint64_t pa, size_t size);

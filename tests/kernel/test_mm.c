@@ -117,3 +117,21 @@ KTEST(mm_kmalloc_all_sizes)
 	KT_EXPECT_EQ(mm_free_pages(), before);
 	KT_EXPECT(kmalloc((size_t)1 << 40) == NULL);
 }
+
+/* Mapping the same registers again reuses the mapping (drivers map their
+ * BARs on every open, and the MMIO window is never given back); a range
+ * inside it shares it at the right offset; other attributes map anew.
+ * The local APIC's page is a range every machine has; nothing is read
+ * (in x2APIC mode its MMIO page means nothing). */
+KTEST(mm_mmio_map_reuses_a_mapping)
+{
+	volatile uint8_t *a = mmio_map(0xFEE00000ull, 0x1000);
+	volatile uint8_t *b = mmio_map(0xFEE00000ull, 0x1000);
+	volatile uint8_t *c = mmio_map(0xFEE00030ull, 4);
+	volatile uint8_t *w = mmio_map_wc(0xFEE00000ull, 0x1000);
+
+	KT_ASSERT(a && b && c && w);
+	KT_EXPECT(a == b);
+	KT_EXPECT(c == a + 0x30);
+	KT_EXPECT(w != a);
+}
