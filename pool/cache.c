@@ -159,7 +159,7 @@ struct pool_ret pool_alloc_ret(struct pool *p, uint32_t flags)
 static void free_past_reserve(struct pool *p, const uint64_t *elems, uint32_t n)
 {
 	/* Relaxed: a statistic. */
-	atomic_fetch_add_explicit(&p->overflows, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->reserve_kept, 1, memory_order_relaxed);
 	pool_source_put(p, elems, n);
 }
 

@@ -199,6 +199,7 @@ void pool_stats(const struct pool *p, struct pool_stats *o)
 	o->returned = atomic_load_explicit(&p->returned, memory_order_relaxed);
 	o->sync_fetches = atomic_load_explicit(&p->sync_fetches, memory_order_relaxed);
 	o->overflows = atomic_load_explicit(&p->overflows, memory_order_relaxed);
+	o->reserve_kept = atomic_load_explicit(&p->reserve_kept, memory_order_relaxed);
 	o->maintain_runs = atomic_load_explicit(&p->maintain_runs, memory_order_relaxed);
 	o->maintain_busy = atomic_load_explicit(&p->maintain_busy, memory_order_relaxed);
 	o->wake_signals = atomic_load_explicit(&p->wake_signals, memory_order_relaxed);

@@ -144,6 +144,7 @@ struct pool_stats {
 	uint64_t fetched, returned; /* elements ever got from / put to the source */
 	uint64_t sync_fetches;      /* source.get calls made on the alloc or reserve path */
 	uint64_t overflows;         /* frees that found the depot full */
+	uint64_t reserve_kept;      /* frees sent to the source to keep a pool_reserve's promise */
 	uint64_t maintain_runs;     /* pool_maintain calls that did work */
 	uint64_t maintain_busy;     /* calls that left the work to a caller already at it */
 	uint64_t wake_signals;      /* calls of hooks.wake */

@@ -129,6 +129,7 @@ struct pool {
 	/* Shared counters, touched on slow paths only. */
 	_Alignas(PLAT_CACHE_LINE) _Atomic uint64_t depot_elems;
 	_Atomic uint64_t fetched, returned, sync_fetches, overflows, maintain_runs;
+	_Atomic uint64_t reserve_kept;
 	_Atomic uint64_t demand;
 	/* The watermarks in effect (cfg.low/high unless adapting), and the
 	 * adapting period: when it began and the demand at that time. */

@@ -110,6 +110,8 @@ KTEST(pool_reserve_survives_a_free_in_between)
 	pool_free_bulk(p, extra + 1, 4);
 	pool_stats(p, &st);
 	KT_EXPECT_EQ(st.returned - returned, 5); /* the five went to the source */
+	KT_EXPECT_EQ(st.reserve_kept, 2);        /* by one free and one bulk free */
+	KT_EXPECT_EQ(st.overflows, 0);           /* the depot was never full */
 	KT_EXPECT_EQ(st.depot_puts, 0);
 	pool_drain(p);
 	src.fail_all = true;
