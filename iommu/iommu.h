@@ -16,6 +16,7 @@
 #define IOMMU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define IOMMU_ENOENT (-2)   /* nothing mapped / not attached there */
@@ -34,12 +35,150 @@
 
 struct iommu_domain;
 
-/* Bring up the layer on the units vtd_init_units found: the page-table page
- * pool (refilled by the idle loops), the RMRR identity mappings, then
- * translation on.  Returns the number of units translating. */
-uint32_t iommu_init(void);
+/* --- bring-up ---------------------------------------------------------------------
+ *
+ * The host gives the layer its inputs instead of the layer fetching them:
+ * the DMAR tables' bytes (the host found them in ACPI), and these options
+ * (the kernel's come from its command line).
+ */
+struct iommu_dmar_table {
+	const void *data;  /* the whole ACPI table, header included */
+	size_t len;
+};
+
+struct iommu_options {
+	/* Which of the tables to use (the kernel's dmar_table=); the others
+	 * are only counted.  Out of range: no table. */
+	uint32_t table;
+	/* Use the register-based invalidation interface even where queued
+	 * invalidation exists (vtd_noqi). */
+	bool register_invalidation;
+	/* Bring every unit up, turn translation on, then bring it up again
+	 * from scratch: what a kernel started after this one (kexec, a crash
+	 * kernel) finds, done here to test that path (vtd_reinit). */
+	bool reinit;
+	/* How long a unit may take over one command before it is given up
+	 * on, in ms; 0: 100. */
+	uint32_t timeout_ms;
+};
+
+/*
+ * Bring up the layer: check and print the chosen DMAR table, resolve its
+ * units, device scopes (through plat_pci_bridge_buses) and RMRRs into the
+ * layer's own tables, bring every usable unit up with all devices blocked,
+ * make the page-table page pool, give the RMRRs' devices their identity
+ * mappings, and turn translation on.  A table that does not parse leaves
+ * remapping off; a unit that does not answer is left out and named.
+ *
+ * Returns the number of units translating (0 is no error: no table, or
+ * nothing usable in it), IOMMU_EINVAL for bad arguments (tables NULL with
+ * count > 0), IOMMU_EBUSY when the layer is up already.  Set-up context,
+ * once, on one CPU, before any other call but the dmar/unit queries.
+ */
+int iommu_init(const struct iommu_dmar_table *tables, uint32_t count,
+	       const struct iommu_options *opt) __attribute__((warn_unused_result));
+
+/*
+ * Take the layer down: every domain must have been destroyed (else
+ * IOMMU_EBUSY and nothing changes).  Translation is turned off, so every
+ * device's DMA goes untranslated again; the units' tables, queues, MSIs and
+ * register mappings and the page pool are given back.  iommu_init may be
+ * called again after.  Set-up context.
+ */
+int iommu_shutdown(void) __attribute__((warn_unused_result));
+
 /* Whether any unit translates. */
 bool iommu_active(void);
+
+/* The layer's background work, for the host's idle loop (plat_idle_wake
+ * asks for a call): refills or trims the page pool toward its watermarks,
+ * at most 'budget' pages.  Returns the pages moved (0: nothing to do).
+ * Any context but an interrupt handler; any CPU; safe before iommu_init. */
+uint32_t iommu_background(uint32_t budget);
+
+/* --- what the DMAR table said and which units run -------------------------------- */
+
+struct iommu_dmar_info {
+	bool found;          /* a table was given (and the chosen one exists) */
+	bool sound;          /* it parsed; when false nothing was enabled */
+	bool checksum_ok;
+	uint8_t host_address_width; /* bits */
+	uint8_t flags;       /* the table's flags byte */
+	uint32_t table_count;       /* tables the host gave */
+	uint32_t drhd_count, rmrr_count;
+	uint32_t unit_count;        /* DRHDs with a usable register base */
+	uint32_t warnings;          /* firmware bugs found */
+	uint32_t warn_kinds;        /* bit n: a warning of enum dmar_warn_kind n */
+};
+
+/* One DRHD with a usable register base, in table order. */
+struct iommu_dmar_unit {
+	uint64_t reg_base;
+	uint16_t segment;
+	bool include_all;    /* INCLUDE_PCI_ALL */
+	uint32_t warn_kinds; /* firmware bugs in this DRHD or its scopes */
+	int32_t unit;        /* its index in iommu_unit_info, or -1: not brought up */
+};
+
+/* What the unit at an index of iommu_unit_count() is. */
+struct iommu_unit_info {
+	uint64_t reg_base;
+	uint16_t segment;
+	uint32_t version;    /* VER */
+	uint64_t cap, ecap;  /* CAP, ECAP as read */
+	bool translating;    /* TE is on */
+	bool queued;         /* queued invalidation (else register-based) */
+	uint64_t faults;     /* fault records read from it */
+};
+
+/* All of these: any context, valid from iommu_init to iommu_shutdown
+ * (zeros and IOMMU_ENOENT outside). */
+void iommu_dmar_info(struct iommu_dmar_info *out);
+int iommu_dmar_unit(uint32_t i, struct iommu_dmar_unit *out)
+	__attribute__((warn_unused_result));
+/* Units brought up (the kernel's ready: iommu_units=). */
+uint32_t iommu_unit_count(void);
+int iommu_unit_info(uint32_t i, struct iommu_unit_info *out)
+	__attribute__((warn_unused_result));
+/* The unit that translates seg:bus:dev.fn (a DRHD whose scopes name it,
+ * else its segment's INCLUDE_PCI_ALL unit), or IOMMU_ENODEV. */
+int iommu_unit_of(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn);
+
+/* The i-th (RMRR, function) pair: the region, inclusive, and one endpoint
+ * its scopes name.  IOMMU_ENOENT past the end. */
+struct iommu_rmrr {
+	uint64_t base, limit;
+	uint16_t seg;
+	uint8_t bus, dev, fn;
+};
+int iommu_rmrr_at(uint32_t i, struct iommu_rmrr *out) __attribute__((warn_unused_result));
+
+/* --- DMA faults -------------------------------------------------------------------- */
+
+struct iommu_fault {
+	uint16_t source_id;  /* bus << 8 | dev << 3 | fn */
+	uint8_t reason;      /* the VT-d fault reason [VT-d 7.1.3] */
+	bool is_read;
+	uint64_t address;    /* the page of the faulting request */
+	uint32_t unit;
+};
+
+/* Faults seen since iommu_init, and the last one (false: none). */
+uint64_t iommu_fault_count(void);
+bool iommu_last_fault(struct iommu_fault *out);
+/* Wait until the count passes 'seen' or timeout_ms pass, polling the
+ * units (so it works with the fault interrupt masked); the last fault in
+ * *out.  Any context. */
+bool iommu_wait_fault(uint64_t seen, uint32_t timeout_ms, struct iommu_fault *out);
+/* Read and clear pending fault records now (the MSI handler does it too). */
+void iommu_poll_faults(void);
+/* Called for every fault, in the context that read it (often the MSI
+ * handler: interrupts off); NULL stops the calls. */
+void iommu_set_fault_handler(void (*fn)(void *arg, const struct iommu_fault *f), void *arg);
+/* The spec's words for a fault reason. */
+const char *iommu_fault_reason(uint8_t reason);
+
+/* --- domains ----------------------------------------------------------------------- */
 
 /* A new, empty domain (or an identity one).  *out on success. */
 int iommu_domain_create(uint32_t flags, struct iommu_domain **out)
@@ -80,28 +219,6 @@ int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
  * (freed IOVAs may sit in a CPU's cache and count as handed out). */
 int iommu_reserve(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	__attribute__((warn_unused_result));
-
-/* --- bench only: other allocation policies ------------------------------- */
-
-/* Where a domain's page-table pages and IOVAs come from (docs/IOMMU.md).
- * Ordinary domains use the pool; the others exist to be measured against it. */
-enum iommu_alloc_policy {
-	IOMMU_ALLOC_POOL,    /* the idle-refilled page pool, iova_alloc's caches */
-	IOMMU_ALLOC_MEMPOOL, /* general allocators first, a reserve on failure */
-	IOMMU_ALLOC_DIRECT,  /* the page and range allocators, nothing kept */
-};
-
-/* A new, empty domain whose allocations follow 'policy'; with 'timed', the
- * TSC cycles spent in them are counted (iommu_domain_alloc_time). */
-int iommu_domain_create_policy(enum iommu_alloc_policy policy, bool timed,
-			       struct iommu_domain **out) __attribute__((warn_unused_result));
-/* Cycles a timed domain spent allocating and freeing IOVAs and table pages,
- * and the number of timed calls (each includes one TSC read pair). */
-struct iommu_alloc_time {
-	uint64_t iova_cycles, iova_calls;  /* IOVA get and put */
-	uint64_t page_cycles, page_calls;  /* table-page reserve, get and put */
-};
-void iommu_domain_alloc_time(const struct iommu_domain *d, struct iommu_alloc_time *out);
 
 /* Introspection for tests and tools. */
 uint16_t iommu_domain_id(const struct iommu_domain *d);

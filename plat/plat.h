@@ -1,15 +1,24 @@
 /*
- * plat.h - the platform interface: everything the portable core (pool/, the
- * DMAR parser, the IOMMU page tables, the IOVA allocator) needs from the world.
+ * plat.h - the environment interface: everything the IOMMU layer (pool/ and
+ * iommu/) needs from the host it runs in, and nothing else.  A host is the
+ * booted kernel (kernel/plat.c), the host tests (tests/host/plat_host.c, a
+ * thread per CPU, the strict VT-d model behind the registers), or a
+ * hypervisor that embeds the layer (examples/embed/, docs/EMBEDDING.md).
+ * The layer includes this header, <string.h> and the compiler's own
+ * freestanding headers only.
  *
- * Two implementations exist: kernel/plat.c for the booted kernel and
- * tests/host/plat_host.c over libc and pthreads for the host tests.  Portable
- * code includes this header and standard C headers only, never a kernel header.
+ * Every function says where it may be called from.  "Any context" means
+ * with interrupts on or off, on any CPU, from an interrupt handler too; such
+ * a function must not sleep or take a lock an interrupted holder may hold.
+ * "Set-up context" means interrupts on, not in an interrupt handler: the
+ * layer calls those from iommu_init, iommu_shutdown, domain creation and
+ * attaching, never from map/unmap or a fault.
  */
 #ifndef PLAT_H
 #define PLAT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,9 +36,10 @@
 /* --- CPUs ---------------------------------------------------------------- */
 
 /*
- * The hot calls below are static inline functions in "plat_impl.h", a header
- * of the same name in each implementation's folder (tests/host/ for the host,
- * kernel/ for the kernel); the include path picks one.  Each provides:
+ * The hot calls below are in "plat_impl.h", a header of the same name in each
+ * host's folder (kernel/, tests/host/, tools/bench/host/; plat/extern/ for
+ * the library, where they are ordinary functions the embedder defines); the
+ * include path picks one.  Each provides, callable from any context:
  *
  *   uint32_t plat_cpu_id(void)
  *	Id of the CPU running the caller, 0 <= id < PLAT_MAX_CPUS.  Stable
@@ -41,7 +51,20 @@
  *   void plat_cpu_relax(void)
  *	A spin-wait hint (PAUSE).
  *   uint64_t plat_cycles(void)
- *	A cycle counter (TSC) for benchmarks and timeouts.
+ *	A cycle counter (TSC) for benchmarks and timeouts; plat_cycle_hz
+ *	gives its rate.  Monotonic on one CPU.
+ *   bool plat_irq_enabled(void)
+ *	Whether this CPU takes interrupts now.  The layer asks before it
+ *	waits for other CPUs (plat_run_on_each_cpu).
+ *   uint32_t plat_mmio_read32(const volatile void *reg)
+ *   uint64_t plat_mmio_read64(const volatile void *reg)
+ *   void plat_mmio_write32(volatile void *reg, uint32_t val)
+ *   void plat_mmio_write64(volatile void *reg, uint64_t val)
+ *	One uncached access to a device register mapped by plat_mmio_map,
+ *	in program order with the CPU's other memory accesses (x86 uncached
+ *	accesses are; elsewhere the host adds the barrier).  A 64-bit access
+ *	may be made as two 32-bit ones, the low half first: the layer never
+ *	relies on it being one.
  */
 #include "plat_impl.h"
 
@@ -95,9 +118,88 @@ void plat_page_free(void *page);
 uint64_t plat_virt_to_phys(const void *va);
 void *plat_phys_to_virt(uint64_t pa);
 
-/* Small objects from the general heap; NULL on exhaustion. */
+/* Small objects from the general heap; NULL on exhaustion.  Set-up context,
+ * and any context the host's heap allows (the kernel's: any). */
 void *plat_malloc(size_t size);
 void plat_free(void *ptr);
+
+/*
+ * The pages above are what the units read: root, context and page tables,
+ * the invalidation queue.  So plat_page_alloc must give memory a device can
+ * reach by DMA at plat_virt_to_phys(page), and plat_phys_to_virt must be its
+ * inverse for every page plat_page_alloc gave out.  The layer zeroes what it
+ * needs zeroed.  All four: any context (the pool refills outside of
+ * interrupts; a host whose allocator cannot run in them may fail there).
+ */
+
+/* --- the device side ------------------------------------------------------ */
+
+/* Write back the CPU cache lines over [p, p + len) to memory and fence, so a
+ * device that does not snoop the CPU's caches (VT-d ECAP.C = 0) reads what
+ * the CPU wrote.  "Flush" in this layer always means this; "invalidate"
+ * means the unit's own caches.  Any context. */
+void plat_cache_flush(const void *p, size_t len);
+
+/* The rate of plat_cycles, in Hz; non-zero.  Any context. */
+uint64_t plat_cycle_hz(void);
+
+/* An uncached mapping of the registers at [pa, pa + len), or NULL when it
+ * cannot be made.  Mapping the same range twice may give the same pointer.
+ * Set-up context.  plat_mmio_unmap undoes one mapping (a host that keeps
+ * mappings forever may do nothing). */
+volatile void *plat_mmio_map(uint64_t pa, uint64_t len);
+void plat_mmio_unmap(volatile void *va, uint64_t len);
+
+/* An MSI the host routes to 'handler': the address and data to program
+ * into a device's MSI registers. */
+struct plat_msi {
+	uint64_t address;
+	uint32_t data;
+	uint32_t cookie; /* the host's own: which vector or slot */
+};
+
+/*
+ * Connect an MSI to handler(arg): the host picks the vector and the CPU,
+ * fills *out, and from then on calls handler(arg) in interrupt context
+ * (interrupts off, any CPU) whenever the device writes that message; the
+ * host acknowledges the interrupt (EOI) after the handler returns.  Returns
+ * 0, or a negative error when the host has no vector to give or takes no
+ * interrupts: the layer then polls instead.  plat_msi_disconnect stops the
+ * calls; once it returns, no handler call is running.  Set-up context.
+ */
+int plat_msi_connect(void (*handler)(void *arg), void *arg, struct plat_msi *out)
+	plat_must_check;
+void plat_msi_disconnect(const struct plat_msi *msi);
+
+/* --- the host's other CPUs, idle time and devices ------------------------- */
+
+/*
+ * Run fn(arg) on every CPU the host runs the layer on, the caller's
+ * included, and return once all have returned.  Returns 0, or a negative
+ * error when the host declines (one CPU, or a host that does not interrupt
+ * its CPUs for others): the layer then does without.  Called with
+ * interrupts on only; fn runs in interrupt context on the others.
+ */
+int plat_run_on_each_cpu(void (*fn)(void *arg), void *arg) plat_must_check;
+
+/* Ask the host to call iommu_background() soon, from its idle loop or any
+ * other place that may take a while: the page pool crossed a watermark.
+ * Any context; must not block.  A host may do nothing and call
+ * iommu_background on its own schedule. */
+void plat_idle_wake(void);
+
+/*
+ * The bus numbers of the PCI-to-PCI bridge at seg:bus:dev.fn: its secondary
+ * and subordinate bus.  0, or a negative error when no bridge is there.
+ * The layer asks at iommu_init, to resolve the DMAR's device scopes, so the
+ * host enumerates (and numbers) its buses before.  Set-up context.
+ */
+int plat_pci_bridge_buses(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn,
+			  uint8_t *secondary, uint8_t *subordinate) plat_must_check;
+
+/* The i-th range of RAM, [*base, *end), page aligned, in ascending order:
+ * what an identity domain maps.  false past the last.  Set-up context. */
+bool plat_ram_range(uint32_t i, uint64_t *base, uint64_t *end);
 
 /* --- output -------------------------------------------------------------- */
 
@@ -108,7 +210,7 @@ enum plat_log_level {
 	PLAT_LOG_DEBUG = 7,
 };
 
-/* A log line with a level; the text should end in '\n'. */
+/* A log line with a level; the text should end in '\n'.  Any context. */
 void plat_log(int level, const char *fmt, ...) plat_printf_like(2, 3);
 
 /* Raw output without level or timestamp (test harness, dumps). */
