@@ -12,14 +12,17 @@
 #include <stdint.h>
 
 #include "pci_path.h"
+#include "plat.h"
 #include "spinlock.h"
 #include "vtd_regs.h"
 
 #define VTD_MAX_UNITS 8
-#define VTD_EIO       (-5)   /* the hardware did not do what it was told */
-#define VTD_ETIMEDOUT (-110)
-#define VTD_ENOMEM    (-12)
-#define VTD_EINVAL    (-22)
+
+/* Errors: the layer's negative errno values (plat.h). */
+#define VTD_EIO       PLAT_EIO       /* the hardware did not do what it was told */
+#define VTD_ETIMEDOUT PLAT_ETIMEDOUT
+#define VTD_ENOMEM    PLAT_ENOMEM
+#define VTD_EINVAL    PLAT_EINVAL
 
 struct vtd_fault {
 	uint16_t source_id;
