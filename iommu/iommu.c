@@ -386,7 +386,7 @@ static int dom_iova_get_flushing(struct iommu_domain *d, uint64_t pages, uint64_
 {
 	int err = dom_iova_get(d, pages, limit_pfn, pfn);
 
-	if (err != -IOVA_ENOSPC || percpu_online() < 2 || !(read_rflags() & RFLAGS_IF))
+	if (err != IOVA_ENOSPC || percpu_online() < 2 || !(read_rflags() & RFLAGS_IF))
 		return err;
 	if (smp_call_all(flush_iova_here, d->iova) != 0)
 		return err;
@@ -407,7 +407,7 @@ int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t p
 	limit_pfn = (dma_limit >> PLAT_PAGE_SHIFT) + 1; /* first pfn above the mask */
 	err = dom_iova_get_flushing(d, pages, limit_pfn, &pfn);
 	if (err)
-		return err == -IOVA_ENOSPC ? IOMMU_ENOSPC : err == -IOVA_EINVAL ? IOMMU_EINVAL
+		return err == IOVA_ENOSPC ? IOMMU_ENOSPC : err == IOVA_EINVAL ? IOMMU_EINVAL
 											: IOMMU_ENOMEM;
 	err = iommu_map(d, pfn << PLAT_PAGE_SHIFT, pa, size, prot);
 	if (err) {
@@ -443,7 +443,7 @@ int iommu_reserve(struct iommu_domain *d, uint64_t iova, uint64_t size)
 		return IOMMU_EINVAL;
 	err = iova_range_reserve(iova_domain_range(d->iova), iova >> PLAT_PAGE_SHIFT,
 				 size >> PLAT_PAGE_SHIFT);
-	return err == -IOVA_EBUSY ? IOMMU_EEXIST : err ? IOMMU_ENOMEM : 0;
+	return err == IOVA_EBUSY ? IOMMU_EEXIST : err ? IOMMU_ENOMEM : 0;
 }
 
 /* --- RMRRs and identity ------------------------------------------------------------- */
@@ -466,7 +466,7 @@ static int map_rmrrs(struct iommu_domain *d, struct pci_bdf bdf)
 		 * already (another function with the same RMRR). */
 		err = iova_range_reserve(iova_domain_range(d->iova), base >> PLAT_PAGE_SHIFT,
 					 (end - base) >> PLAT_PAGE_SHIFT);
-		if (err && err != -IOVA_EBUSY)
+		if (err && err != IOVA_EBUSY)
 			return IOMMU_ENOMEM;
 	}
 	return 0;

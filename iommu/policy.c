@@ -181,7 +181,7 @@ struct pgt_page_source policy_page_source(struct alloc_policy *p)
 static int mp_take_pfn(struct alloc_policy *p, uint64_t limit, uint64_t *pfn)
 {
 	uint64_t f = spin_lock_irqsave(&p->lock);
-	int err = -IOVA_ENOSPC;
+	int err = IOVA_ENOSPC;
 
 	for (uint32_t i = p->npfns; i-- > 0;)
 		if (p->pfn_res[i] < limit) {
