@@ -99,12 +99,10 @@ static int class_create(struct iova_domain *d, uint32_t order, uint32_t mag_size
 		.depot_mags = 16,
 		.open_ended = true, /* iova_domain_count keeps the real account */
 	};
-	int err;
 
 	c->d = d;
 	c->order = order;
-	err = pool_create(&cfg, &c->pool);
-	return err == -POOL_EINVAL ? IOVA_EINVAL : err ? IOVA_ENOMEM : 0;
+	return pool_create(&cfg, &c->pool); /* POOL_EINVAL, POOL_ENOMEM: IOVA's too */
 }
 
 /* Reserve page 0 and the interrupt window where they fall in the aperture. */
