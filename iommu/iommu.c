@@ -134,16 +134,6 @@ static void find_common_caps(void)
 		common_width = 9 * common_levels + 12;
 }
 
-static int map_errno(int pgt_err)
-{
-	switch (pgt_err) {
-	case PGT_EEXIST: return IOMMU_EEXIST;
-	case PGT_ENOMEM: return IOMMU_ENOMEM;
-	case PGT_ENOENT: return IOMMU_ENOENT;
-	default: return IOMMU_EINVAL;
-	}
-}
-
 /* --- invalidation ------------------------------------------------------------------ */
 
 /* Flush [start, end) of d's translations on every unit it is attached to. */
@@ -315,7 +305,7 @@ int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size,
 	err = pgt_map(d->pgt, iova, pa, size, to_pgt_prot(prot), &g);
 	if (err) {
 		(void)settle(d, &g); /* a rollback may have freed tables */
-		return map_errno(err);
+		return err;
 	}
 	/* Caching-mode units may cache not-present entries: flush the range
 	 * that just became present [VT-d 6.1]. */
@@ -336,7 +326,7 @@ int iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	done = pgt_unmap(d->pgt, iova, size, &g);
 	err = settle(d, &g);
 	if (done < 0)
-		return map_errno((int)done);
+		return (int)done;
 	return done == 0 ? IOMMU_ENOENT : err;
 }
 
@@ -407,8 +397,7 @@ int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t p
 	limit_pfn = (dma_limit >> PLAT_PAGE_SHIFT) + 1; /* first pfn above the mask */
 	err = dom_iova_get_flushing(d, pages, limit_pfn, &pfn);
 	if (err)
-		return err == IOVA_ENOSPC ? IOMMU_ENOSPC : err == IOVA_EINVAL ? IOMMU_EINVAL
-											: IOMMU_ENOMEM;
+		return err;
 	err = iommu_map(d, pfn << PLAT_PAGE_SHIFT, pa, size, prot);
 	if (err) {
 		if (dom_iova_free(d, pfn, pages) != 0)
@@ -443,7 +432,7 @@ int iommu_reserve(struct iommu_domain *d, uint64_t iova, uint64_t size)
 		return IOMMU_EINVAL;
 	err = iova_range_reserve(iova_domain_range(d->iova), iova >> PLAT_PAGE_SHIFT,
 				 size >> PLAT_PAGE_SHIFT);
-	return err == IOVA_EBUSY ? IOMMU_EEXIST : err ? IOMMU_ENOMEM : 0;
+	return err == IOVA_EBUSY ? IOMMU_EEXIST : err; /* handed out: the API's EEXIST */
 }
 
 /* --- RMRRs and identity ------------------------------------------------------------- */
@@ -467,7 +456,7 @@ static int map_rmrrs(struct iommu_domain *d, struct pci_bdf bdf)
 		err = iova_range_reserve(iova_domain_range(d->iova), base >> PLAT_PAGE_SHIFT,
 					 (end - base) >> PLAT_PAGE_SHIFT);
 		if (err && err != IOVA_EBUSY)
-			return IOMMU_ENOMEM;
+			return err;
 	}
 	return 0;
 }
