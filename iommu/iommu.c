@@ -27,10 +27,6 @@
 #include "scan.h"
 #include "vtd.h"
 
-#define pr_info(...) plat_log(PLAT_LOG_INFO, __VA_ARGS__)
-#define pr_warn(...) plat_log(PLAT_LOG_WARN, __VA_ARGS__)
-#define pr_err(...)  plat_log(PLAT_LOG_ERR, __VA_ARGS__)
-
 #define MAX_DOMAINS   256
 #define MAX_ATTACHED  64
 #define MAX_TABLES    8 /* DMAR tables counted */
@@ -415,8 +411,8 @@ int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t p
 	err = iommu_map(d, pfn << PLAT_PAGE_SHIFT, pa, size, prot);
 	if (err) {
 		if (dom_iova_free(d, pfn, pages) != 0)
-			pr_err("iommu: domain %u: IOVA %#llx lost on a failed map\n", d->id,
-			       (unsigned long long)(pfn << PLAT_PAGE_SHIFT));
+			plat_err("iommu: domain %u: IOVA %#llx lost on a failed map\n", d->id,
+			         (unsigned long long)(pfn << PLAT_PAGE_SHIFT));
 		return err;
 	}
 	*iova = pfn << PLAT_PAGE_SHIFT;
@@ -714,9 +710,9 @@ static int attach_rmrr_devices(void)
 		rmrr_domain = d;
 		if ((err = iommu_attach(d, r->bdf.seg, r->bdf.bus, r->bdf.dev, r->bdf.fn)) != 0)
 			return err;
-		pr_info("iommu: %04x:%02x:%02x.%x keeps its RMRR %#llx-%#llx (domain %u)\n",
-			r->bdf.seg, r->bdf.bus, r->bdf.dev, r->bdf.fn, (unsigned long long)r->base,
-			(unsigned long long)r->limit, d->id);
+		plat_info("iommu: %04x:%02x:%02x.%x keeps its RMRR %#llx-%#llx (domain %u)\n",
+			  r->bdf.seg, r->bdf.bus, r->bdf.dev, r->bdf.fn, (unsigned long long)r->base,
+			  (unsigned long long)r->limit, d->id);
 	}
 	return 0;
 }
@@ -730,15 +726,15 @@ static bool take_table(const struct iommu_dmar_table *tables, uint32_t count,
 	memset(&layer_scan, 0, sizeof(layer_scan));
 	if (opt->table >= count) {
 		if (opt->table)
-			pr_warn("dmar: no DMAR table number %u (dmar_table)\n", opt->table);
+			plat_warn("dmar: no DMAR table number %u (dmar_table)\n", opt->table);
 		else
-			pr_info("dmar: no DMAR table: this machine reports no DMA remapping "
-				"hardware\n");
+			plat_info("dmar: no DMAR table: this machine reports no DMA remapping "
+				  "hardware\n");
 		layer_scan.info.table_count = count;
 		return false;
 	}
 	if (count > 1)
-		pr_warn("dmar: more than one DMAR table; number %u is used\n", opt->table);
+		plat_warn("dmar: more than one DMAR table; number %u is used\n", opt->table);
 	t = &tables[opt->table];
 	iommu_scan_table(t->data, t->len, &layer_scan);
 	layer_scan.info.table_count = count;
@@ -776,28 +772,28 @@ int iommu_init(const struct iommu_dmar_table *tables, uint32_t count,
 	for (uint32_t i = 0; i < vtd_unit_count(); i++)
 		layer_scan.unit[vtd_unit_at(i)->dmar_index].unit = (int32_t)i;
 	if (!find_common_caps()) {
-		pr_err("iommu: the units share no page-table format (SAGAW); DMA remapping "
-		       "stays off\n");
+		plat_err("iommu: the units share no page-table format (SAGAW); DMA remapping "
+		         "stays off\n");
 		return 0;
 	}
 	pt_cfg = pgt_page_pool_config("iommu-pt");
 	pt_cfg.hooks.wake = pt_pool_wake;
 	if (pool_create(&pt_cfg, &pool) != 0) {
-		pr_err("iommu: no page-table page pool; DMA remapping stays off\n");
+		plat_err("iommu: no page-table page pool; DMA remapping stays off\n");
 		return 0;
 	}
 	pt_pages = pool;
 	vtd_set_fault_notify(note_fault, NULL);
 	active = true;
 	if ((err = attach_rmrr_devices()) != 0)
-		pr_err("iommu: RMRR identity mappings failed (%d); their devices stay blocked\n", err);
+		plat_err("iommu: RMRR identity mappings failed (%d); their devices stay blocked\n", err);
 	for (uint32_t i = 0; i < vtd_unit_count(); i++)
 		on += vtd_enable(vtd_unit_at(i)) == 0;
 	active = on > 0;
-	pr_info("iommu: %u unit%s translating; domains of %u levels, %u-bit IOVAs, "
-		"superpages%s%s, page walks %s\n", on, on == 1 ? "" : "s", common_levels,
-		common_width, common_sp & PGT_SP_2M ? " 2M" : "", common_sp & PGT_SP_1G ? " 1G" : "",
-		all_coherent ? "coherent" : "not coherent (entries written back from the cache)");
+	plat_info("iommu: %u unit%s translating; domains of %u levels, %u-bit IOVAs, "
+		  "superpages%s%s, page walks %s\n", on, on == 1 ? "" : "s", common_levels,
+		  common_width, common_sp & PGT_SP_2M ? " 2M" : "", common_sp & PGT_SP_1G ? " 1G" : "",
+		  all_coherent ? "coherent" : "not coherent (entries written back from the cache)");
 	return (int)on;
 }
 
@@ -820,8 +816,8 @@ int iommu_shutdown(void)
 
 			if (a->d == rmrr_domain &&
 			    iommu_detach(a->bdf.seg, a->bdf.bus, a->bdf.dev, a->bdf.fn) != 0)
-				pr_warn("iommu: shutdown: detaching %02x:%02x.%x failed\n",
-					a->bdf.bus, a->bdf.dev, a->bdf.fn);
+				plat_warn("iommu: shutdown: detaching %02x:%02x.%x failed\n",
+					  a->bdf.bus, a->bdf.dev, a->bdf.fn);
 		}
 		if (iommu_domain_destroy(rmrr_domain) != 0)
 			return IOMMU_EBUSY;

@@ -235,6 +235,10 @@ enum plat_log_level {
 /* A log line with a level; the text should end in '\n'.  Any context. */
 void plat_log(int level, const char *fmt, ...) plat_printf_like(2, 3);
 
+#define plat_info(...) plat_log(PLAT_LOG_INFO, __VA_ARGS__)
+#define plat_warn(...) plat_log(PLAT_LOG_WARN, __VA_ARGS__)
+#define plat_err(...)  plat_log(PLAT_LOG_ERR, __VA_ARGS__)
+
 /* Raw output without level or timestamp (test harness, dumps). */
 void plat_printf(const char *fmt, ...) plat_printf_like(1, 2);
 void plat_vprintf(const char *fmt, va_list ap);
