@@ -213,6 +213,63 @@ deps-check:
 	@tools/install-deps
 .PHONY: deps-check
 
+# --- the library: libiommu.a, the layer for a hypervisor to embed -------------------
+
+# iommu/ and pool/ alone, freestanding, with the kernel's code generation.
+# The include path is the proof that the layer needs nothing but the
+# environment interface: plat/ (plat.h), plat/extern/ (the hot half as
+# extern functions, the embedder's to define), plat/extern/libc/ (the four
+# string functions GCC needs of any freestanding host) and the layer's own
+# folders.  No kernel/, arch/ or mm/ header can be found from here.
+#
+# The code model is the one choice left to the embedder.  The kernel's
+# -mcmodel=kernel places code and data in the top 2 GiB of the address space
+# and so links only into a higher-half kernel or hypervisor
+# (make lib LIB_MCMODEL=kernel); a program in the lower half, such as a
+# user-space VMM or examples/embed, needs small.  With -fno-pic the objects
+# hold absolute addresses: a hosted program links them with -no-pie.
+LIB_MCMODEL ?= small
+LIB_DIR     ?= $(BUILD)/lib
+LIB_A       ?= $(BUILD)/libiommu.a
+LIB_SRCS    := $(sort $(wildcard iommu/*.c pool/*.c))
+LIB_OBJS    := $(LIB_SRCS:%.c=$(LIB_DIR)/obj/%.o)
+LIB_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc \
+               -isystem $(shell $(KCC) -print-file-name=include) \
+               -Iplat/extern/libc -Iplat/extern -Iplat -Ipool -Iiommu \
+               -fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=$(LIB_MCMODEL) \
+               -mgeneral-regs-only -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+               -fno-asynchronous-unwind-tables -fcf-protection=none -MMD -MP
+# The public headers, installed flat so that plat.h finds plat_impl.h.
+LIB_PUBLIC_HDRS := iommu/iommu.h pool/pool.h plat/plat.h plat/extern/plat_impl.h
+LIB_INSTALLED   := $(addprefix $(LIB_DIR)/include/,$(notdir $(LIB_PUBLIC_HDRS)))
+
+# Rewritten only when the flags change (another LIB_MCMODEL), so the objects
+# are rebuilt then and only then.
+$(LIB_DIR)/cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(LIB_CFLAGS)' | cmp -s - $@ || echo '$(LIB_CFLAGS)' >$@
+
+$(LIB_DIR)/obj/%.o: %.c $(LIB_DIR)/cflags
+	@mkdir -p $(@D)
+	$(call say,LIB-CC,$<)
+	$(Q)$(KCC) $(LIB_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcsD $@ $^
+
+$(LIB_DIR)/include/%.h: iommu/%.h
+	@mkdir -p $(@D) && cp $< $@
+$(LIB_DIR)/include/%.h: pool/%.h
+	@mkdir -p $(@D) && cp $< $@
+$(LIB_DIR)/include/%.h: plat/%.h
+	@mkdir -p $(@D) && cp $< $@
+$(LIB_DIR)/include/%.h: plat/extern/%.h
+	@mkdir -p $(@D) && cp $< $@
+
+lib: $(LIB_A) $(LIB_INSTALLED)
+.PHONY: lib FORCE
+
 # --- the GNU-EFI direct loader and its GPT disk image ---------------------------
 
 # boot/efi/ is a UEFI application: GNU-EFI's headers, crt0 and linker script,
