@@ -233,6 +233,10 @@ LIB_DIR     ?= $(BUILD)/lib
 LIB_A       ?= $(BUILD)/libiommu.a
 LIB_SRCS    := $(sort $(wildcard iommu/*.c pool/*.c))
 LIB_OBJS    := $(LIB_SRCS:%.c=$(LIB_DIR)/obj/%.o)
+# ar names members by file name only: two sources of one name would be one member.
+ifneq ($(words $(LIB_SRCS)),$(words $(sort $(notdir $(LIB_SRCS)))))
+$(error iommu/ and pool/ have two sources of one name; libiommu.a would lose one)
+endif
 LIB_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc \
                -isystem $(shell $(KCC) -print-file-name=include) \
                -Iplat/extern/libc -Iplat/extern -Iplat -Ipool -Iiommu \
