@@ -168,6 +168,22 @@ $(BUILD)/kernel/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,KCC,$<)
 	$(Q)$(KCC) $(KCFLAGS) -c $< -o $@
+# The layer's objects in the kernel prove what make lib proves: they are
+# compiled seeing only the environment interface, the kernel's plat_impl.h
+# (a copy, alone in its folder: kernel/ holds every kernel header) and the
+# kernel's <string.h> (kernel/libc holds only that).
+KLAYER_CFLAGS := $(filter-out -I%,$(KCFLAGS)) -Ikernel/libc -I$(BUILD)/kernel/plat-impl \
+                 -Iplat -Ipool -Iiommu
+KLAYER_DIRS   := pool
+$(BUILD)/kernel/plat-impl/plat_impl.h: kernel/plat_impl.h
+	@mkdir -p $(@D) && cp $< $@
+define klayer_rule
+$(BUILD)/kernel/$(1)/%.o: $(1)/%.c $(BUILD)/kernel/plat-impl/plat_impl.h
+	@mkdir -p $$(@D)
+	$$(call say,KCC,$$<)
+	$$(Q)$$(KCC) $$(KLAYER_CFLAGS) -c $$< -o $$@
+endef
+$(foreach d,$(KLAYER_DIRS),$(eval $(call klayer_rule,$(d))))
 $(BUILD)/kernel/%.o: %.asm
 	@mkdir -p $(@D)
 	$(call say,NASM,$<)
