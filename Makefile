@@ -290,6 +290,41 @@ $(LIB_DIR)/include/%.h: plat/extern/%.h
 lib: $(LIB_A) $(LIB_INSTALLED)
 .PHONY: lib FORCE
 
+# --- examples/embed: what a hypervisor does with libiommu ---------------------------
+
+# A hosted program: its own environment (examples/embed/env.c) and the strict
+# VT-d model standing for the hardware, linked with the archive as an
+# embedder would, from the installed headers.  -Iiommu is there only for the
+# model's vtd_regs.h.  Built plain and with ASan+UBSan (the library itself is
+# not instrumented: it is freestanding).
+EMBED_SRCS    := $(sort $(wildcard examples/embed/*.c)) $(MODEL_SRCS)
+EXAMPLE_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I$(LIB_DIR)/include -Itests/model -Iiommu \
+                  -MMD -MP -pthread
+EXAMPLES      := $(BUILD)/examples/embed $(BUILD)/examples/embed-asan
+
+$(BUILD)/examples/obj/%.o: %.c | $(LIB_INSTALLED)
+	@mkdir -p $(@D)
+	$(call say,CC-EX,$<)
+	$(Q)$(HOSTCC) $(EXAMPLE_CFLAGS) -c $< -o $@
+$(BUILD)/examples/asan/%.o: %.c | $(LIB_INSTALLED)
+	@mkdir -p $(@D)
+	$(call say,CC-EX,$<)
+	$(Q)$(HOSTCC) $(EXAMPLE_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+$(BUILD)/examples/embed: $(EMBED_SRCS:%.c=$(BUILD)/examples/obj/%.o) $(LIB_A)
+	$(call say,LD,$@)
+	$(Q)$(HOSTCC) -no-pie -pthread $^ -o $@
+$(BUILD)/examples/embed-asan: $(EMBED_SRCS:%.c=$(BUILD)/examples/asan/%.o) $(LIB_A)
+	$(call say,LD,$@)
+	$(Q)$(HOSTCC) -no-pie $(ASAN_FLAGS) -pthread $^ -o $@
+
+# Build the example; check-examples also runs it (make check does, through
+# tests/suites/examples.sh).
+examples: $(EXAMPLES)
+check-examples: $(EXAMPLES)
+	$(BUILD)/examples/embed
+	$(BUILD)/examples/embed-asan
+.PHONY: examples check-examples
+
 # --- the GNU-EFI direct loader and its GPT disk image ---------------------------
 
 # boot/efi/ is a UEFI application: GNU-EFI's headers, crt0 and linker script,
