@@ -234,17 +234,20 @@ void plat_idle_wake(void)
 	counts.wakes++;
 }
 
+/* A pass of the idle loop: the layer's background work until it has none
+ * left, and again if it asked meanwhile.  A budget of 32 pages a call
+ * keeps each call short, as an idle loop that must notice work would. */
 uint32_t env_idle(void)
 {
 	uint32_t moved = 0, n;
 
-	while (wake_asked) {
+	do {
 		wake_asked = false;
 		do {
 			n = iommu_background(32);
 			moved += n;
 		} while (n);
-	}
+	} while (wake_asked);
 	return moved;
 }
 
@@ -467,8 +470,8 @@ void plat_log(int level, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (level <= PLAT_LOG_WARN)
-		counts.log_errors++;
+	counts.log_errors += level <= PLAT_LOG_ERR;
+	counts.log_warnings += level == PLAT_LOG_WARN;
 	printf("  [libiommu%s] ", level <= PLAT_LOG_ERR ? " error" : level <= PLAT_LOG_WARN ? " warning" : "");
 	va_start(ap, fmt);
 	vprintf(fmt, ap);

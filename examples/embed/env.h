@@ -44,8 +44,9 @@ void env_chunk_free(uint64_t pa);
 /* The CPU's view of host-physical memory (plat_phys_to_virt). */
 void *env_phys(uint64_t pa);
 
-/* The idle loop: iommu_background while the layer asked for it
- * (plat_idle_wake).  Returns the pages the layer moved. */
+/* A pass of the idle loop: iommu_background until it has nothing to do,
+ * again if the layer asked meanwhile (plat_idle_wake).  Returns the pages
+ * the layer moved. */
 uint32_t env_idle(void);
 
 /* What is outstanding: must all be 0 once the layer is shut down. */
@@ -58,7 +59,8 @@ struct env_counts {
 	uint64_t pages_peak;   /* most pages out at once */
 	uint64_t flushes;      /* plat_cache_flush calls */
 	uint64_t msi_sent;     /* MSIs the unit sent to a connected handler */
-	uint64_t log_errors;   /* plat_log lines at PLAT_LOG_ERR or WARN */
+	uint64_t log_errors;   /* plat_log lines at PLAT_LOG_ERR */
+	uint64_t log_warnings; /* and at PLAT_LOG_WARN */
 	uint64_t wakes;        /* plat_idle_wake calls */
 };
 void env_counts(struct env_counts *out);
