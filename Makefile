@@ -174,7 +174,7 @@ $(BUILD)/kernel/%.o: %.c
 # kernel's <string.h> (kernel/libc holds only that).
 KLAYER_CFLAGS := $(filter-out -I%,$(KCFLAGS)) -Ikernel/libc -I$(BUILD)/kernel/plat-impl \
                  -Iplat -Ipool -Iiommu
-KLAYER_DIRS   := pool
+KLAYER_DIRS   := pool iommu
 $(BUILD)/kernel/plat-impl/plat_impl.h: kernel/plat_impl.h
 	@mkdir -p $(@D) && cp $< $@
 define klayer_rule
