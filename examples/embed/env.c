@@ -383,7 +383,7 @@ int plat_msi_connect(void (*handler)(void *arg), void *arg, struct plat_msi *out
 			counts.msis++;
 			return 0;
 		}
-	return -28; /* no vector left: the layer polls */
+	return PLAT_ENOSPC; /* no vector left: the layer polls */
 }
 
 void plat_msi_disconnect(const struct plat_msi *msi)
@@ -436,7 +436,7 @@ int plat_pci_bridge_buses(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn,
 			  uint8_t *secondary, uint8_t *subordinate)
 {
 	(void)seg, (void)bus, (void)dev, (void)fn, (void)secondary, (void)subordinate;
-	return -19;
+	return PLAT_ENODEV;
 }
 
 /* The arena is all the RAM there is. */
