@@ -145,16 +145,6 @@ static bool find_common_caps(void)
 	return levels > 0;
 }
 
-static int map_errno(int pgt_err)
-{
-	switch (pgt_err) {
-	case PGT_EEXIST: return IOMMU_EEXIST;
-	case PGT_ENOMEM: return IOMMU_ENOMEM;
-	case PGT_ENOENT: return IOMMU_ENOENT;
-	default: return IOMMU_EINVAL;
-	}
-}
-
 /* --- invalidation ------------------------------------------------------------------ */
 
 /* Invalidate [start, end) of d's translations on every unit it is
@@ -329,7 +319,7 @@ int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size,
 	err = pgt_map(d->pgt, iova, pa, size, to_pgt_prot(prot), &g);
 	if (err) {
 		(void)settle(d, &g); /* a rollback may have freed tables */
-		return map_errno(err);
+		return err;
 	}
 	/* Caching-mode units may cache not-present entries: invalidate the
 	 * range that just became present [VT-d 6.1]. */
@@ -350,7 +340,7 @@ int iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	done = pgt_unmap(d->pgt, iova, size, &g);
 	err = settle(d, &g);
 	if (done < 0)
-		return map_errno((int)done);
+		return (int)done;
 	return done == 0 ? IOMMU_ENOENT : err;
 }
 
@@ -400,7 +390,7 @@ static int dom_iova_get_flushing(struct iommu_domain *d, uint64_t pages, uint64_
 {
 	int err = dom_iova_get(d, pages, limit_pfn, pfn);
 
-	if (err != -IOVA_ENOSPC || plat_cpu_count() < 2 || !plat_irq_enabled())
+	if (err != IOVA_ENOSPC || plat_cpu_count() < 2 || !plat_irq_enabled())
 		return err;
 	if (plat_run_on_each_cpu(flush_iova_here, d->iova) != 0)
 		return err;
@@ -421,8 +411,7 @@ int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t p
 	limit_pfn = (dma_limit >> PLAT_PAGE_SHIFT) + 1; /* first pfn above the mask */
 	err = dom_iova_get_flushing(d, pages, limit_pfn, &pfn);
 	if (err)
-		return err == -IOVA_ENOSPC ? IOMMU_ENOSPC : err == -IOVA_EINVAL ? IOMMU_EINVAL
-											: IOMMU_ENOMEM;
+		return err;
 	err = iommu_map(d, pfn << PLAT_PAGE_SHIFT, pa, size, prot);
 	if (err) {
 		if (dom_iova_free(d, pfn, pages) != 0)
@@ -457,7 +446,7 @@ int iommu_reserve(struct iommu_domain *d, uint64_t iova, uint64_t size)
 		return IOMMU_EINVAL;
 	err = iova_range_reserve(iova_domain_range(d->iova), iova >> PLAT_PAGE_SHIFT,
 				 size >> PLAT_PAGE_SHIFT);
-	return err == -IOVA_EBUSY ? IOMMU_EEXIST : err ? IOMMU_ENOMEM : 0;
+	return err == IOVA_EBUSY ? IOMMU_EEXIST : err; /* handed out: the API's EEXIST */
 }
 
 /* --- RMRRs and identity ------------------------------------------------------------- */
@@ -480,8 +469,8 @@ static int map_rmrrs(struct iommu_domain *d, struct dmar_bdf bdf)
 		 * already (another function with the same RMRR). */
 		err = iova_range_reserve(iova_domain_range(d->iova), base >> PLAT_PAGE_SHIFT,
 					 (end - base) >> PLAT_PAGE_SHIFT);
-		if (err && err != -IOVA_EBUSY)
-			return IOMMU_ENOMEM;
+		if (err && err != IOVA_EBUSY)
+			return err;
 	}
 	return 0;
 }
