@@ -469,7 +469,9 @@ static int quiesce(struct vtd_unit *u)
 static int start_queue(struct vtd_unit *u)
 {
 	u->iq = zeroed_page();
-	u->iq_status = plat_malloc(sizeof(*u->iq_status));
+	/* The unit writes the wait status by DMA: it lives in a page, the only
+	 * memory plat.h promises a device reaches at plat_virt_to_phys. */
+	u->iq_status = zeroed_page();
 	if (!u->iq || !u->iq_status)
 		return PLAT_ENOMEM;
 	atomic_store_explicit(u->iq_status, 0, memory_order_relaxed);
@@ -501,7 +503,8 @@ static void free_tables(struct vtd_unit *u)
 		}
 	if (u->iq)
 		plat_page_free(u->iq);
-	plat_free((void *)u->iq_status);
+	if (u->iq_status)
+		plat_page_free((void *)u->iq_status);
 	if (u->root)
 		plat_page_free(u->root);
 	u->iq = NULL;
