@@ -26,7 +26,7 @@ endif
 KERNEL_PORTABLE_SRCS := $(wildcard kernel/cmdline.c kernel/format.c kernel/font8x16.c \
                         kernel/fbcon.c kernel/bootinfo.c kernel/crc32.c kernel/report_rec.c kernel/efi_map.c \
                         mm/memmap.c mm/buddy.c mm/heap.c \
-                        arch/x86_64/acpi_parse.c arch/x86_64/pci_path.c iommu/vtd_caps.c)
+                        arch/x86_64/acpi_parse.c iommu/vtd_caps.c)
 
 # The portable core: no kernel header, built for the kernel and for the host.
 PORTABLE_SRCS := $(sort $(wildcard pool/*.c) $(wildcard iommu/dmar*.c) \

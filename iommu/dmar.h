@@ -211,4 +211,35 @@ const char *dmar_warn_name(enum dmar_warn_kind kind);
 const char *dmar_type_name(uint32_t type);
 const char *dmar_scope_type_name(uint32_t type);
 
+/* --- device-scope paths ---------------------------------------------------- */
+
+/* A PCI function as the layer names it. */
+struct dmar_bdf {
+	uint16_t seg;
+	uint8_t bus, dev, fn;
+};
+
+/* Field by field: the struct has a padding byte that memcmp would read. */
+static inline bool dmar_bdf_eq(struct dmar_bdf a, struct dmar_bdf b)
+{
+	return a.seg == b.seg && a.bus == b.bus && a.dev == b.dev && a.fn == b.fn;
+}
+
+/* 16-bit source id as the unit sees it: bus << 8 | dev << 3 | fn. */
+static inline uint16_t dmar_source_id(struct dmar_bdf b)
+{
+	return (uint16_t)(b.bus << 8 | b.dev << 3 | b.fn);
+}
+
+/* Secondary bus of the bridge at bdf, or -1 when bdf is not a bridge. */
+typedef int (*dmar_secondary_fn)(void *ctx, struct dmar_bdf bdf);
+
+/* Resolve a scope path [VT-d 8.3.1]: hops is 'n' pairs of (device,
+ * function) from start_bus; every hop but the last must be a bridge.
+ * Returns false (with *why) when a hop is not a bridge or a number is out
+ * of range. */
+bool dmar_resolve_path(uint16_t seg, uint8_t start_bus, const uint8_t *hops, unsigned int n,
+		       dmar_secondary_fn secondary, void *ctx, struct dmar_bdf *out,
+		       const char **why);
+
 #endif /* DMAR_H */

@@ -4,9 +4,10 @@
  * map/unmap with the invalidations each unit needs.
  *
  *   iommu_map:   pgt_map (pages reserved up front from the pool) ->
- *                caching-mode units: IOTLB flush of the new range
- *   iommu_unmap: pgt_unmap -> IOTLB flush of the gathered span on every
- *                unit the domain is attached to -> free the gathered pages
+ *                caching-mode units: IOTLB invalidation of the new range
+ *   iommu_unmap: pgt_unmap -> IOTLB invalidation of the gathered span on
+ *                every unit the domain is attached to -> free the gathered
+ *                pages (only now may the unit no longer walk them)
  *
  * Domain ids are global (the same id on every unit), from 1 up: id 0 is
  * what caching-mode units tag not-present entries with.
@@ -16,26 +17,23 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "cpu.h"
-#include "format.h"
-#include "idle.h"
+#include "dmar.h"
+#include "iommu_bench.h"
 #include "iova.h"
-#include "layout.h"
-#include "mm.h"
-#include "pci.h"
-#include "percpu.h"
 #include "pgtable.h"
+#include "plat.h"
 #include "policy.h"
 #include "pool.h"
-#include "printk.h"
 #include "scan.h"
-#include "smp.h"
-#include "spinlock.h"
 #include "vtd.h"
+
+#define pr_info(...) plat_log(PLAT_LOG_INFO, __VA_ARGS__)
+#define pr_warn(...) plat_log(PLAT_LOG_WARN, __VA_ARGS__)
+#define pr_err(...)  plat_log(PLAT_LOG_ERR, __VA_ARGS__)
 
 #define MAX_DOMAINS   256
 #define MAX_ATTACHED  64
-#define REFILL_BUDGET 32
+#define MAX_TABLES    8 /* DMAR tables counted */
 
 struct iommu_domain {
 	uint16_t id;
@@ -51,7 +49,7 @@ struct iommu_domain {
 };
 
 struct attachment {
-	struct pci_bdf bdf;
+	struct dmar_bdf bdf;
 	struct iommu_domain *d;
 	struct vtd_unit *u;
 	uint64_t faults;
@@ -59,9 +57,14 @@ struct attachment {
 
 static struct iommu_domain *domains[MAX_DOMAINS]; /* by id; 0 unused */
 static struct attachment attached[MAX_ATTACHED];
-static struct spinlock layer_lock = SPINLOCK_INIT; /* domains[] and attached[] */
-static struct pool *pt_pages;
-static bool active;
+static struct plat_lock layer_lock = PLAT_LOCK_INIT; /* domains[] and attached[] */
+static struct pool *_Atomic pt_pages;  /* read by iommu_background on any CPU */
+static bool active, up;
+static uint32_t ndomains;                /* alive, for iommu_shutdown */
+static struct iommu_scan layer_scan;     /* the DMAR, resolved at iommu_init */
+static void (*host_fault_fn)(void *arg, const struct iommu_fault *f);
+static void *host_fault_arg;
+static struct iommu_domain *rmrr_domain; /* the layer's own, for RMRR functions */
 static _Atomic uint64_t iova_remote_flushes; /* dom_iova_get_flushing's */
 /* What every unit supports, for domains that may span units. */
 static unsigned int common_levels;
@@ -95,31 +98,39 @@ uint64_t iommu_domain_faults(const struct iommu_domain *d)
 
 void iommu_pt_pool_stats(struct pool_stats *out, uint64_t *free_elems)
 {
+	struct pool *p = pt_pages;
+
 	*out = (struct pool_stats){0};
 	*free_elems = 0;
-	if (!pt_pages)
+	if (!p)
 		return;
-	pool_stats(pt_pages, out);
-	*free_elems = pool_count_free(pt_pages);
+	pool_stats(p, out);
+	*free_elems = pool_count_free(p);
 }
 
 uint64_t iommu_pt_pool_cpu_free(uint32_t cpu)
 {
-	return pt_pages ? pool_count_cpu(pt_pages, cpu) : 0;
+	struct pool *p = pt_pages;
+
+	return p ? pool_count_cpu(p, cpu) : 0;
 }
 
-/* Levels, width and superpages every unit can use. */
-static void find_common_caps(void)
+/* Levels, width and superpages every unit can use: the SAGAW bits all
+ * share, through the one derivation (pgt_levels_for).  false when they
+ * share no level count. */
+static bool find_common_caps(void)
 {
-	bool all4 = true;
+	uint32_t sagaw = ~0u;
+	int levels;
 
 	common_sp = PGT_SP_2M | PGT_SP_1G;
 	common_width = 64;
 	all_coherent = true;
+	any_cm = false;
 	for (uint32_t i = 0; i < vtd_unit_count(); i++) {
 		const struct vtd_caps *c = &vtd_unit_at(i)->caps;
 
-		all4 &= (c->sagaw & 4) != 0;
+		sagaw &= c->sagaw;
 		if (!c->sp_2m)
 			common_sp &= ~PGT_SP_2M;
 		if (!c->sp_1g)
@@ -129,9 +140,9 @@ static void find_common_caps(void)
 		all_coherent &= c->coherent;
 		any_cm |= c->caching_mode;
 	}
-	common_levels = all4 ? 4 : 3;
-	if (common_width > 9 * common_levels + 12)
-		common_width = 9 * common_levels + 12;
+	levels = pgt_levels_for(sagaw, &common_width);
+	common_levels = levels > 0 ? (unsigned int)levels : 0;
+	return levels > 0;
 }
 
 static int map_errno(int pgt_err)
@@ -146,22 +157,24 @@ static int map_errno(int pgt_err)
 
 /* --- invalidation ------------------------------------------------------------------ */
 
-/* Flush [start, end) of d's translations on every unit it is attached to. */
-static int flush_span(struct iommu_domain *d, uint64_t start, uint64_t end)
+/* Invalidate [start, end) of d's translations on every unit it is
+ * attached to. */
+static int invalidate_span(struct iommu_domain *d, uint64_t start, uint64_t end)
 {
 	int err = 0;
 
 	for (uint32_t i = 0; start < end && i < vtd_unit_count(); i++)
-		if ((d->units & (1u << i)) && vtd_flush_iotlb(vtd_unit_at(i), d->id, start,
-							       end - start) != 0)
+		if ((d->units & (1u << i)) && vtd_invalidate_iotlb(vtd_unit_at(i), d->id, start,
+								   end - start) != 0)
 			err = IOMMU_EIO;
 	return err;
 }
 
-/* After a change: flush what the gather says changed, then free its pages. */
+/* After a change: invalidate what the gather says changed, then free its
+ * pages. */
 static int settle(struct iommu_domain *d, struct pgt_gather *g)
 {
-	int err = flush_span(d, g->start, g->end);
+	int err = invalidate_span(d, g->start, g->end);
 
 	pgt_gather_release(d->pgt, g);
 	return err;
@@ -171,25 +184,26 @@ static int settle(struct iommu_domain *d, struct pgt_gather *g)
 
 static int alloc_id(struct iommu_domain *d)
 {
-	uint64_t f = spin_lock_irqsave(&layer_lock);
 	int id = IOMMU_ENOMEM;
 
+	plat_lock(&layer_lock);
 	for (int i = 1; i < MAX_DOMAINS; i++)
 		if (!domains[i]) {
 			domains[i] = d;
+			ndomains++;
 			id = i;
 			break;
 		}
-	spin_unlock_irqrestore(&layer_lock, f);
+	plat_unlock(&layer_lock);
 	return id;
 }
 
 static void free_id(uint16_t id)
 {
-	uint64_t f = spin_lock_irqsave(&layer_lock);
-
+	plat_lock(&layer_lock);
 	domains[id] = NULL;
-	spin_unlock_irqrestore(&layer_lock, f);
+	ndomains--;
+	plat_unlock(&layer_lock);
 }
 
 /* The IOVA allocator, the policy (for bench domains: policy >= 0), then
@@ -198,7 +212,7 @@ static int make_tables(struct iommu_domain *d, int policy, bool timed)
 {
 	struct pgt_config cfg = {
 		.levels = d->levels, .addr_width = d->width, .superpages = common_sp,
-		.coherent = all_coherent, .flush = vtd_clflush, .pages = pt_pages,
+		.coherent = all_coherent, .flush = plat_cache_flush, .pages = pt_pages,
 	};
 	struct iova_domain_config icfg = {
 		.base = 1, /* page 0 is never handed out */
@@ -236,7 +250,7 @@ static int domain_create(uint32_t flags, int policy, bool timed, struct iommu_do
 
 	if (!active || (flags & ~IOMMU_DOMAIN_IDENTITY) || !out)
 		return !active ? IOMMU_ENODEV : IOMMU_EINVAL;
-	d = kmalloc(sizeof(*d));
+	d = plat_malloc(sizeof(*d));
 	if (!d)
 		return IOMMU_ENOMEM;
 	memset(d, 0, sizeof(*d));
@@ -244,7 +258,7 @@ static int domain_create(uint32_t flags, int policy, bool timed, struct iommu_do
 	d->levels = common_levels;
 	d->width = common_width;
 	if ((id = alloc_id(d)) < 0) {
-		kfree(d);
+		plat_free(d);
 		return id;
 	}
 	d->id = (uint16_t)id;
@@ -252,7 +266,7 @@ static int domain_create(uint32_t flags, int policy, bool timed, struct iommu_do
 	    ((flags & IOMMU_DOMAIN_IDENTITY) && (err = map_identity_ram(d)) != 0)) {
 		free_tables(d);
 		free_id(d->id);
-		kfree(d);
+		plat_free(d);
 		return err;
 	}
 	*out = d;
@@ -288,7 +302,7 @@ int iommu_domain_destroy(struct iommu_domain *d)
 		return IOMMU_EBUSY;
 	free_tables(d);
 	free_id(d->id);
-	kfree(d);
+	plat_free(d);
 	return 0;
 }
 
@@ -317,10 +331,10 @@ int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size,
 		(void)settle(d, &g); /* a rollback may have freed tables */
 		return map_errno(err);
 	}
-	/* Caching-mode units may cache not-present entries: flush the range
-	 * that just became present [VT-d 6.1]. */
+	/* Caching-mode units may cache not-present entries: invalidate the
+	 * range that just became present [VT-d 6.1]. */
 	if (any_cm)
-		return flush_span(d, iova, iova + size);
+		return invalidate_span(d, iova, iova + size);
 	return 0;
 }
 
@@ -386,9 +400,9 @@ static int dom_iova_get_flushing(struct iommu_domain *d, uint64_t pages, uint64_
 {
 	int err = dom_iova_get(d, pages, limit_pfn, pfn);
 
-	if (err != -IOVA_ENOSPC || percpu_online() < 2 || !(read_rflags() & RFLAGS_IF))
+	if (err != -IOVA_ENOSPC || plat_cpu_count() < 2 || !plat_irq_enabled())
 		return err;
-	if (smp_call_all(flush_iova_here, d->iova) != 0)
+	if (plat_run_on_each_cpu(flush_iova_here, d->iova) != 0)
 		return err;
 	/* Relaxed: a statistic, pairs with nothing. */
 	atomic_fetch_add_explicit(&iova_remote_flushes, 1, memory_order_relaxed);
@@ -449,15 +463,15 @@ int iommu_reserve(struct iommu_domain *d, uint64_t iova, uint64_t size)
 /* --- RMRRs and identity ------------------------------------------------------------- */
 
 /* Map every RMRR naming bdf, identity, into d [VT-d 8.4]. */
-static int map_rmrrs(struct iommu_domain *d, struct pci_bdf bdf)
+static int map_rmrrs(struct iommu_domain *d, struct dmar_bdf bdf)
 {
-	struct scan_rmrr r;
-
-	for (uint32_t i = 0; scan_rmrr_at(i, &r); i++) {
-		uint64_t base = r.base & ~0xFFFull, end = (r.limit | 0xFFF) + 1;
+	for (uint32_t i = 0; i < layer_scan.rmrr_count; i++) {
+		const struct scan_rmrr *r = &layer_scan.rmrr[i];
+		uint64_t base = r->base & ~(PLAT_PAGE_SIZE - 1);
+		uint64_t end = (r->limit | (PLAT_PAGE_SIZE - 1)) + 1;
 		int err;
 
-		if (r.bdf.seg != bdf.seg || pci_source_id(r.bdf) != pci_source_id(bdf))
+		if (!dmar_bdf_eq(r->bdf, bdf))
 			continue;
 		err = iommu_map(d, base, base, end - base, IOMMU_READ | IOMMU_WRITE);
 		if (err && err != IOMMU_EEXIST)
@@ -475,17 +489,16 @@ static int map_rmrrs(struct iommu_domain *d, struct pci_bdf bdf)
 /* All RAM at IOVA = physical address (superpages where aligned). */
 static int map_identity_ram(struct iommu_domain *d)
 {
-	struct mm_ram_range r;
+	uint64_t base, end, top = 1ull << d->width;
 
-	for (uint32_t i = 0; mm_ram_range_at(i, &r); i++) {
-		uint64_t end = r.end;
+	for (uint32_t i = 0; plat_ram_range(i, &base, &end); i++) {
 		int err;
 
-		if (r.base >= (1ull << d->width))
+		if (base >= top || end <= base)
 			continue;
-		if (end > (1ull << d->width))
-			end = 1ull << d->width;
-		err = iommu_map(d, r.base, r.base, end - r.base, IOMMU_READ | IOMMU_WRITE);
+		if (end > top)
+			end = top;
+		err = iommu_map(d, base, base, end - base, IOMMU_READ | IOMMU_WRITE);
 		if (err)
 			return err;
 	}
@@ -494,10 +507,10 @@ static int map_identity_ram(struct iommu_domain *d)
 
 /* --- attaching ---------------------------------------------------------------------- */
 
-static struct attachment *find_attachment(struct pci_bdf bdf)
+static struct attachment *find_attachment(struct dmar_bdf bdf)
 {
 	for (uint32_t i = 0; i < MAX_ATTACHED; i++)
-		if (attached[i].d && pci_bdf_eq(attached[i].bdf, bdf))
+		if (attached[i].d && dmar_bdf_eq(attached[i].bdf, bdf))
 			return &attached[i];
 	return NULL;
 }
@@ -512,10 +525,9 @@ static struct attachment *free_attachment(void)
 
 int iommu_attach(struct iommu_domain *d, uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
 {
-	struct pci_bdf bdf = {seg, bus, dev, fn};
+	struct dmar_bdf bdf = {seg, bus, dev, fn};
 	struct vtd_unit *u;
 	struct attachment *a;
-	uint64_t f;
 	int err;
 
 	if (!d || dev > 31 || fn > 7)
@@ -524,10 +536,10 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint8_t bus, uint8_t dev,
 		return IOMMU_ENODEV;
 	if ((err = map_rmrrs(d, bdf)) != 0)
 		return err;
-	f = spin_lock_irqsave(&layer_lock);
+	plat_lock(&layer_lock);
 	a = find_attachment(bdf);
 	if (!a && !(a = free_attachment())) {
-		spin_unlock_irqrestore(&layer_lock, f);
+		plat_unlock(&layer_lock);
 		return IOMMU_ENOMEM;
 	}
 	if (a->d)
@@ -535,59 +547,165 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint8_t bus, uint8_t dev,
 	*a = (struct attachment){bdf, d, u, 0};
 	d->attached++;
 	d->units |= 1u << u->index;
-	spin_unlock_irqrestore(&layer_lock, f);
+	plat_unlock(&layer_lock);
 	err = vtd_set_context(u, bdf, d->id, pgt_root_pa(d->pgt), d->levels);
 	return err ? IOMMU_EIO : 0;
 }
 
 int iommu_detach(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
 {
-	struct pci_bdf bdf = {seg, bus, dev, fn};
+	struct dmar_bdf bdf = {seg, bus, dev, fn};
 	struct attachment *a;
 	struct vtd_unit *u;
-	uint64_t f = spin_lock_irqsave(&layer_lock);
 
+	plat_lock(&layer_lock);
 	a = find_attachment(bdf);
 	if (!a) {
-		spin_unlock_irqrestore(&layer_lock, f);
+		plat_unlock(&layer_lock);
 		return IOMMU_ENOENT;
 	}
 	u = a->u;
 	a->d->attached--;
 	a->d = NULL;
-	spin_unlock_irqrestore(&layer_lock, f);
+	plat_unlock(&layer_lock);
 	return vtd_set_context(u, bdf, 0, 0, 0) ? IOMMU_EIO : 0;
 }
 
-/* Count a fault against the domain and function that caused it. */
-static void note_fault(const struct vtd_fault *fl)
+/* Count a fault against the domain and function that caused it, then
+ * pass it to the host's handler.  The fault's context: often the MSI
+ * handler, interrupts off. */
+static void note_fault(void *arg, const struct iommu_fault *fl)
 {
+	(void)arg;
+	plat_lock(&layer_lock);
 	for (uint32_t i = 0; i < MAX_ATTACHED; i++) {
 		struct attachment *a = &attached[i];
 
 		if (a->d && a->u && a->u->index == fl->unit &&
-		    pci_source_id(a->bdf) == fl->source_id) {
+		    dmar_source_id(a->bdf) == fl->source_id) {
 			a->faults++;
 			atomic_fetch_add(&a->d->faults, 1);
-			return;
+			break;
 		}
 	}
+	plat_unlock(&layer_lock);
+	if (host_fault_fn)
+		host_fault_fn(host_fault_arg, fl);
+}
+
+void iommu_set_fault_handler(void (*fn)(void *arg, const struct iommu_fault *f), void *arg)
+{
+	plat_lock(&layer_lock);
+	host_fault_fn = fn;
+	host_fault_arg = arg;
+	plat_unlock(&layer_lock);
+}
+
+uint64_t iommu_fault_count(void)
+{
+	return vtd_fault_count();
+}
+
+bool iommu_last_fault(struct iommu_fault *out)
+{
+	return out && vtd_last_fault(out);
+}
+
+bool iommu_wait_fault(uint64_t seen, uint32_t timeout_ms, struct iommu_fault *out)
+{
+	return out && vtd_wait_fault(seen, timeout_ms, out);
+}
+
+void iommu_poll_faults(void)
+{
+	vtd_poll_faults();
+}
+
+const char *iommu_fault_reason(uint8_t reason)
+{
+	return vtd_fault_reason(reason);
+}
+
+/* --- what the DMAR said, which units run -------------------------------------------- */
+
+void iommu_dmar_info(struct iommu_dmar_info *out)
+{
+	*out = layer_scan.info;
+}
+
+_Static_assert(DMAR_W_COUNT <= IOMMU_DMAR_WARN_KINDS, "IOMMU_DMAR_WARN_KINDS holds every kind");
+
+const char *iommu_dmar_warning_name(uint32_t kind)
+{
+	return kind < DMAR_W_COUNT ? dmar_warn_name((enum dmar_warn_kind)kind) : "unknown";
+}
+
+int iommu_dmar_unit(uint32_t i, struct iommu_dmar_unit *out)
+{
+	if (!out || i >= layer_scan.info.unit_count)
+		return IOMMU_ENOENT;
+	*out = layer_scan.unit[i];
+	return 0;
+}
+
+uint32_t iommu_unit_count(void)
+{
+	return vtd_unit_count();
+}
+
+int iommu_unit_info(uint32_t i, struct iommu_unit_info *out)
+{
+	const struct vtd_unit *u = vtd_unit_at(i);
+
+	if (!u || !out)
+		return IOMMU_ENOENT;
+	*out = (struct iommu_unit_info){
+		.reg_base = u->base_pa, .segment = u->segment, .version = u->ver,
+		.cap = u->cap, .ecap = u->ecap, .translating = u->enabled,
+		.queued = u->iq != NULL,
+		.faults = atomic_load_explicit(&u->faults, memory_order_relaxed),
+	};
+	return 0;
+}
+
+int iommu_unit_of(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
+{
+	const struct vtd_unit *u;
+
+	if (dev > 31 || fn > 7)
+		return IOMMU_EINVAL;
+	u = vtd_unit_for((struct dmar_bdf){seg, bus, dev, fn});
+	return u ? (int)u->index : IOMMU_ENODEV;
+}
+
+int iommu_rmrr_at(uint32_t i, struct iommu_rmrr *out)
+{
+	const struct scan_rmrr *r;
+
+	if (!out || i >= layer_scan.rmrr_count)
+		return IOMMU_ENOENT;
+	r = &layer_scan.rmrr[i];
+	*out = (struct iommu_rmrr){r->base, r->limit, r->bdf.seg, r->bdf.bus, r->bdf.dev,
+				   r->bdf.fn};
+	return 0;
 }
 
 /* --- bring-up ----------------------------------------------------------------------- */
 
-static uint32_t refill(void *ctx, uint32_t budget)
+uint32_t iommu_background(uint32_t budget)
 {
-	return pool_maintain(ctx, budget);
+	struct pool *p = pt_pages;
+
+	return p ? pool_maintain(p, budget) : 0;
 }
 
 /* A map took the page pool's depot below its low watermark, or an unmap
- * put it above the high one: wake an idle CPU to refill or trim it now
- * rather than at its next tick. */
+ * put it above the high one: ask the host to run iommu_background now
+ * rather than on its own schedule. */
 static void pt_pool_wake(void *ctx)
 {
 	(void)ctx;
-	idle_kick();
+	plat_idle_wake();
 }
 
 /* Functions with RMRRs keep DMA to those regions working from the moment
@@ -595,65 +713,92 @@ static void pt_pool_wake(void *ctx)
 static int attach_rmrr_devices(void)
 {
 	struct iommu_domain *d = NULL;
-	struct scan_rmrr r;
 	int err;
 
-	for (uint32_t i = 0; scan_rmrr_at(i, &r); i++) {
-		if (!vtd_unit_for(r.bdf) || find_attachment(r.bdf))
+	for (uint32_t i = 0; i < layer_scan.rmrr_count; i++) {
+		const struct scan_rmrr *r = &layer_scan.rmrr[i];
+
+		if (!vtd_unit_for(r->bdf) || find_attachment(r->bdf))
 			continue;
 		if (!d && (err = iommu_domain_create(0, &d)) != 0)
 			return err;
-		if ((err = iommu_attach(d, r.bdf.seg, r.bdf.bus, r.bdf.dev, r.bdf.fn)) != 0)
+		rmrr_domain = d;
+		if ((err = iommu_attach(d, r->bdf.seg, r->bdf.bus, r->bdf.dev, r->bdf.fn)) != 0)
 			return err;
 		pr_info("iommu: %04x:%02x:%02x.%x keeps its RMRR %#llx-%#llx (domain %u)\n",
-			r.bdf.seg, r.bdf.bus, r.bdf.dev, r.bdf.fn, (unsigned long long)r.base,
-			(unsigned long long)r.limit, d->id);
+			r->bdf.seg, r->bdf.bus, r->bdf.dev, r->bdf.fn, (unsigned long long)r->base,
+			(unsigned long long)r->limit, d->id);
 	}
 	return 0;
 }
 
-/* Which functions each unit translates, from its scopes or INCLUDE_PCI_ALL. */
-static void report_coverage(void)
+/* The chosen table, checked and printed, then resolved; false: none to use. */
+static bool take_table(const struct iommu_dmar_table *tables, uint32_t count,
+		       const struct iommu_options *opt)
 {
-	for (uint32_t u = 0; u < vtd_unit_count(); u++) {
-		char list[160];
-		size_t n = 0;
-		uint32_t count = 0;
+	const struct iommu_dmar_table *t;
 
-		list[0] = '\0';
-		for (uint32_t i = 0; i < pci_count(); i++) {
-			const struct pci_dev *p = pci_at(i);
-
-			if (vtd_unit_for(p->bdf) != vtd_unit_at(u))
-				continue;
-			count++;
-			if (n + 10 < sizeof(list))
-				n += (size_t)fmt_snprintf(list + n, sizeof(list) - n, " %02x:%02x.%x",
-							  p->bdf.bus, p->bdf.dev, p->bdf.fn);
-		}
-		pr_info("vtd: unit %u translates %u PCI function%s:%s%s\n", u, count,
-			count == 1 ? "" : "s", list, n + 10 >= sizeof(list) ? " ..." : "");
+	memset(&layer_scan, 0, sizeof(layer_scan));
+	if (opt->table >= count) {
+		if (opt->table)
+			pr_warn("dmar: no DMAR table number %u (dmar_table)\n", opt->table);
+		else
+			pr_info("dmar: no DMAR table: this machine reports no DMA remapping "
+				"hardware\n");
+		layer_scan.info.table_count = count;
+		return false;
 	}
+	if (count > 1)
+		pr_warn("dmar: more than one DMAR table; number %u is used\n", opt->table);
+	t = &tables[opt->table];
+	iommu_scan_table(t->data, t->len, &layer_scan);
+	layer_scan.info.table_count = count;
+	if (!layer_scan.info.sound)
+		return false;
+	scan_resolve(t->data, t->len, &layer_scan);
+	return true;
 }
 
-uint32_t iommu_init(void)
+int iommu_init(const struct iommu_dmar_table *tables, uint32_t count,
+	       const struct iommu_options *opt)
 {
+	static const struct iommu_options defaults;
+	struct vtd_options vo;
 	struct pool_config pt_cfg;
+	struct pool *pool;
 	uint32_t on = 0;
 	int err;
 
-	if (!vtd_unit_count())
+	if (up)
+		return IOMMU_EBUSY;
+	if ((count && !tables) || count > MAX_TABLES)
+		return IOMMU_EINVAL;
+	if (!opt)
+		opt = &defaults;
+	for (uint32_t i = 0; i < count; i++)
+		if (!tables[i].data || tables[i].len == 0)
+			return IOMMU_EINVAL;
+	up = true;
+	if (!take_table(tables, count, opt))
 		return 0;
-	find_common_caps();
-	report_coverage();
+	vo = (struct vtd_options){opt->register_invalidation, opt->reinit, opt->timeout_ms};
+	if (!vtd_init_units(&layer_scan, &vo))
+		return 0;
+	for (uint32_t i = 0; i < vtd_unit_count(); i++)
+		layer_scan.unit[vtd_unit_at(i)->dmar_index].unit = (int32_t)i;
+	if (!find_common_caps()) {
+		pr_err("iommu: the units share no page-table format (SAGAW); DMA remapping "
+		       "stays off\n");
+		return 0;
+	}
 	pt_cfg = pgt_page_pool_config("iommu-pt");
 	pt_cfg.hooks.wake = pt_pool_wake;
-	if (pool_create(&pt_cfg, &pt_pages) != 0 ||
-	    idle_register("iommu-pt refill", refill, pt_pages, REFILL_BUDGET) < 0) {
+	if (pool_create(&pt_cfg, &pool) != 0) {
 		pr_err("iommu: no page-table page pool; DMA remapping stays off\n");
 		return 0;
 	}
-	vtd_fault_notify = note_fault;
+	pt_pages = pool;
+	vtd_set_fault_notify(note_fault, NULL);
 	active = true;
 	if ((err = attach_rmrr_devices()) != 0)
 		pr_err("iommu: RMRR identity mappings failed (%d); their devices stay blocked\n", err);
@@ -663,6 +808,46 @@ uint32_t iommu_init(void)
 	pr_info("iommu: %u unit%s translating; domains of %u levels, %u-bit IOVAs, "
 		"superpages%s%s, page walks %s\n", on, on == 1 ? "" : "s", common_levels,
 		common_width, common_sp & PGT_SP_2M ? " 2M" : "", common_sp & PGT_SP_1G ? " 1G" : "",
-		all_coherent ? "coherent" : "not coherent (entries flushed with clflush)");
-	return on;
+		all_coherent ? "coherent" : "not coherent (entries written back from the cache)");
+	return (int)on;
+}
+
+int iommu_shutdown(void)
+{
+	struct pool *pool = pt_pages;
+	bool busy;
+
+	if (!up)
+		return 0;
+	/* Only the domain the layer made for the RMRR functions may be left. */
+	plat_lock(&layer_lock);
+	busy = ndomains != (rmrr_domain ? 1u : 0u);
+	plat_unlock(&layer_lock);
+	if (busy)
+		return IOMMU_EBUSY;
+	if (rmrr_domain) {
+		for (uint32_t i = 0; i < MAX_ATTACHED; i++) {
+			struct attachment *a = &attached[i];
+
+			if (a->d == rmrr_domain &&
+			    iommu_detach(a->bdf.seg, a->bdf.bus, a->bdf.dev, a->bdf.fn) != 0)
+				pr_warn("iommu: shutdown: detaching %02x:%02x.%x failed\n",
+					a->bdf.bus, a->bdf.dev, a->bdf.fn);
+		}
+		if (iommu_domain_destroy(rmrr_domain) != 0)
+			return IOMMU_EBUSY;
+		rmrr_domain = NULL;
+	}
+	/* Translation off before the tables go (vtd_shutdown_units), the pool
+	 * last: nothing walks its pages any more. */
+	vtd_shutdown_units();
+	active = false;
+	pt_pages = NULL;
+	if (pool)
+		pool_destroy(pool);
+	memset(&layer_scan, 0, sizeof(layer_scan));
+	memset(attached, 0, sizeof(attached));
+	iommu_set_fault_handler(NULL, NULL);
+	up = false;
+	return 0;
 }

@@ -79,11 +79,13 @@ int iommu_init(const struct iommu_dmar_table *tables, uint32_t count,
 	       const struct iommu_options *opt) __attribute__((warn_unused_result));
 
 /*
- * Take the layer down: every domain must have been destroyed (else
- * IOMMU_EBUSY and nothing changes).  Translation is turned off, so every
- * device's DMA goes untranslated again; the units' tables, queues, MSIs and
- * register mappings and the page pool are given back.  iommu_init may be
- * called again after.  Set-up context.
+ * Take the layer down: every domain the host made must have been destroyed
+ * (else IOMMU_EBUSY and nothing changes); the layer's own domain for the
+ * RMRRs' functions goes here.  Translation is turned off, so every device's
+ * DMA goes untranslated again; the units' tables, queues, MSIs and register
+ * mappings and the page pool are given back.  The host stops calling
+ * iommu_background before, and no other call may run with it.  iommu_init
+ * may be called again after.  Set-up context.
  */
 int iommu_shutdown(void) __attribute__((warn_unused_result));
 
@@ -110,6 +112,11 @@ struct iommu_dmar_info {
 	uint32_t warnings;          /* firmware bugs found */
 	uint32_t warn_kinds;        /* bit n: a warning of enum dmar_warn_kind n */
 };
+
+/* Kinds of firmware bug the DMAR check finds (warn_kinds' bits), and the
+ * name of each ("unknown" past the last). */
+#define IOMMU_DMAR_WARN_KINDS 16
+const char *iommu_dmar_warning_name(uint32_t kind);
 
 /* One DRHD with a usable register base, in table order. */
 struct iommu_dmar_unit {

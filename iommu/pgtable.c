@@ -25,12 +25,19 @@ void pgt_unlock(struct pgt *pgt, uint64_t irq)
 
 /* --- create, destroy ------------------------------------------------------- */
 
-int pgt_levels_for(uint32_t sagaw, uint32_t width)
+int pgt_levels_for(uint32_t sagaw, uint32_t *width)
 {
-	if (width <= 39 && (sagaw & PGT_SAGAW_39))
+	if (*width <= 39 && (sagaw & PGT_SAGAW_39))
 		return 3;
-	if (width <= 48 && (sagaw & PGT_SAGAW_48))
+	if (sagaw & PGT_SAGAW_48) {
+		if (*width > 48)
+			*width = 48;
 		return 4;
+	}
+	if (sagaw & PGT_SAGAW_39) {
+		*width = 39;
+		return 3;
+	}
 	return PGT_EINVAL;
 }
 

@@ -64,7 +64,7 @@
  *		back with flush before the IOMMU can reach it.
  *   flush	write back the cache lines of [va, va + len) to memory and
  *		return only when that is done; required when !coherent (the
- *		kernel passes a clflush loop between two fences)
+ *		layer passes plat_cache_flush)
  *   pages	the page pool (pgt_page_pool_create, or any pool of zeroed
  *		pages whose mag_size is at least PGT_RESERVE_MAX / 2); one
  *		pool may serve many tables.  Used when source.get is NULL.
@@ -95,7 +95,7 @@ struct pgt_config {
 	uint32_t addr_width;
 	uint32_t superpages;
 	bool coherent;
-	void (*flush)(void *va, size_t len);
+	void (*flush)(const void *va, size_t len);
 	struct pool *pages;
 	struct pgt_page_source source;
 };
@@ -121,9 +121,13 @@ struct pgt_gather {
 	uint32_t nfree;
 };
 
-/* Number of levels for a domain of width bits on a unit with this SAGAW:
- * the fewest supported levels that cover width; PGT_EINVAL if none does. */
-int pgt_levels_for(uint32_t sagaw, uint32_t width) plat_must_check;
+/* The one derivation of a domain's shape from SAGAW [VT-d 11.4.2]: the
+ * levels for a domain of up to *width address bits on units whose SAGAW
+ * bits (ANDed, for several) are 'sagaw'.  The fewest levels that cover
+ * *width; when none does, the most there are, with *width lowered to what
+ * they cover (9 bits a level above the 12 of a page).  PGT_EINVAL when
+ * SAGAW has neither 3 nor 4 levels. */
+int pgt_levels_for(uint32_t sagaw, uint32_t *width) plat_must_check;
 
 /* Create a table (one empty root page).  Returns 0 and *out, PGT_EINVAL for
  * a bad cfg, PGT_ENOMEM when no root page or memory can be had. */

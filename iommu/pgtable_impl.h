@@ -68,7 +68,7 @@ struct pgt {
 	uint32_t addr_width;
 	uint32_t superpages;
 	bool coherent;
-	void (*flush)(void *va, size_t len);
+	void (*flush)(const void *va, size_t len);
 	struct pgt_page_source src; /* where table pages come from and go */
 	uint64_t root;		  /* physical address of the root table */
 	uint64_t pages;		  /* table pages held, root included */

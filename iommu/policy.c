@@ -7,10 +7,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "cpu.h"
-#include "layout.h"
-#include "mm.h"
-#include "spinlock.h"
+#include "iommu_bench.h"
+#include "plat.h"
 
 /* The mempool's reserve: enough for the largest pgt reservation, so a map
  * can always finish on the reserve alone. */
@@ -22,7 +20,7 @@ struct alloc_policy {
 	struct pool *pages;        /* pool */
 	struct iova_domain *iova;  /* pool */
 	struct iova_range *range;  /* mempool_policy, direct */
-	struct spinlock lock;      /* the two reserves */
+	struct plat_lock lock;      /* the two reserves */
 	uint32_t npages, npfns;
 	uint64_t page_res[RESERVE_MIN];
 	uint64_t pfn_res[RESERVE_MIN];
@@ -33,18 +31,18 @@ struct alloc_policy {
 
 static inline uint64_t t_start(const struct alloc_policy *p)
 {
-	return p->timed ? rdtsc() : 0;
+	return p->timed ? plat_cycles() : 0;
 }
 
 enum { T_IOVA, T_PAGES };
 
 /* Relaxed: a statistic, read by the benchmark after the CPUs are done
- * (smp_call_on's completion orders it). */
+ * (the host's cross-CPU call completion orders it). */
 static inline void t_stop(struct alloc_policy *p, uint64_t start, int what)
 {
 	if (!p->timed)
 		return;
-	atomic_fetch_add_explicit(&p->cycles[what], rdtsc() - start, memory_order_relaxed);
+	atomic_fetch_add_explicit(&p->cycles[what], plat_cycles() - start, memory_order_relaxed);
 	atomic_fetch_add_explicit(&p->calls[what], 1, memory_order_relaxed);
 }
 
@@ -61,12 +59,12 @@ void policy_time(const struct alloc_policy *p, struct iommu_alloc_time *out)
 /* A zeroed page from the page allocator, 0 when it has none. */
 static uint64_t zeroed_page(void)
 {
-	void *va = page_alloc();
+	void *va = plat_page_alloc();
 
 	if (!va)
 		return 0;
 	memset(va, 0, PLAT_PAGE_SIZE);
-	return virt_to_phys(va);
+	return plat_virt_to_phys(va);
 }
 
 static uint64_t range_align(uint64_t n)
@@ -80,7 +78,9 @@ static uint64_t range_align(uint64_t n)
  * only if page_alloc failed since can it hold fewer than n. */
 static int mp_reserve_pages(struct alloc_policy *p, uint32_t n)
 {
-	uint64_t f = spin_lock_irqsave(&p->lock), pa;
+	uint64_t pa;
+
+	plat_lock(&p->lock);
 	int err = 0;
 
 	while (p->npages < n && p->npages < RESERVE_MIN) {
@@ -90,7 +90,7 @@ static int mp_reserve_pages(struct alloc_policy *p, uint32_t n)
 		}
 		p->page_res[p->npages++] = pa;
 	}
-	spin_unlock_irqrestore(&p->lock, f);
+	plat_unlock(&p->lock);
 	return err;
 }
 
@@ -112,11 +112,13 @@ static int src_reserve(void *ctx, uint32_t n)
 /* mempool_policy's fallback: a reserved page, 0 when none is left. */
 static uint64_t mp_take_page(struct alloc_policy *p)
 {
-	uint64_t f = spin_lock_irqsave(&p->lock), pa = 0;
+	uint64_t pa = 0;
+
+	plat_lock(&p->lock);
 
 	if (p->npages)
 		pa = p->page_res[--p->npages];
-	spin_unlock_irqrestore(&p->lock, f);
+	plat_unlock(&p->lock);
 	return pa;
 }
 
@@ -143,16 +145,15 @@ static int src_get(void *ctx, uint64_t *pa)
 static bool mp_keep_page(struct alloc_policy *p, uint64_t pa)
 {
 	bool kept = false;
-	uint64_t f;
 
 	if (__atomic_load_n(&p->npages, __ATOMIC_RELAXED) >= RESERVE_MIN)
 		return false;
-	f = spin_lock_irqsave(&p->lock);
+	plat_lock(&p->lock);
 	if (p->npages < RESERVE_MIN) {
 		p->page_res[p->npages++] = pa; /* pgtable returns pages zeroed */
 		kept = true;
 	}
-	spin_unlock_irqrestore(&p->lock, f);
+	plat_unlock(&p->lock);
 	return kept;
 }
 
@@ -164,7 +165,7 @@ static void src_put(void *ctx, uint64_t pa)
 	if (p->kind == IOMMU_ALLOC_POOL)
 		pool_free(p->pages, pa);
 	else if (p->kind == IOMMU_ALLOC_DIRECT || !mp_keep_page(p, pa))
-		page_free(phys_to_virt(pa));
+		plat_page_free(plat_phys_to_virt(pa));
 	t_stop(p, t, T_PAGES);
 }
 
@@ -180,7 +181,7 @@ struct pgt_page_source policy_page_source(struct alloc_policy *p)
 /* mempool_policy's fallback: a reserved single page below limit. */
 static int mp_take_pfn(struct alloc_policy *p, uint64_t limit, uint64_t *pfn)
 {
-	uint64_t f = spin_lock_irqsave(&p->lock);
+	plat_lock(&p->lock);
 	int err = -IOVA_ENOSPC;
 
 	for (uint32_t i = p->npfns; i-- > 0;)
@@ -190,7 +191,7 @@ static int mp_take_pfn(struct alloc_policy *p, uint64_t limit, uint64_t *pfn)
 			err = 0;
 			break;
 		}
-	spin_unlock_irqrestore(&p->lock, f);
+	plat_unlock(&p->lock);
 	return err;
 }
 
@@ -214,16 +215,15 @@ int policy_iova_get(struct alloc_policy *p, uint64_t n, uint64_t limit, uint64_t
 static bool mp_keep_pfn(struct alloc_policy *p, uint64_t pfn)
 {
 	bool kept = false;
-	uint64_t f;
 
 	if (__atomic_load_n(&p->npfns, __ATOMIC_RELAXED) >= RESERVE_MIN)
 		return false;
-	f = spin_lock_irqsave(&p->lock);
+	plat_lock(&p->lock);
 	if (p->npfns < RESERVE_MIN) {
 		p->pfn_res[p->npfns++] = pfn;
 		kept = true;
 	}
-	spin_unlock_irqrestore(&p->lock, f);
+	plat_unlock(&p->lock);
 	return kept;
 }
 
@@ -264,7 +264,7 @@ int policy_create(enum iommu_alloc_policy kind, bool timed, struct pool *pages,
 
 	if (kind != IOMMU_ALLOC_POOL && kind != IOMMU_ALLOC_MEMPOOL && kind != IOMMU_ALLOC_DIRECT)
 		return IOMMU_EINVAL;
-	if (!(p = kmalloc(sizeof(*p))))
+	if (!(p = plat_malloc(sizeof(*p))))
 		return IOMMU_ENOMEM;
 	memset(p, 0, sizeof(*p)); /* the lock, counters and reserves empty */
 	p->kind = kind;
@@ -285,6 +285,6 @@ void policy_destroy(struct alloc_policy *p)
 	if (!p)
 		return;
 	while (p->npages)
-		page_free(phys_to_virt(p->page_res[--p->npages]));
-	kfree(p);
+		plat_page_free(plat_phys_to_virt(p->page_res[--p->npages]));
+	plat_free(p);
 }

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "iommu.h"
+#include "iommu_bench.h"
 #include "iova.h"
 #include "pgtable.h"
 #include "pool.h"

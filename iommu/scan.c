@@ -1,31 +1,44 @@
 /*
- * scan.c - prints what the DMAR table describes, as the kernel will use it:
+ * scan.c - prints what the DMAR table describes, as the layer will use it:
  * the header, each remapping unit with its device scopes, the reserved
  * memory regions and the other structures, then the firmware bugs found.
- * A malformed table is reported precisely and leaves remapping off.
+ * A malformed table is reported precisely and leaves remapping off.  Then
+ * the scopes and RMRRs are resolved, once, into the scan's own tables.
  */
 #include "scan.h"
 
 #include <string.h>
 
-#include "acpi.h"
-#include "dmar.h"
-#include "format.h"
-#include "options.h"
-#include "pci.h"
-#include "printk.h"
+#include "plat.h"
+
+#define pr_info(...) plat_log(PLAT_LOG_INFO, __VA_ARGS__)
+#define pr_warn(...) plat_log(PLAT_LOG_WARN, __VA_ARGS__)
+#define pr_err(...)  plat_log(PLAT_LOG_ERR, __VA_ARGS__)
 
 static struct iommu_scan result;
+
+static char hex_digit(unsigned int v)
+{
+	return "0123456789abcdef"[v & 0xF];
+}
 
 static void print_scope(const struct dmar_scope *sc)
 {
 	char path[64];
 	size_t n = 0;
 
-	path[0] = '\0';
-	for (unsigned i = 0; i < sc->path_len && n + 8 < sizeof(path); i++)
-		n += (size_t)fmt_snprintf(path + n, sizeof(path) - n, "%s%02x.%x", i ? "/" : "",
-					 dmar_scope_dev(sc, i), dmar_scope_fn(sc, i));
+	/* "dd.f" hops joined by '/', as far as they fit */
+	for (unsigned i = 0; i < sc->path_len && n + 6 < sizeof(path); i++) {
+		uint8_t dev = dmar_scope_dev(sc, i), fn = dmar_scope_fn(sc, i);
+
+		if (i)
+			path[n++] = '/';
+		path[n++] = hex_digit(dev >> 4);
+		path[n++] = hex_digit(dev);
+		path[n++] = '.';
+		path[n++] = hex_digit(fn);
+	}
+	path[n] = '\0';
 	pr_info("dmar:     scope %s, enumeration id %u, start bus %02x, path %s\n",
 		dmar_scope_type_name(sc->type), sc->enumeration_id, sc->start_bus,
 		sc->path_len ? path : "(none)");
@@ -48,21 +61,24 @@ static void note_unit(const struct dmar_struct *s)
 {
 	bool ok = s->register_base && !(s->register_base & 0xFFF);
 
-	if (!ok || result.unit_count == SCAN_MAX_UNITS)
+	if (!ok || result.info.unit_count == SCAN_MAX_UNITS)
 		return;
-	result.unit_base[result.unit_count] = s->register_base;
-	result.unit_segment[result.unit_count] = s->segment;
-	result.unit_include_all[result.unit_count] = s->flags & DMAR_DRHD_F_INCLUDE_PCI_ALL;
-	result.unit_offset[result.unit_count] = s->offset;
-	result.unit_length[result.unit_count] = s->length;
-	result.unit_count++;
+	result.unit[result.info.unit_count] = (struct iommu_dmar_unit){
+		.reg_base = s->register_base,
+		.segment = s->segment,
+		.include_all = s->flags & DMAR_DRHD_F_INCLUDE_PCI_ALL,
+		.unit = -1,
+	};
+	result.unit_offset[result.info.unit_count] = s->offset;
+	result.unit_length[result.info.unit_count] = s->length;
+	result.info.unit_count++;
 }
 
 static void print_struct(const struct dmar_struct *s)
 {
 	switch (s->type) {
 	case DMAR_TYPE_DRHD:
-		result.drhd_count++;
+		result.info.drhd_count++;
 		note_unit(s);
 		pr_info("dmar: DRHD at %#llx, %llu KiB of registers, segment %u%s\n",
 			(unsigned long long)s->register_base,
@@ -70,7 +86,7 @@ static void print_struct(const struct dmar_struct *s)
 			s->flags & DMAR_DRHD_F_INCLUDE_PCI_ALL ? ", INCLUDE_PCI_ALL" : "");
 		break;
 	case DMAR_TYPE_RMRR:
-		result.rmrr_count++;
+		result.info.rmrr_count++;
 		pr_info("dmar: RMRR %#llx-%#llx, segment %u\n", (unsigned long long)s->base,
 			(unsigned long long)s->limit, s->segment);
 		break;
@@ -97,14 +113,14 @@ static void print_struct(const struct dmar_struct *s)
 static void on_warning(void *ctx, const struct dmar_warning *w)
 {
 	(void)ctx;
-	result.warnings++;
-	result.warn_kinds |= 1u << w->kind;
+	result.info.warnings++;
+	result.info.warn_kinds |= 1u << w->kind;
 	/* A warning inside a unit's DRHD (the structure or one of its scopes)
 	 * is that unit's too. */
-	for (uint32_t i = 0; i < result.unit_count; i++)
+	for (uint32_t i = 0; i < result.info.unit_count; i++)
 		if (w->offset >= result.unit_offset[i] &&
 		    w->offset - result.unit_offset[i] < result.unit_length[i])
-			result.unit_warn_kinds[i] |= 1u << w->kind;
+			result.unit[i].warn_kinds |= 1u << w->kind;
 	pr_warn("dmar: firmware bug at offset %u (%s): %s\n", w->offset, dmar_warn_name(w->kind),
 		w->text);
 }
@@ -114,8 +130,8 @@ static void reject(const struct dmar_error *err)
 	pr_err("dmar: table rejected: %s at offset %u (in %s); DMA remapping stays off\n",
 	       err->reason ? err->reason : "malformed", err->offset,
 	       err->structure < 0 ? "the header" : dmar_type_name((uint32_t)err->structure));
-	result.table_sound = false;
-	result.unit_count = 0;
+	result.info.sound = false;
+	result.info.unit_count = 0;
 }
 
 static void print_header(const struct dmar_table *t)
@@ -158,7 +174,7 @@ void iommu_scan_table(const void *table, size_t len, struct iommu_scan *out)
 	int r = dmar_open(&t, table, len, &err);
 
 	memset(&result, 0, sizeof(result));
-	result.table_found = true;
+	result.info.found = true;
 	if (r < 0 && r != DMAR_EBADSUM) {
 		/* Past a sound header, walking shows what came before the bad
 		 * structure and then reports it; otherwise report it here. */
@@ -166,133 +182,125 @@ void iommu_scan_table(const void *table, size_t len, struct iommu_scan *out)
 			print_header(&t);
 		if (err.structure < 0 || walk(&t))
 			reject(&err);
-		result.unit_count = 0;
+		result.info.unit_count = 0;
 		*out = result;
 		return;
 	}
-	result.table_sound = true;
-	result.table = table;
-	result.table_len = len;
-	result.checksum_ok = t.checksum_ok;
-	result.host_address_width = (uint8_t)(t.host_addr_width + 1);
-	result.flags = t.flags;
+	result.info.sound = true;
+	result.info.checksum_ok = t.checksum_ok;
+	result.info.host_address_width = (uint8_t)(t.host_addr_width + 1);
+	result.info.flags = t.flags;
 	print_header(&t);
 	if (walk(&t) && dmar_check(&t, on_warning, NULL, &err) < 0)
 		reject(&err);
 	pr_info("dmar: %u remapping unit%s usable, %u RMRR%s, %u firmware bug%s\n",
-		result.unit_count, result.unit_count == 1 ? "" : "s", result.rmrr_count,
-		result.rmrr_count == 1 ? "" : "s", result.warnings, result.warnings == 1 ? "" : "s");
+		result.info.unit_count, result.info.unit_count == 1 ? "" : "s",
+		result.info.rmrr_count, result.info.rmrr_count == 1 ? "" : "s",
+		result.info.warnings, result.info.warnings == 1 ? "" : "s");
 	*out = result;
 }
 
-/* The boot scan of the firmware's table, kept for the driver. */
-static struct iommu_scan boot_scan;
-static bool boot_scanned;
+/* --- resolving scopes and RMRRs, once ---------------------------------------- */
 
-const struct iommu_scan *iommu_scan(void)
+static int secondary_of(void *ctx, struct dmar_bdf b)
 {
-	const struct acpi_table *dmar = acpi_find("DMAR", (uint32_t)kopt.dmar_table);
-	struct iommu_scan *scanned = &boot_scan;
-
-	if (boot_scanned)
-		return &boot_scan;
-	boot_scanned = true;
-	memset(scanned, 0, sizeof(*scanned));
-	if (!dmar) {
-		if (kopt.dmar_table)
-			pr_warn("dmar: no DMAR table number %d (dmar_table)\n", kopt.dmar_table);
-		else
-			pr_info("dmar: no DMAR table: this machine reports no DMA remapping hardware\n");
-		return scanned;
-	}
-	if (acpi_find("DMAR", 1))
-		pr_warn("dmar: more than one DMAR table; number %d is used\n", kopt.dmar_table);
-	iommu_scan_table(dmar->data, dmar->length, scanned);
-	return scanned;
-}
-
-/* Open the boot scan's table again (sound, possibly with a bad checksum). */
-static bool open_boot_table(struct dmar_table *t)
-{
-	int r;
-
-	if (!boot_scan.table_sound)
-		return false;
-	r = dmar_open(t, boot_scan.table, boot_scan.table_len, NULL);
-	return r >= 0 || r == DMAR_EBADSUM;
-}
-
-static int secondary_of(void *ctx, struct pci_bdf b)
-{
-	const struct pci_dev *d = pci_lookup(b);
+	uint8_t sec, sub;
 
 	(void)ctx;
-	return d && d->is_bridge ? d->secondary_bus : -1;
+	return plat_pci_bridge_buses(b.seg, b.bus, b.dev, b.fn, &sec, &sub) == 0 ? sec : -1;
 }
 
-static bool scope_covers(const struct dmar_scope *sc, uint16_t seg, struct pci_bdf bdf)
+static void add_scope(struct iommu_scan *s, uint32_t unit, const struct dmar_scope *sc,
+		      uint16_t seg)
 {
-	struct pci_bdf at;
-	const struct pci_dev *br;
-	const char *why = NULL;
+	struct scan_scope e = {.unit = (uint8_t)unit};
+	const char *why = "";
+	uint8_t sub;
 
 	if (sc->type != DMAR_SCOPE_ENDPOINT && sc->type != DMAR_SCOPE_BRIDGE)
-		return false;
-	if (!pci_resolve_path(seg, sc->start_bus, sc->path, sc->path_len, secondary_of, NULL, &at,
-			      &why))
-		return false;
-	if (sc->type == DMAR_SCOPE_ENDPOINT)
-		return pci_bdf_eq(at, bdf);
-	br = pci_lookup(at);
-	return br && br->is_bridge && bdf.bus >= br->secondary_bus &&
-	       bdf.bus <= pci_read8(at, PCI_SUBORDINATE);
-}
-
-bool scan_unit_covers(uint64_t base, struct pci_bdf bdf)
-{
-	struct dmar_table t;
-	struct dmar_cursor c = DMAR_CURSOR_INIT;
-	struct dmar_struct s;
-
-	if (!open_boot_table(&t))
-		return false;
-	while (dmar_next_type(&t, &c, DMAR_TYPE_DRHD, &s, NULL) == 1) {
-		struct dmar_cursor sc_c = DMAR_CURSOR_INIT;
-		struct dmar_scope sc;
-
-		if (s.register_base != base || s.segment != bdf.seg)
-			continue;
-		while (dmar_scope_next(&t, &s, &sc_c, &sc, NULL) == 1)
-			if (scope_covers(&sc, s.segment, bdf))
-				return true;
+		return; /* IOAPIC, HPET, ACPI namespace: not DMA masters */
+	if (!dmar_resolve_path(seg, sc->start_bus, sc->path, sc->path_len, secondary_of, NULL,
+			       &e.bdf, &why)) {
+		pr_warn("dmar: unit %#llx: a scope at offset %u names no function here (%s); "
+			"skipped\n", (unsigned long long)s->unit[unit].reg_base, sc->offset, why);
+		return;
 	}
-	return false;
+	if (sc->type == DMAR_SCOPE_BRIDGE) {
+		e.bridge = true;
+		if (plat_pci_bridge_buses(seg, e.bdf.bus, e.bdf.dev, e.bdf.fn, &e.bus, &sub) != 0) {
+			pr_warn("dmar: unit %#llx: bridge scope %02x:%02x.%x is no bridge here; "
+				"skipped\n", (unsigned long long)s->unit[unit].reg_base, e.bdf.bus,
+				e.bdf.dev, e.bdf.fn);
+			return;
+		}
+		e.bus_last = sub;
+	}
+	if (s->scope_count == SCAN_MAX_SCOPES) {
+		pr_warn("dmar: more than %u device scopes; the rest are not translated\n",
+			SCAN_MAX_SCOPES);
+		return;
+	}
+	s->scope[s->scope_count++] = e;
 }
 
-bool scan_rmrr_at(uint32_t i, struct scan_rmrr *out)
+static void add_rmrr(struct iommu_scan *s, const struct dmar_struct *r, const struct dmar_scope *sc)
+{
+	struct dmar_bdf bdf;
+	const char *why = "";
+
+	if (sc->type != DMAR_SCOPE_ENDPOINT ||
+	    !dmar_resolve_path(r->segment, sc->start_bus, sc->path, sc->path_len, secondary_of,
+			       NULL, &bdf, &why))
+		return;
+	if (s->rmrr_count == SCAN_MAX_RMRRS) {
+		pr_warn("dmar: more than %u RMRR devices; the rest get no identity map\n",
+			SCAN_MAX_RMRRS);
+		return;
+	}
+	s->rmrr[s->rmrr_count++] = (struct scan_rmrr){r->base, r->limit, bdf};
+}
+
+void scan_resolve(const void *table, size_t len, struct iommu_scan *s)
 {
 	struct dmar_table t;
 	struct dmar_cursor c = DMAR_CURSOR_INIT;
-	struct dmar_struct s;
+	struct dmar_struct st;
+	uint32_t drhd = 0;
+	int r = dmar_open(&t, table, len, NULL);
 
-	if (!open_boot_table(&t))
-		return false;
-	while (dmar_next_type(&t, &c, DMAR_TYPE_RMRR, &s, NULL) == 1) {
+	s->scope_count = 0;
+	s->rmrr_count = 0;
+	if (!s->info.sound || (r < 0 && r != DMAR_EBADSUM))
+		return;
+	while (dmar_next(&t, &c, &st, NULL) == 1) {
 		struct dmar_cursor sc_c = DMAR_CURSOR_INIT;
 		struct dmar_scope sc;
-		const char *why = NULL;
 
-		while (dmar_scope_next(&t, &s, &sc_c, &sc, NULL) == 1) {
-			if (sc.type != DMAR_SCOPE_ENDPOINT ||
-			    !pci_resolve_path(s.segment, sc.start_bus, sc.path, sc.path_len,
-					      secondary_of, NULL, &out->bdf, &why))
+		if (st.type == DMAR_TYPE_DRHD) {
+			/* the usable units are the DRHDs at the offsets noted */
+			while (drhd < s->info.unit_count && s->unit_offset[drhd] < st.offset)
+				drhd++;
+			if (drhd == s->info.unit_count || s->unit_offset[drhd] != st.offset)
 				continue;
-			if (i-- == 0) {
-				out->base = s.base;
-				out->limit = s.limit;
-				return true;
-			}
+			while (dmar_scope_next(&t, &st, &sc_c, &sc, NULL) == 1)
+				add_scope(s, drhd, &sc, st.segment);
+		} else if (st.type == DMAR_TYPE_RMRR) {
+			while (dmar_scope_next(&t, &st, &sc_c, &sc, NULL) == 1)
+				add_rmrr(s, &st, &sc);
 		}
+	}
+}
+
+bool scan_unit_covers(const struct iommu_scan *s, uint32_t i, struct dmar_bdf bdf)
+{
+	for (uint32_t k = 0; k < s->scope_count; k++) {
+		const struct scan_scope *e = &s->scope[k];
+
+		if (e->unit != i || e->bdf.seg != bdf.seg)
+			continue;
+		if (e->bridge ? bdf.bus >= e->bus && bdf.bus <= e->bus_last
+			      : dmar_bdf_eq(e->bdf, bdf))
+			return true;
 	}
 	return false;
 }

@@ -1,6 +1,9 @@
 /*
- * scan.h - finding the DMA remapping hardware at boot: the ACPI DMAR table,
- * checked by the portable parser and summarised on the console.
+ * scan.h - private to iommu/: the DMAR table the host handed in, checked by
+ * the portable parser, printed, and resolved once into the layer's own
+ * tables: the usable units, the functions and bus ranges each one's device
+ * scopes name, and the (RMRR, function) pairs.  Nothing after iommu_init
+ * walks the table or asks the host about PCI again.
  */
 #ifndef IOMMU_SCAN_H
 #define IOMMU_SCAN_H
@@ -9,48 +12,48 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pci_path.h"
+#include "dmar.h"
+#include "iommu.h"
 
-#define SCAN_MAX_UNITS 32
+#define SCAN_MAX_UNITS  32
+#define SCAN_MAX_SCOPES 256 /* endpoint and bridge scopes, all units */
+#define SCAN_MAX_RMRRS  64  /* (RMRR, endpoint) pairs */
 
-struct iommu_scan {
-	bool table_found;    /* a DMAR table was there */
-	bool table_sound;    /* it parsed; when false nothing is to be enabled */
-	bool checksum_ok;
-	uint8_t host_address_width; /* in bits */
-	uint8_t flags;
-	uint32_t drhd_count;        /* DRHD structures in the table */
-	uint32_t rmrr_count;
-	uint32_t warnings;          /* semantic findings (firmware bugs) */
-	uint32_t warn_kinds;        /* bit n: a warning of enum dmar_warn_kind n */
-	uint32_t unit_count;        /* units usable: base non-zero and aligned */
-	uint64_t unit_base[SCAN_MAX_UNITS];
-	uint16_t unit_segment[SCAN_MAX_UNITS];
-	bool unit_include_all[SCAN_MAX_UNITS];
-	/* bit n: a warning of kind n about this unit's DRHD or its scopes */
-	uint32_t unit_warn_kinds[SCAN_MAX_UNITS];
-	uint32_t unit_offset[SCAN_MAX_UNITS]; /* its DRHD: [offset, offset + length) */
-	uint32_t unit_length[SCAN_MAX_UNITS];
-	const void *table;          /* the DMAR itself, when sound */
-	size_t table_len;
+/* One endpoint, or the buses below one bridge, that a unit translates. */
+struct scan_scope {
+	uint8_t unit;        /* index into the scan's units */
+	bool bridge;         /* buses [bus, bus_last] of seg; else bdf alone */
+	struct dmar_bdf bdf; /* the endpoint, or the bridge itself */
+	uint8_t bus, bus_last;
 };
 
-/* Check, report and summarise the DMAR table in [table, table + len). */
-void iommu_scan_table(const void *table, size_t len, struct iommu_scan *out);
-/* Find the DMAR through ACPI and scan it; the result stays for later. */
-const struct iommu_scan *iommu_scan(void);
-
-/* Whether the DRHD at 'base' lists bdf in its device scopes: an endpoint
- * scope naming it, or a bridge scope with it below the bridge.  Paths are
- * resolved through bridges with the PCI enumeration. */
-bool scan_unit_covers(uint64_t base, struct pci_bdf bdf);
-
-/* The i-th (RMRR, device) pair of the boot table: the region and one
- * endpoint its scopes name, resolved through bridges; false past the end. */
 struct scan_rmrr {
 	uint64_t base, limit; /* inclusive */
-	struct pci_bdf bdf;
+	struct dmar_bdf bdf;
 };
-bool scan_rmrr_at(uint32_t i, struct scan_rmrr *out);
+
+struct iommu_scan {
+	struct iommu_dmar_info info;
+	struct iommu_dmar_unit unit[SCAN_MAX_UNITS]; /* info.unit_count of them */
+	uint32_t unit_offset[SCAN_MAX_UNITS]; /* its DRHD: [offset, offset + length) */
+	uint32_t unit_length[SCAN_MAX_UNITS];
+	struct scan_scope scope[SCAN_MAX_SCOPES];
+	uint32_t scope_count;
+	struct scan_rmrr rmrr[SCAN_MAX_RMRRS];
+	uint32_t rmrr_count;
+};
+
+/* Check, print and summarise the DMAR table in [table, table + len) into
+ * *out (units, warnings; scopes and RMRRs not yet resolved). */
+void iommu_scan_table(const void *table, size_t len, struct iommu_scan *out);
+
+/* Resolve the sound table's device scopes and RMRRs into *s, asking the
+ * host for bridges' bus numbers.  Scopes that name no function here are
+ * skipped (and said). */
+void scan_resolve(const void *table, size_t len, struct iommu_scan *s);
+
+/* Whether unit i's scopes name bdf: an endpoint scope naming it, or a
+ * bridge scope with it below the bridge. */
+bool scan_unit_covers(const struct iommu_scan *s, uint32_t i, struct dmar_bdf bdf);
 
 #endif /* IOMMU_SCAN_H */

@@ -6,87 +6,71 @@
  * queued invalidation, interrupt remapping, protected memory regions); log
  * and clear old faults; install an empty root table (every device blocked);
  * start queued invalidation when the unit has it; route fault events to
- * an MSI.  Every wait on a status bit is bounded and reported when it
- * expires.  Translation itself is turned on by vtd_enable.
+ * an MSI the host connects.  Every wait on a status bit is bounded
+ * (vtd_options.timeout_ms) and reported when it expires.  Translation
+ * itself is turned on by vtd_enable.
+ *
+ * Every table the unit reads is written in one order: the entry's other
+ * words, then the word holding Present; a cache writeback of the lines
+ * when walks are not coherent (vtd_flush_cache); a write-buffer flush on
+ * units that need one (CAP.RWBF); then the invalidation the change needs.
  */
 #include "vtd.h"
 
 #include <string.h>
 
-#include "cpu.h"
-#include "io.h"
-#include "lapic.h"
-#include "layout.h"
-#include "mm.h"
-#include "options.h"
-#include "percpu.h"
-#include "printk.h"
-#include "scan.h"
-#include "traps.h"
-#include "tsc.h"
+#include "pgtable.h"
 
-#define VEC_VTD_FAULT 0xE0
-#define WAIT_MS       100
-#define IQ_ENTRIES    256 /* one 4 KiB page of 128-bit descriptors */
+#define pr_info(...) plat_log(PLAT_LOG_INFO, __VA_ARGS__)
+#define pr_warn(...) plat_log(PLAT_LOG_WARN, __VA_ARGS__)
+#define pr_err(...)  plat_log(PLAT_LOG_ERR, __VA_ARGS__)
 
-/* Invalidation descriptors [VT-d 6.5.2]. */
-#define QI_CC        0x1ull
-#define QI_IOTLB     0x2ull
-#define QI_IEC       0x4ull
-#define QI_WAIT      0x5ull
-#define QI_GRAN(g)   ((uint64_t)(g) << 4)
-#define QI_DID(d)    ((uint64_t)((d) & 0xFFFF) << 16)
-#define QI_SID(s)    ((uint64_t)((s) & 0xFFFF) << 32)
-#define QI_IOTLB_DR  (1ull << 7)
-#define QI_IOTLB_DW  (1ull << 6)
-#define QI_WAIT_SW   (1ull << 5)
-#define QI_WAIT_DATA(v) ((uint64_t)(v) << 32)
+#define IQ_ENTRIES 256 /* one 4 KiB page of 128-bit descriptors (IQA.QS = 0) */
 
 static struct vtd_unit units[VTD_MAX_UNITS];
 static uint32_t nunits;
+static const struct iommu_scan *scan;
+static uint32_t wait_ms = 100;
 static _Atomic uint64_t fault_total;
-static struct vtd_fault last_fault;
-static struct spinlock fault_lock = SPINLOCK_INIT;
-void (*vtd_fault_notify)(const struct vtd_fault *f);
+static struct iommu_fault last_fault;
+static struct plat_lock fault_lock = PLAT_LOCK_INIT;
+static void (*fault_notify)(void *arg, const struct iommu_fault *f);
+static void *fault_notify_arg;
 
-static uint32_t rd32(struct vtd_unit *u, uint32_t off) { return mmio_read32(u->regs + off); }
-static uint64_t rd64(struct vtd_unit *u, uint32_t off) { return mmio_read64(u->regs + off); }
-static void wr32(struct vtd_unit *u, uint32_t off, uint32_t v) { mmio_write32(u->regs + off, v); }
-static void wr64(struct vtd_unit *u, uint32_t off, uint64_t v) { mmio_write64(u->regs + off, v); }
+static uint32_t rd32(struct vtd_unit *u, uint32_t off) { return plat_mmio_read32(u->regs + off); }
+static uint64_t rd64(struct vtd_unit *u, uint32_t off) { return plat_mmio_read64(u->regs + off); }
+static void wr32(struct vtd_unit *u, uint32_t off, uint32_t v) { plat_mmio_write32(u->regs + off, v); }
+static void wr64(struct vtd_unit *u, uint32_t off, uint64_t v) { plat_mmio_write64(u->regs + off, v); }
 
 uint32_t vtd_unit_count(void) { return nunits; }
 struct vtd_unit *vtd_unit_at(uint32_t i) { return i < nunits ? &units[i] : NULL; }
 
-/* Write back CPU caches over [p, p+len) when the unit's walks are not
- * coherent (ECAP.C = 0), so it reads what the CPU wrote [VT-d 6.1]. */
-void vtd_clflush(void *p, size_t len)
-{
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + len;
-
-	for (; a < end; a += 64)
-		__asm__ volatile("clflush (%0)" : : "r"(a) : "memory");
-	__asm__ volatile("mfence" : : : "memory");
-}
-
-static void flush_for(struct vtd_unit *u, const void *p, size_t len)
+/* [VT-d 6.1]: a unit whose walks do not snoop (ECAP.C = 0) reads memory,
+ * not the CPU's caches. */
+void vtd_flush_cache(const struct vtd_unit *u, const void *p, size_t len)
 {
 	if (!u->caps.coherent)
-		vtd_clflush((void *)(uintptr_t)p, len);
+		plat_cache_flush(p, len);
 }
 
-/* Poll until (reg & mask) == want, at most WAIT_MS. */
+static uint64_t wait_cycles(uint32_t ms)
+{
+	return plat_cycle_hz() / 1000 * ms;
+}
+
+/* Poll until (reg & mask) == want, at most wait_ms. */
 static int wait_reg(struct vtd_unit *u, uint32_t off, uint32_t mask, uint32_t want,
 		    const char *what)
 {
-	uint64_t start = rdtsc(), limit = tsc_hz() / 1000 * WAIT_MS;
+	uint64_t start = plat_cycles(), limit = wait_cycles(wait_ms);
 
 	while ((rd32(u, off) & mask) != want) {
-		if (rdtsc() - start > limit) {
+		if (plat_cycles() - start > limit) {
 			pr_err("vtd: unit %u: %s did not complete within %u ms\n", u->index, what,
-			       WAIT_MS);
-			return VTD_ETIMEDOUT;
+			       wait_ms);
+			return PLAT_ETIMEDOUT;
 		}
-		cpu_pause();
+		plat_cpu_relax();
 	}
 	return 0;
 }
@@ -114,103 +98,119 @@ static void flush_write_buffer(struct vtd_unit *u)
 
 /* --- invalidation ------------------------------------------------------------------ */
 
-/* Queue two descriptors words and a wait descriptor whose status write
- * tells us the unit has done everything before it [VT-d 6.5.2.8].
+/* Queue one descriptor and a wait descriptor whose status write tells us
+ * the unit has done everything before it [VT-d 6.5.2.8].
  * Called with u->lock held. */
 static int qi_submit(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 {
-	uint64_t start, limit = tsc_hz() / 1000 * WAIT_MS;
-	uint32_t t = u->iq_tail;
+	uint64_t start, limit = wait_cycles(wait_ms);
+	uint32_t t = u->iq_tail, first = t;
 
 	u->iq[2 * t] = lo;
 	u->iq[2 * t + 1] = hi;
 	t = (t + 1) % IQ_ENTRIES;
 	atomic_store_explicit(u->iq_status, 0, memory_order_relaxed);
-	u->iq[2 * t] = QI_WAIT | QI_WAIT_SW | QI_WAIT_DATA(1);
-	u->iq[2 * t + 1] = virt_to_phys((const void *)u->iq_status);
+	u->iq[2 * t] = VTD_QI_WAIT | VTD_QI_WAIT_SW | VTD_QI_WAIT_DATA(1);
+	u->iq[2 * t + 1] = plat_virt_to_phys((const void *)u->iq_status);
 	t = (t + 1) % IQ_ENTRIES;
 	u->iq_tail = t;
-	flush_for(u, u->iq, PLAT_PAGE_SIZE);
-	/* The tail write hands the descriptors to the unit; mfence in
-	 * flush_for (or x86 store order) puts them in memory first. */
-	wr64(u, VTD_IQT, (uint64_t)t << 4);
-	start = rdtsc();
+	/* The two descriptors (they wrap at most once) and the status word
+	 * reach memory before the tail write hands them to the unit: the
+	 * flush's fence, or x86 store order and the uncached write. */
+	vtd_flush_cache(u, &u->iq[2 * first], 16);
+	vtd_flush_cache(u, &u->iq[2 * ((first + 1) % IQ_ENTRIES)], 16);
+	vtd_flush_cache(u, (const void *)u->iq_status, sizeof(*u->iq_status));
+	wr64(u, VTD_IQT, VTD_IQT_TAIL(t));
+	start = plat_cycles();
 	/* Acquire: pairs with the unit's status write after the queue. */
 	while (atomic_load_explicit(u->iq_status, memory_order_acquire) != 1) {
 		if (rd32(u, VTD_FSTS) & VTD_FSTS_IQE) {
 			pr_err("vtd: unit %u: invalidation queue error (FSTS.IQE) at head %#llx\n",
 			       u->index, (unsigned long long)rd64(u, VTD_IQH));
 			wr32(u, VTD_FSTS, VTD_FSTS_IQE);
-			return VTD_EIO;
+			return PLAT_EIO;
 		}
-		if (rdtsc() - start > limit) {
+		if (plat_cycles() - start > limit) {
 			pr_err("vtd: unit %u: invalidation wait did not complete within %u ms\n",
-			       u->index, WAIT_MS);
-			return VTD_ETIMEDOUT;
+			       u->index, wait_ms);
+			return PLAT_ETIMEDOUT;
 		}
-		cpu_pause();
+		plat_cpu_relax();
 	}
 	return 0;
 }
 
 static int wait_reg64_clear(struct vtd_unit *u, uint32_t off, uint64_t bit, const char *what)
 {
-	uint64_t start = rdtsc(), limit = tsc_hz() / 1000 * WAIT_MS;
+	uint64_t start = plat_cycles(), limit = wait_cycles(wait_ms);
 
 	while (rd64(u, off) & bit) {
-		if (rdtsc() - start > limit) {
+		if (plat_cycles() - start > limit) {
 			pr_err("vtd: unit %u: %s did not complete within %u ms\n", u->index, what,
-			       WAIT_MS);
-			return VTD_ETIMEDOUT;
+			       wait_ms);
+			return PLAT_ETIMEDOUT;
 		}
-		cpu_pause();
+		plat_cpu_relax();
 	}
 	return 0;
 }
 
-/* Context-cache invalidation: global, or of one device when sid >= 0. */
+/* Context-cache invalidation [VT-d 6.5.1.1, 6.5.2.1]: global (sid < 0), or
+ * of one source id tagged with domain did. */
 static int inv_context(struct vtd_unit *u, int sid, uint16_t did)
 {
 	if (u->iq)
-		return qi_submit(u, QI_CC | (sid < 0 ? QI_GRAN(1) : QI_GRAN(3) | QI_DID(did) |
-					     QI_SID(sid)), 0);
+		return qi_submit(u, VTD_QI_CC | (sid < 0 ? VTD_QI_GLOBAL
+						 : VTD_QI_DEVICE | VTD_QI_DID(did) |
+						   VTD_QI_SID(sid)), 0);
 	wr64(u, VTD_CCMD, VTD_CCMD_ICC | (sid < 0 ? VTD_CCMD_GLOBAL
-					  : VTD_CCMD_DEVICE | (uint64_t)sid << 16 | did));
+					  : VTD_CCMD_DEVICE | VTD_CCMD_SID(sid) |
+					    VTD_CCMD_DID(did)));
 	return wait_reg64_clear(u, VTD_CCMD, VTD_CCMD_ICC, "context-cache invalidation");
 }
 
-/* IOTLB invalidation: global (did < 0), domain, or pages (am = log2 pages). */
-static int inv_iotlb(struct vtd_unit *u, int did, uint64_t addr, int am)
-{
-	uint64_t gran = did < 0 ? 1 : am < 0 ? 2 : 3;
-	uint32_t iotlb = u->caps.iro + 8;
+enum iotlb_scope { IOTLB_GLOBAL, IOTLB_DOMAIN, IOTLB_PAGES };
 
+/* IOTLB invalidation [VT-d 6.5.1.2, 6.5.2.3], draining reads and writes:
+ * everything, one domain, or 2^am pages of one domain from addr. */
+static int inv_iotlb(struct vtd_unit *u, enum iotlb_scope what, uint16_t did, uint64_t addr,
+		     unsigned int am)
+{
+	static const uint64_t qi_gran[] = {VTD_QI_GLOBAL, VTD_QI_DOMAIN, VTD_QI_PAGE};
+	static const uint64_t reg_gran[] = {VTD_IOTLB_GLOBAL, VTD_IOTLB_DOMAIN, VTD_IOTLB_PAGE};
+	uint32_t iotlb = u->caps.iro + VTD_IOTLB_REG_OFF;
+
+	if (what == IOTLB_GLOBAL)
+		did = 0;
 	if (u->iq)
-		return qi_submit(u, QI_IOTLB | QI_GRAN(gran) | QI_IOTLB_DR | QI_IOTLB_DW |
-				     QI_DID(did < 0 ? 0 : did),
-				 am < 0 ? 0 : (addr & ~0xFFFull) | (uint64_t)am);
-	if (am >= 0)
-		wr64(u, u->caps.iro, (addr & ~0xFFFull) | (uint64_t)am);
-	wr64(u, iotlb, VTD_IOTLB_IVT | gran << 60 | VTD_IOTLB_DR | VTD_IOTLB_DW |
-			       VTD_IOTLB_DID(did < 0 ? 0 : did));
+		return qi_submit(u, VTD_QI_IOTLB | qi_gran[what] | VTD_QI_IOTLB_DR |
+				     VTD_QI_IOTLB_DW | VTD_QI_DID(did),
+				 what == IOTLB_PAGES ? VTD_QI_IOTLB_ADDR(addr, am) : 0);
+	/* IVA first: the IOTLB register's write starts the command. */
+	if (what == IOTLB_PAGES)
+		wr64(u, u->caps.iro, VTD_IVA_ADDR(addr) | VTD_IVA_AM(am));
+	wr64(u, iotlb, VTD_IOTLB_IVT | reg_gran[what] | VTD_IOTLB_DR | VTD_IOTLB_DW |
+			       VTD_IOTLB_DID(did));
 	return wait_reg64_clear(u, iotlb, VTD_IOTLB_IVT, "IOTLB invalidation");
 }
 
-int vtd_flush_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size)
+int vtd_invalidate_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size)
 {
-	uint64_t pages = (size + 0xFFF) >> 12;
-	int am = 0, err;
-	uint64_t f;
+	uint64_t pages = (size + PLAT_PAGE_SIZE - 1) >> PLAT_PAGE_SHIFT;
+	unsigned int am = 0;
+	enum iotlb_scope what = IOTLB_PAGES;
+	int err;
 
-	while ((1ull << am) < pages)
+	while (am < 63 && (1ull << am) < pages)
 		am++;
 	/* Page-selective needs PSI, a mask within MAMV and an aligned base. */
-	if (!u->caps.psi || am > (int)VTD_CAP_MAMV(u->cap) || (iova & ((0x1000ull << am) - 1)))
-		am = -1;
-	f = spin_lock_irqsave(&u->lock);
+	if (!u->caps.psi || am > VTD_CAP_MAMV(u->cap) ||
+	    (iova & ((PLAT_PAGE_SIZE << am) - 1)))
+		what = IOTLB_DOMAIN;
+	plat_lock(&u->lock);
 	flush_write_buffer(u);
-	err = inv_iotlb(u, did, iova, am);
-	spin_unlock_irqrestore(&u->lock, f);
+	err = inv_iotlb(u, what, did, iova, am);
+	plat_unlock(&u->lock);
 	return err;
 }
 
@@ -218,22 +218,26 @@ int vtd_flush_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t si
 
 static void record_fault(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 {
-	struct vtd_fault f = {
+	struct iommu_fault f = {
 		.source_id = (uint16_t)VTD_FRCD_HI_SID(hi),
 		.reason = (uint8_t)VTD_FRCD_HI_FR(hi),
 		.is_read = hi & VTD_FRCD_HI_T,
 		.address = VTD_FRCD_LO_FI(lo),
 		.unit = u->index,
 	};
-	uint64_t flags = spin_lock_irqsave(&fault_lock);
+	void (*notify)(void *, const struct iommu_fault *);
+	void *arg;
 
+	plat_lock(&fault_lock);
 	last_fault = f;
-	spin_unlock_irqrestore(&fault_lock, flags);
+	notify = fault_notify;
+	arg = fault_notify_arg;
+	plat_unlock(&fault_lock);
 	/* Release: a waiter that sees the new total also sees last_fault. */
 	atomic_fetch_add_explicit(&fault_total, 1, memory_order_release);
 	atomic_fetch_add_explicit(&u->faults, 1, memory_order_relaxed);
-	if (vtd_fault_notify)
-		vtd_fault_notify(&f);
+	if (notify)
+		notify(arg, &f);
 	pr_warn("vtd: unit %u: DMA fault: %s of %#llx by %02x:%02x.%x: reason %#x, %s\n",
 		u->index, f.is_read ? "read" : "write", (unsigned long long)f.address,
 		f.source_id >> 8, (f.source_id >> 3) & 0x1F, f.source_id & 7, f.reason,
@@ -246,13 +250,14 @@ static void drain_faults(struct vtd_unit *u)
 	uint32_t fsts = rd32(u, VTD_FSTS);
 
 	for (uint32_t i = 0; i < u->caps.nfr; i++) {
-		uint32_t off = u->caps.fro + 16 * i;
-		uint64_t hi = rd64(u, off + 8);
+		uint32_t off = u->caps.fro + VTD_FRCD_SIZE * i;
+		uint64_t hi = rd64(u, off + VTD_FRCD_HI_OFF);
 
 		if (!(hi & VTD_FRCD_HI_F))
 			continue;
-		record_fault(u, rd64(u, off), hi);
-		wr32(u, off + 12, 1u << 31); /* F is write-1-to-clear */
+		record_fault(u, rd64(u, off + VTD_FRCD_LO_OFF), hi);
+		/* F is write-1-to-clear; the dword write leaves the rest. */
+		wr32(u, off + VTD_FRCD_F_OFF, VTD_FRCD_F_DWORD);
 	}
 	if (fsts & VTD_FSTS_PFO)
 		pr_warn("vtd: unit %u: fault records overflowed; some faults were lost\n", u->index);
@@ -263,23 +268,32 @@ static void drain_faults(struct vtd_unit *u)
 
 /* One drainer at a time, so a record is never counted twice by the
  * interrupt and a poller together. */
-static struct spinlock drain_lock = SPINLOCK_INIT;
+static struct plat_lock drain_lock = PLAT_LOCK_INIT;
 
 void vtd_poll_faults(void)
 {
-	uint64_t f = spin_lock_irqsave(&drain_lock);
-
+	plat_lock(&drain_lock);
 	for (uint32_t i = 0; i < nunits; i++)
 		drain_faults(&units[i]);
-	spin_unlock_irqrestore(&drain_lock, f);
+	plat_unlock(&drain_lock);
 }
 
-static bool on_fault_event(struct trap_frame *frame)
+/* The fault event's MSI: interrupt context, any CPU; the host EOIs. */
+static void on_fault_event(void *arg)
 {
-	(void)frame;
-	vtd_poll_faults();
-	lapic_eoi();
-	return true;
+	struct vtd_unit *u = arg;
+
+	plat_lock(&drain_lock);
+	drain_faults(u);
+	plat_unlock(&drain_lock);
+}
+
+void vtd_set_fault_notify(void (*fn)(void *arg, const struct iommu_fault *f), void *arg)
+{
+	plat_lock(&fault_lock);
+	fault_notify = fn;
+	fault_notify_arg = arg;
+	plat_unlock(&fault_lock);
 }
 
 uint64_t vtd_fault_count(void)
@@ -287,36 +301,43 @@ uint64_t vtd_fault_count(void)
 	return atomic_load_explicit(&fault_total, memory_order_acquire);
 }
 
-bool vtd_last_fault(struct vtd_fault *out)
+bool vtd_last_fault(struct iommu_fault *out)
 {
-	uint64_t f;
-
 	if (!vtd_fault_count())
 		return false;
-	f = spin_lock_irqsave(&fault_lock);
+	plat_lock(&fault_lock);
 	*out = last_fault;
-	spin_unlock_irqrestore(&fault_lock, f);
+	plat_unlock(&fault_lock);
 	return true;
 }
 
-bool vtd_wait_fault(uint64_t seen, uint32_t timeout_ms, struct vtd_fault *out)
+bool vtd_wait_fault(uint64_t seen, uint32_t timeout_ms, struct iommu_fault *out)
 {
-	uint64_t start = rdtsc(), limit = tsc_hz() / 1000 * timeout_ms;
+	uint64_t start = plat_cycles(), limit = wait_cycles(timeout_ms);
 
 	while (vtd_fault_count() <= seen) {
-		if (rdtsc() - start > limit)
+		if (plat_cycles() - start > limit)
 			return false;
 		vtd_poll_faults(); /* also works with the fault interrupt masked */
-		cpu_pause();
+		plat_cpu_relax();
 	}
 	return vtd_last_fault(out);
 }
 
+/* Fault events go to an MSI the host connects [VT-d 7.3]; without one the
+ * records are read by polling (iommu_poll_faults, iommu_wait_fault). */
 static void route_fault_events(struct vtd_unit *u)
 {
-	wr32(u, VTD_FEDATA, VEC_VTD_FAULT);
-	wr32(u, VTD_FEADDR, 0xFEE00000u | (percpu_of(0)->apic_id & 0xFF) << 12);
-	wr32(u, VTD_FEUADDR, 0);
+	if (!u->msi_connected &&
+	    plat_msi_connect(on_fault_event, u, &u->msi) == 0)
+		u->msi_connected = true;
+	if (!u->msi_connected) {
+		wr32(u, VTD_FECTL, VTD_FECTL_IM); /* stays masked: polled */
+		return;
+	}
+	wr32(u, VTD_FEDATA, u->msi.data);
+	wr32(u, VTD_FEADDR, (uint32_t)u->msi.address);
+	wr32(u, VTD_FEUADDR, (uint32_t)(u->msi.address >> 32));
 	wr32(u, VTD_FECTL, 0); /* unmask: events start masked at reset */
 }
 
@@ -324,7 +345,7 @@ static void route_fault_events(struct vtd_unit *u)
 
 static void *zeroed_page(void)
 {
-	void *p = page_alloc();
+	void *p = plat_page_alloc();
 
 	if (p)
 		memset(p, 0, PLAT_PAGE_SIZE);
@@ -342,11 +363,14 @@ static struct vtd_context_entry *context_table(struct vtd_unit *u, uint8_t bus)
 	t = zeroed_page();
 	if (!t)
 		return NULL;
-	flush_for(u, t, PLAT_PAGE_SIZE);
+	/* The zeroed table reaches memory before the root entry that makes it
+	 * reachable; a not-present root entry is never cached, so nothing
+	 * needs invalidating [VT-d 6.5.3]. */
+	vtd_flush_cache(u, t, PLAT_PAGE_SIZE);
 	u->ctx[bus] = t;
 	u->root[bus].hi = 0;
-	u->root[bus].lo = virt_to_phys(t) | 1; /* present */
-	flush_for(u, &u->root[bus], sizeof(u->root[bus]));
+	u->root[bus].lo = VTD_ROOT_CTP(plat_virt_to_phys(t)) | VTD_ROOT_P;
+	vtd_flush_cache(u, &u->root[bus], sizeof(u->root[bus]));
 	return t;
 }
 
@@ -355,44 +379,46 @@ static struct vtd_context_entry *context_table(struct vtd_unit *u, uint8_t bus)
  * device's context cache and the old domain's IOTLB.  Making a not-present
  * entry present needs nothing more unless the unit is in caching mode,
  * where not-present entries may be cached under domain id 0. */
-int vtd_set_context(struct vtd_unit *u, struct pci_bdf bdf, uint16_t did, uint64_t root_pa,
+int vtd_set_context(struct vtd_unit *u, struct dmar_bdf bdf, uint16_t did, uint64_t root_pa,
 		    unsigned int levels)
 {
 	struct vtd_context_entry *t, *e;
-	uint64_t f = spin_lock_irqsave(&u->lock);
 	uint16_t old_did;
 	bool was_present;
 	int err;
 
+	plat_lock(&u->lock);
 	t = context_table(u, bdf.bus);
 	if (!t) {
-		spin_unlock_irqrestore(&u->lock, f);
-		return VTD_ENOMEM;
+		plat_unlock(&u->lock);
+		return PLAT_ENOMEM;
 	}
 	e = &t[bdf.dev << 3 | bdf.fn];
 	was_present = e->lo & VTD_CTX_P;
-	old_did = (uint16_t)(e->hi >> 8);
+	old_did = VTD_CTX_HI_DID(e->hi);
+	/* Not present first, so the unit never sees a new high half with
+	 * the old low half (or the reverse) as one present entry. */
 	e->lo = 0;
-	flush_for(u, e, sizeof(*e));
+	vtd_flush_cache(u, e, sizeof(*e));
 	if (root_pa) {
 		e->hi = VTD_CTX_AW(levels) | VTD_CTX_DID(did);
-		e->lo = (root_pa & ~0xFFFull) | VTD_CTX_TT_SL | VTD_CTX_P;
+		e->lo = VTD_CTX_SLPTPTR(root_pa) | VTD_CTX_TT_SL | VTD_CTX_P;
 	} else {
 		e->hi = 0;
 	}
-	flush_for(u, e, sizeof(*e));
+	vtd_flush_cache(u, e, sizeof(*e));
 	flush_write_buffer(u);
 	err = 0;
 	if (was_present) {
-		err = inv_context(u, pci_source_id(bdf), old_did);
+		err = inv_context(u, dmar_source_id(bdf), old_did);
 		if (!err)
-			err = inv_iotlb(u, old_did, 0, -1);
+			err = inv_iotlb(u, IOTLB_DOMAIN, old_did, 0, 0);
 	} else if (u->caps.caching_mode && root_pa) {
-		err = inv_context(u, pci_source_id(bdf), 0);
+		err = inv_context(u, dmar_source_id(bdf), 0);
 		if (!err)
-			err = inv_iotlb(u, did, 0, -1);
+			err = inv_iotlb(u, IOTLB_DOMAIN, did, 0, 0);
 	}
-	spin_unlock_irqrestore(&u->lock, f);
+	plat_unlock(&u->lock);
 	return err;
 }
 
@@ -441,18 +467,20 @@ static int quiesce(struct vtd_unit *u)
 		wr32(u, VTD_PMEN, 0);
 		err |= wait_reg(u, VTD_PMEN, VTD_PMEN_PRS, 0, "disabling protected memory");
 	}
-	return err ? VTD_ETIMEDOUT : 0;
+	return err ? PLAT_ETIMEDOUT : 0;
 }
 
 static int start_queue(struct vtd_unit *u)
 {
 	u->iq = zeroed_page();
-	u->iq_status = kmalloc(sizeof(*u->iq_status));
+	u->iq_status = plat_malloc(sizeof(*u->iq_status));
 	if (!u->iq || !u->iq_status)
-		return VTD_ENOMEM;
+		return PLAT_ENOMEM;
+	atomic_store_explicit(u->iq_status, 0, memory_order_relaxed);
+	vtd_flush_cache(u, u->iq, PLAT_PAGE_SIZE);
 	u->iq_tail = 0;
-	wr64(u, VTD_IQT, 0);
-	wr64(u, VTD_IQA, virt_to_phys(u->iq)); /* QS = 0: 256 entries */
+	wr64(u, VTD_IQT, VTD_IQT_TAIL(0));
+	wr64(u, VTD_IQA, VTD_IQA_ADDR(plat_virt_to_phys(u->iq)) | VTD_IQA_QS_4K);
 	return gcmd_state(u, VTD_GCMD_QIE, true, "enabling queued invalidation");
 }
 
@@ -460,99 +488,157 @@ static int set_root(struct vtd_unit *u)
 {
 	u->root = zeroed_page();
 	if (!u->root)
-		return VTD_ENOMEM;
-	flush_for(u, u->root, PLAT_PAGE_SIZE);
-	wr64(u, VTD_RTADDR, virt_to_phys(u->root)); /* legacy-mode root table */
+		return PLAT_ENOMEM;
+	/* An empty root table, in memory before the unit latches it. */
+	vtd_flush_cache(u, u->root, PLAT_PAGE_SIZE);
+	wr64(u, VTD_RTADDR, plat_virt_to_phys(u->root)); /* legacy mode: TTM 00 */
 	return gcmd_oneshot(u, VTD_GCMD_SRTP, "setting the root table pointer");
 }
 
-static int unit_init(struct vtd_unit *u)
+/* Give back what unit_init allocated (any part may be missing). */
+static void free_tables(struct vtd_unit *u)
 {
-	uint32_t ver = rd32(u, VTD_VER);
+	for (uint32_t b = 0; b < 256; b++)
+		if (u->ctx[b]) {
+			plat_page_free(u->ctx[b]);
+			u->ctx[b] = NULL;
+		}
+	if (u->iq)
+		plat_page_free(u->iq);
+	plat_free((void *)u->iq_status);
+	if (u->root)
+		plat_page_free(u->root);
+	u->iq = NULL;
+	u->iq_status = NULL;
+	u->root = NULL;
+}
+
+static int unit_init(struct vtd_unit *u, const struct vtd_options *opt)
+{
 	int err;
 
+	u->ver = rd32(u, VTD_VER);
 	u->cap = rd64(u, VTD_CAP);
 	u->ecap = rd64(u, VTD_ECAP);
-	if (ver == 0xFFFFFFFFu || u->cap == ~0ull || u->ecap == ~0ull) {
+	if (u->ver == 0xFFFFFFFFu || u->cap == ~0ull || u->ecap == ~0ull) {
 		pr_err("vtd: unit at %#llx: registers read all ones (no unit there); left out\n",
 		       (unsigned long long)u->base_pa);
-		return VTD_EIO;
+		return PLAT_EIO;
 	}
-	vtd_caps_decode(ver, u->cap, u->ecap, &u->caps);
+	vtd_caps_decode(u->ver, u->cap, u->ecap, &u->caps);
 	print_caps(u);
-	if (!vtd_levels(&u->caps, false)) {
-		pr_err("vtd: unit %u: supports neither 3- nor 4-level tables; left out\n", u->index);
-		return VTD_EINVAL;
+	{
+		uint32_t width = u->caps.mgaw;
+
+		if (pgt_levels_for(u->caps.sagaw, &width) < 0) {
+			pr_err("vtd: unit %u: supports neither 3- nor 4-level tables; left out\n",
+			       u->index);
+			return PLAT_EINVAL;
+		}
 	}
 	if ((err = quiesce(u)) != 0)
 		return err;
 	drain_faults(u); /* faults left over from before */
 	if ((err = set_root(u)) != 0)
 		return err;
-	if (u->caps.qi && !kopt.vtd_noqi && (err = start_queue(u)) != 0)
+	if (u->caps.qi && !opt->register_invalidation && (err = start_queue(u)) != 0)
 		return err;
 	/* Interrupt-entry cache: nothing of ours is in it, but an earlier
 	 * owner's entries may be [VT-d 6.5.2.7]. */
-	if (u->iq && u->caps.ir && (err = qi_submit(u, QI_IEC, 0)) != 0)
+	if (u->iq && u->caps.ir && (err = qi_submit(u, VTD_QI_IEC, 0)) != 0)
 		return err;
-	if ((err = inv_context(u, -1, 0)) != 0 || (err = inv_iotlb(u, -1, 0, -1)) != 0)
+	if ((err = inv_context(u, -1, 0)) != 0 ||
+	    (err = inv_iotlb(u, IOTLB_GLOBAL, 0, 0, 0)) != 0)
 		return err;
 	route_fault_events(u);
-	pr_info("vtd: unit %u ready: root table set, %s invalidation, faults to vector %#x\n",
-		u->index, u->iq ? "queued" : "register-based", VEC_VTD_FAULT);
+	if (u->msi_connected)
+		pr_info("vtd: unit %u ready: root table set, %s invalidation, faults to MSI data "
+			"%#x\n", u->index, u->iq ? "queued" : "register-based", u->msi.data);
+	else
+		pr_info("vtd: unit %u ready: root table set, %s invalidation, faults polled "
+			"(no MSI)\n", u->index, u->iq ? "queued" : "register-based");
 	return 0;
 }
 
 /* Leave translation on and bring the unit up again from scratch: what a
  * kernel started after this one (kexec, a crash kernel) finds. */
-static int reinit(struct vtd_unit *u)
+static int reinit(struct vtd_unit *u, const struct vtd_options *opt)
 {
 	int err = vtd_enable(u);
 
 	if (err)
 		return err;
 	pr_info("vtd: unit %u: bringing it up again with translation on (vtd_reinit)\n", u->index);
-	if (u->iq)
-		page_free(u->iq);
-	kfree((void *)u->iq_status);
-	page_free(u->root);
-	u->iq = NULL;
-	u->iq_status = NULL;
-	u->root = NULL;
+	free_tables(u);
 	u->enabled = false;
-	return unit_init(u);
+	return unit_init(u, opt);
 }
 
-uint32_t vtd_init_units(void)
+/* Turn off what unit_init turned on, in the reverse order, and give back
+ * its memory: translation first (the tables may go only once the unit no
+ * longer walks them), then the queue, the fault MSI, the registers. */
+static void unit_down(struct vtd_unit *u)
 {
-	const struct iommu_scan *scan = iommu_scan();
+	if (u->regs && u->gcmd & VTD_GCMD_TE)
+		(void)gcmd_state(u, VTD_GCMD_TE, false, "disabling translation");
+	if (u->regs && u->gcmd & VTD_GCMD_QIE)
+		(void)gcmd_state(u, VTD_GCMD_QIE, false, "disabling queued invalidation");
+	if (u->regs)
+		wr32(u, VTD_FECTL, VTD_FECTL_IM);
+	if (u->msi_connected)
+		plat_msi_disconnect(&u->msi);
+	u->msi_connected = false;
+	free_tables(u);
+	if (u->regs)
+		plat_mmio_unmap(u->regs, PLAT_PAGE_SIZE);
+	u->regs = NULL;
+	u->enabled = false;
+}
 
-	trap_set_handler(VEC_VTD_FAULT, on_fault_event);
-	for (uint32_t i = 0; scan && i < scan->unit_count && nunits < VTD_MAX_UNITS; i++) {
+uint32_t vtd_init_units(const struct iommu_scan *s, const struct vtd_options *opt)
+{
+	scan = s;
+	wait_ms = opt->timeout_ms ? opt->timeout_ms : 100;
+	for (uint32_t i = 0; i < s->info.unit_count && nunits < VTD_MAX_UNITS; i++) {
 		struct vtd_unit *u = &units[nunits];
 
 		memset(u, 0, sizeof(*u));
+		u->lock = (struct plat_lock)PLAT_LOCK_INIT;
 		u->index = nunits;
-		u->base_pa = scan->unit_base[i];
-		u->segment = scan->unit_segment[i];
-		u->include_all = scan->unit_include_all[i];
-		u->regs = mmio_map(u->base_pa, PLAT_PAGE_SIZE);
+		u->dmar_index = i;
+		u->base_pa = s->unit[i].reg_base;
+		u->segment = s->unit[i].segment;
+		u->include_all = s->unit[i].include_all;
+		u->regs = plat_mmio_map(u->base_pa, PLAT_PAGE_SIZE);
 		if (!u->regs) {
 			pr_err("vtd: cannot map the unit at %#llx\n", (unsigned long long)u->base_pa);
 			continue;
 		}
-		if (unit_init(u) != 0)
+		if (unit_init(u, opt) != 0 || (opt->reinit && reinit(u, opt) != 0)) {
+			unit_down(u);
 			continue;
-		if (kopt.vtd_reinit && reinit(u) != 0)
-			continue;
+		}
 		nunits++;
 	}
+	if (s->info.unit_count > VTD_MAX_UNITS)
+		pr_warn("vtd: %u units listed, the first %u are used\n", s->info.unit_count,
+			VTD_MAX_UNITS);
 	return nunits;
+}
+
+void vtd_shutdown_units(void)
+{
+	for (uint32_t i = 0; i < nunits; i++)
+		unit_down(&units[i]);
+	nunits = 0;
+	scan = NULL;
+	vtd_set_fault_notify(NULL, NULL);
+	atomic_store_explicit(&fault_total, 0, memory_order_relaxed);
 }
 
 /* Which unit translates bdf: a unit whose DMAR scopes list it, else the
  * INCLUDE_PCI_ALL unit of its segment [VT-d 8.3]. */
-struct vtd_unit *vtd_unit_for(struct pci_bdf bdf)
+struct vtd_unit *vtd_unit_for(struct dmar_bdf bdf)
 {
 	struct vtd_unit *all = NULL;
 
@@ -561,7 +647,7 @@ struct vtd_unit *vtd_unit_for(struct pci_bdf bdf)
 			continue;
 		if (units[i].include_all)
 			all = &units[i];
-		else if (scan_unit_covers(units[i].base_pa, bdf))
+		else if (scan_unit_covers(scan, units[i].dmar_index, bdf))
 			return &units[i];
 	}
 	return all;

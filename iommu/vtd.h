@@ -1,7 +1,7 @@
 /*
- * vtd.h - one VT-d DMA remapping unit in legacy mode: bring-up, root and
- * context tables, invalidation (queued or register-based), fault events.
- * Used by the domain layer (iommu.c); not a public interface.
+ * vtd.h - private to iommu/: VT-d DMA remapping units in legacy mode:
+ * bring-up, root and context tables, invalidation (queued or
+ * register-based), fault events.  Used by the domain layer (iommu.c).
  */
 #ifndef VTD_H
 #define VTD_H
@@ -11,31 +11,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pci_path.h"
-#include "spinlock.h"
+#include "dmar.h"
+#include "iommu.h"
+#include "plat.h"
+#include "scan.h"
 #include "vtd_regs.h"
 
 #define VTD_MAX_UNITS 8
-#define VTD_EIO       (-5)   /* the hardware did not do what it was told */
-#define VTD_ETIMEDOUT (-110)
-#define VTD_ENOMEM    (-12)
-#define VTD_EINVAL    (-22)
-
-struct vtd_fault {
-	uint16_t source_id;
-	uint8_t reason;
-	bool is_read;
-	uint64_t address;
-	uint32_t unit;
-};
 
 struct vtd_unit {
 	uint32_t index;
+	uint32_t dmar_index;                /* in the scan's units */
 	uint64_t base_pa;
 	volatile uint8_t *regs;
 	uint16_t segment;
 	bool include_all;
 	struct vtd_caps caps;
+	uint32_t ver;
 	uint64_t cap, ecap;
 	uint32_t gcmd;                      /* persistent GCMD bits set so far */
 	struct vtd_root_entry *root;        /* 256 entries, one per bus */
@@ -43,44 +35,52 @@ struct vtd_unit {
 	uint64_t *iq;                       /* invalidation queue (QI), 256 slots */
 	uint32_t iq_tail;
 	_Atomic uint32_t *iq_status;        /* wait-descriptor status word */
-	struct spinlock lock;
+	struct plat_lock lock;              /* the tables and the queue */
 	_Atomic uint64_t faults;            /* fault records seen */
 	bool enabled;
+	bool msi_connected;
+	struct plat_msi msi;
 };
 
-/* Write back the CPU cache lines of [p, p + len) and fence: what a unit
- * whose page walks are not coherent (ECAP.C = 0) needs before it reads
- * memory the CPU wrote [VT-d 6.1]. */
-void vtd_clflush(void *p, size_t len);
+struct vtd_options {
+	bool register_invalidation;
+	bool reinit;
+	uint32_t timeout_ms;
+};
 
-/* Bring up every usable unit the DMAR listed; returns how many. */
-uint32_t vtd_init_units(void);
+/* Bring up every usable unit of the scan; returns how many.  The scan
+ * stays the caller's and must outlive the units. */
+uint32_t vtd_init_units(const struct iommu_scan *scan, const struct vtd_options *opt);
+/* Translation off, everything given back; the units are gone. */
+void vtd_shutdown_units(void);
 uint32_t vtd_unit_count(void);
 struct vtd_unit *vtd_unit_at(uint32_t i);
-/* The unit that translates this device, or NULL. */
-struct vtd_unit *vtd_unit_for(struct pci_bdf bdf);
+/* The unit that translates this function, or NULL. */
+struct vtd_unit *vtd_unit_for(struct dmar_bdf bdf);
 
-/* Point the device's context entry at a second-level table (root_pa with
- * 'levels'), or clear it (root_pa 0); invalidates as the unit requires. */
-int vtd_set_context(struct vtd_unit *u, struct pci_bdf bdf, uint16_t did, uint64_t root_pa,
+/* Write back the CPU's cache lines of [p, p + len) when the unit's page
+ * walks are not coherent (ECAP.C = 0), so it reads what the CPU wrote. */
+void vtd_flush_cache(const struct vtd_unit *u, const void *p, size_t len);
+
+/* Point the function's context entry at a second-level table (root_pa
+ * with 'levels'), or clear it (root_pa 0); invalidates as the unit needs.
+ * 0, PLAT_ENOMEM, or PLAT_EIO / PLAT_ETIMEDOUT from the unit. */
+int vtd_set_context(struct vtd_unit *u, struct dmar_bdf bdf, uint16_t did, uint64_t root_pa,
 		    unsigned int levels) __attribute__((warn_unused_result));
 /* Invalidate the IOTLB for [iova, iova + size) of a domain (page-selective
  * where supported and small enough, else domain-selective). */
-int vtd_flush_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size)
+int vtd_invalidate_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size)
 	__attribute__((warn_unused_result));
 /* Turn translation on (after the RMRR mappings are in place). */
 int vtd_enable(struct vtd_unit *u) __attribute__((warn_unused_result));
 
-/* Faults: total seen, and the last one; vtd_wait_fault waits until the
- * total passes 'seen' or 'timeout_ms' passes. */
+/* Faults: the public calls of iommu.h are these. */
 uint64_t vtd_fault_count(void);
-bool vtd_last_fault(struct vtd_fault *out);
-bool vtd_wait_fault(uint64_t seen, uint32_t timeout_ms, struct vtd_fault *out);
-/* Called for every fault record (by the domain layer, to count faults per
- * domain and function); NULL when nobody listens. */
-extern void (*vtd_fault_notify)(const struct vtd_fault *f);
-
-/* Read and clear pending fault records now (the interrupt does it too). */
+bool vtd_last_fault(struct iommu_fault *out);
+bool vtd_wait_fault(uint64_t seen, uint32_t timeout_ms, struct iommu_fault *out);
 void vtd_poll_faults(void);
+/* Called for every fault record, after it is counted (the domain layer's
+ * per-domain count, then the host's handler). */
+void vtd_set_fault_notify(void (*fn)(void *arg, const struct iommu_fault *f), void *arg);
 
 #endif /* VTD_H */

@@ -33,17 +33,6 @@ void vtd_caps_decode(uint32_t ver, uint64_t cap, uint64_t ecap, struct vtd_caps 
 	c->scalable = VTD_ECAP_SMTS(ecap);
 }
 
-unsigned int vtd_levels(const struct vtd_caps *c, bool want_48)
-{
-	if (want_48 && (c->sagaw & 4))
-		return 4;
-	if (c->sagaw & 2)
-		return 3;
-	if (c->sagaw & 4)
-		return 4;
-	return 0;
-}
-
 /* [VT-d 7.1.3, table 7-6]: legacy-mode primary fault reasons. */
 static const char *const reasons[] = {
 	[0x1] = "root entry not present",

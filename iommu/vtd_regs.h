@@ -86,9 +86,16 @@
 #define VTD_CCMD_GLOBAL    (1ull << 61)
 #define VTD_CCMD_DOMAIN    (2ull << 61)
 #define VTD_CCMD_DEVICE    (3ull << 61)
+#define VTD_CCMD_SID(s)    ((uint64_t)((s) & 0xFFFF) << 16)
 #define VTD_CCMD_DID(d)    ((uint64_t)(d) & 0xFFFF)
 
-/* IOTLB register (at ECAP.IRO * 16 + 8) [VT-d 11.4.8.1]. */
+/* IVA, the register before IOTLB [VT-d 11.4.8.2]: the page and its
+ * address mask (log2 of the number of 4 KiB pages). */
+#define VTD_IVA_ADDR(a)    ((uint64_t)(a) & ~0xFFFull)
+#define VTD_IVA_AM(am)     ((uint64_t)(am) & 0x3F)
+
+/* IOTLB register (at ECAP.IRO * 16 + 8, IVA at + 0) [VT-d 11.4.8.1]. */
+#define VTD_IOTLB_REG_OFF  8
 #define VTD_IOTLB_IVT      (1ull << 63)
 #define VTD_IOTLB_GLOBAL   (1ull << 60)
 #define VTD_IOTLB_DOMAIN   (2ull << 60)
@@ -107,7 +114,41 @@
 #define VTD_FSTS_CLEAR (VTD_FSTS_PFO | VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE)
 #define VTD_FECTL_IM  (1u << 31) /* interrupt mask */
 
-/* A fault recording register, 128 bits [VT-d 11.4.10.1]. */
+/* IQT and IQA [VT-d 11.4.9.2, 11.4.9.3]: the tail is a descriptor index
+ * in bits 18:4; QS = 0 is one 4 KiB page of 256 descriptors. */
+#define VTD_IQT_TAIL(i)    ((uint64_t)(i) << 4)
+#define VTD_IQA_ADDR(pa)   ((uint64_t)(pa) & ~0xFFFull)
+#define VTD_IQA_QS_4K      0ull
+
+/* Invalidation descriptors, 128 bits, legacy mode [VT-d 6.5.2]: the type
+ * in 3:0 of the low word. */
+#define VTD_QI_CC          0x1ull  /* context-cache invalidate */
+#define VTD_QI_IOTLB       0x2ull
+#define VTD_QI_IEC         0x4ull  /* interrupt-entry cache */
+#define VTD_QI_WAIT        0x5ull
+/* Granularity, bits 5:4, of context-cache and IOTLB descriptors. */
+#define VTD_QI_GLOBAL      (1ull << 4)
+#define VTD_QI_DOMAIN      (2ull << 4)
+#define VTD_QI_DEVICE      (3ull << 4) /* context cache: one source id */
+#define VTD_QI_PAGE        (3ull << 4) /* IOTLB: pages of one domain */
+#define VTD_QI_DID(d)      ((uint64_t)((d) & 0xFFFF) << 16)
+#define VTD_QI_SID(s)      ((uint64_t)((s) & 0xFFFF) << 32)
+#define VTD_QI_IOTLB_DR    (1ull << 7) /* drain reads */
+#define VTD_QI_IOTLB_DW    (1ull << 6) /* drain writes */
+/* The IOTLB descriptor's high word: the page and its address mask. */
+#define VTD_QI_IOTLB_ADDR(a, am) (VTD_IVA_ADDR(a) | VTD_IVA_AM(am))
+/* Wait descriptor: write 'data' to the status address in the high word. */
+#define VTD_QI_WAIT_SW     (1ull << 5)
+#define VTD_QI_WAIT_DATA(v) ((uint64_t)(v) << 32)
+
+/* A fault recording register, 128 bits [VT-d 11.4.10.1], the i-th at
+ * CAP.FRO + i * VTD_FRCD_SIZE: the low quadword holds the address, the
+ * high one the rest; F is bit 31 of the dword at VTD_FRCD_F_OFF. */
+#define VTD_FRCD_SIZE       16
+#define VTD_FRCD_LO_OFF     0
+#define VTD_FRCD_HI_OFF     8
+#define VTD_FRCD_F_OFF      12
+#define VTD_FRCD_F_DWORD    (1u << 31)
 #define VTD_FRCD_HI_F       (1ull << 63) /* fault (write 1 to clear) */
 #define VTD_FRCD_HI_T       (1ull << 62) /* 1: read, 0: write (legacy) */
 #define VTD_FRCD_HI_FR(h)   ((unsigned)((h) >> 32) & 0xFF)
@@ -125,6 +166,9 @@ struct vtd_root_entry {
 };
 _Static_assert(sizeof(struct vtd_root_entry) == 16, "root entries are 128 bits");
 
+#define VTD_ROOT_P          (1ull << 0)
+#define VTD_ROOT_CTP(pa)    ((uint64_t)(pa) & ~0xFFFull)
+
 /* Context entry [VT-d 9.3]: lo: bit 0 P, bit 1 FPD, 3:2 TT, 63:12 SLPTPTR;
  * hi: 2:0 AW (1: 3-level, 2: 4-level), 23:8 domain id. */
 struct vtd_context_entry {
@@ -138,6 +182,8 @@ _Static_assert(sizeof(struct vtd_context_entry) == 16, "context entries are 128 
 #define VTD_CTX_TT_PT      (2ull << 2) /* pass-through */
 #define VTD_CTX_AW(levels) ((uint64_t)((levels) - 2))
 #define VTD_CTX_DID(d)     ((uint64_t)((d) & 0xFFFF) << 8)
+#define VTD_CTX_SLPTPTR(pa) ((uint64_t)(pa) & ~0xFFFull)
+#define VTD_CTX_HI_DID(hi) ((uint16_t)((hi) >> 8))
 
 /* The decoded capabilities of one unit. */
 struct vtd_caps {
@@ -153,9 +199,6 @@ struct vtd_caps {
 };
 
 void vtd_caps_decode(uint32_t ver, uint64_t cap, uint64_t ecap, struct vtd_caps *out);
-/* Page-table levels to use for a domain: 4 when SAGAW allows it and
- * 'want_48' asks for it, else 3 when allowed, else 0 (unusable unit). */
-unsigned int vtd_levels(const struct vtd_caps *c, bool want_48);
 /* The name of a primary fault reason code [VT-d 7.1.3, table 7-6]. */
 const char *vtd_fault_reason(unsigned int fr);
 

@@ -40,6 +40,7 @@
 #include "cpu.h"
 #include "idle.h"
 #include "iommu.h"
+#include "iommu_bench.h"
 #include "layout.h"
 #include "mm.h"
 #include "pool.h"
@@ -50,7 +51,6 @@
 #include "qemu_exit.h"
 #include "smp.h"
 #include "tsc.h"
-#include "vtd.h"
 
 #define IMPLS      3
 #define PATTERNS   4
@@ -407,14 +407,19 @@ static void report(const struct bench *b)
 
 /* --- set-up ------------------------------------------------------------------------ */
 
+static bool translated(const struct pci_dev *p)
+{
+	return p && iommu_unit_of(p->bdf.seg, p->bdf.bus, p->bdf.dev, p->bdf.fn) >= 0;
+}
+
 /* The edu device if there is one, else any function a unit translates. */
 static bool pick_device(struct pci_bdf *out)
 {
 	const struct pci_dev *p = pci_find(0x1234, 0x11e8, 0);
 
-	for (uint32_t i = 0; !(p && vtd_unit_for(p->bdf)) && i < pci_count(); i++)
+	for (uint32_t i = 0; !translated(p) && i < pci_count(); i++)
 		p = pci_at(i);
-	if (!p || !vtd_unit_for(p->bdf))
+	if (!translated(p))
 		return false;
 	*out = p->bdf;
 	return true;

@@ -27,7 +27,6 @@
 #include "printk.h"
 #include "report.h"
 #include "video.h"
-#include "vtd.h"
 
 /* Reserved in the test domain and never mapped: the unmapped target. */
 #define UNMAPPED_IOVA 0x40000000ull
@@ -45,7 +44,8 @@ struct unit_result {
 	uint32_t masters;      /* masters tested behind the unit */
 };
 
-static struct unit_result results[VTD_MAX_UNITS];
+#define MAX_UNITS 8 /* the units the layer drives at most */
+static struct unit_result results[MAX_UNITS];
 static uint32_t nresults;
 
 struct master {
@@ -59,7 +59,7 @@ struct master {
 };
 
 struct rig {
-	struct vtd_unit *unit;
+	uint32_t unit;            /* the layer's index of the master's unit */
 	struct master m;
 	struct iommu_domain *d;
 	uint8_t *buf;    /* first page of an order-1 block: the target */
@@ -235,17 +235,17 @@ static bool canary_intact(const struct rig *r)
 static bool fault_seen(struct rig *r, uint64_t seen, uint64_t iova, uint8_t *reason)
 {
 	uint16_t sid = pci_source_id(r->m.pci->bdf);
-	struct vtd_fault f;
+	struct iommu_fault f;
 
 	for (uint32_t tries = 0; tries < 8; tries++) {
-		if (!vtd_wait_fault(seen, FAULT_WAIT_MS, &f))
+		if (!iommu_wait_fault(seen, FAULT_WAIT_MS, &f))
 			return false;
-		if (f.unit == r->unit->index && f.source_id == sid &&
+		if (f.unit == r->unit && f.source_id == sid &&
 		    (f.address & ~0xFFFull) == (iova & ~0xFFFull)) {
 			*reason = f.reason;
 			return true;
 		}
-		seen = vtd_fault_count();
+		seen = iommu_fault_count();
 	}
 	return false;
 }
@@ -261,7 +261,7 @@ static enum report_reason step_mapped(struct rig *r)
 
 static enum report_reason step_unmapped(struct rig *r, uint8_t *fr)
 {
-	uint64_t seen = vtd_fault_count();
+	uint64_t seen = iommu_fault_count();
 
 	refill(r);
 	master_identify(&r->m, UNMAPPED_IOVA);
@@ -278,7 +278,7 @@ static enum report_reason step_stale(struct rig *r)
 	if (iommu_dma_unmap(r->d, old, PLAT_PAGE_SIZE) != 0)
 		return REPORT_R_MAP_FAILED;
 	r->iova = 0;
-	seen = vtd_fault_count();
+	seen = iommu_fault_count();
 	refill(r);
 	master_identify(&r->m, old);
 	if (!all_bytes(r->buf, PLAT_PAGE_SIZE, FILL) || !canary_intact(r))
@@ -361,18 +361,19 @@ static void print_master(uint32_t unit, const struct master *m, enum report_reas
 /* Every master behind the unit; the unit fails if one fails, and is
  * untested if none could be started.  The result names the first master
  * that decided the verdict. */
-static void test_unit(uint32_t index, struct vtd_unit *u, struct unit_result *res)
+static void test_unit(uint32_t index, struct unit_result *res)
 {
 	bool found = false;
 
 	*res = (struct unit_result){REPORT_UNTESTED, REPORT_R_NO_MASTER, 0, "", 0, 0};
 	for (uint32_t i = 0; i < pci_count(); i++) {
 		const struct pci_dev *p = pci_at(i);
-		struct rig r = {.unit = u};
+		struct rig r = {.unit = index};
 		enum report_reason why;
 		uint8_t fr = 0;
 
-		if ((!nvme_is(p) && !ahci_is(p)) || vtd_unit_for(p->bdf) != u)
+		if ((!nvme_is(p) && !ahci_is(p)) ||
+		    iommu_unit_of(p->bdf.seg, p->bdf.bus, p->bdf.dev, p->bdf.fn) != (int)index)
 			continue;
 		found = true;
 		r.m = (struct master){.pci = p, .is_nvme = nvme_is(p)};
@@ -396,23 +397,23 @@ static void test_unit(uint32_t index, struct vtd_unit *u, struct unit_result *re
 
 /* --- output ------------------------------------------------------------------ */
 
-static void print_unit(uint32_t i, const struct vtd_unit *u, const struct unit_result *r)
+static void print_unit(uint32_t i, const struct iommu_unit_info *u, const struct unit_result *r)
 {
 	if (r->verdict == REPORT_UNTESTED) {
 		pr_info("selftest: unit %u (%#llx): untested: %s\n", i,
-			(unsigned long long)u->base_pa, reason_text(r->reason));
+			(unsigned long long)u->reg_base, reason_text(r->reason));
 		return;
 	}
 	pr_info("selftest: unit %u (%#llx): %s, %u master%s tested%s%s\n", i,
-		(unsigned long long)u->base_pa, report_verdict_name(r->verdict), r->masters,
+		(unsigned long long)u->reg_base, report_verdict_name(r->verdict), r->masters,
 		r->masters == 1 ? "" : "s", r->verdict == REPORT_FAIL ? ": " : "",
 		r->verdict == REPORT_FAIL ? reason_text(r->reason) : "");
 }
 
 static void show_banner(enum report_verdict v, uint32_t tested)
 {
-	static char line[VTD_MAX_UNITS + 2][48];
-	const char *lines[VTD_MAX_UNITS + 2];
+	static char line[MAX_UNITS + 2][48];
+	const char *lines[MAX_UNITS + 2];
 	uint32_t n = 0;
 
 	(void)fmt_snprintf(line[n], sizeof(line[n]), "IOMMU SELFTEST: %s",
@@ -435,14 +436,16 @@ enum report_verdict hwselftest_run(void)
 	uint32_t tested = 0;
 
 	report_vmds();
-	nresults = vtd_unit_count();
+	nresults = iommu_unit_count() < MAX_UNITS ? iommu_unit_count() : MAX_UNITS;
 	if (!nresults)
 		pr_info("selftest: no remapping unit is translating; nothing to test\n");
 	for (uint32_t i = 0; i < nresults; i++) {
-		struct vtd_unit *u = vtd_unit_at(i);
+		struct iommu_unit_info u;
 
-		test_unit(i, u, &results[i]);
-		print_unit(i, u, &results[i]);
+		if (iommu_unit_info(i, &u) != 0)
+			continue;
+		test_unit(i, &results[i]);
+		print_unit(i, &u, &results[i]);
 		report_unit_verdict(i, results[i].verdict, results[i].master_sid,
 				    (uint8_t)results[i].reason);
 		if (results[i].verdict == REPORT_UNTESTED)

@@ -25,9 +25,7 @@
 #include "serial.h"
 #include "smp.h"
 #include "idle.h"
-#include "scan.h"
-#include "vtd.h"
-#include "iommu.h"
+#include "iommu_host.h"
 #include "selftest.h"
 #include "hwselftest.h"
 #include "ktime.h"
@@ -114,9 +112,7 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 	if (kopt.efi_rt_fault_test)
 		efi_rt_fault_test(kopt.efi_rt_fault_kind);
 	pci_init();
-	iommu_scan();
-	iommu_units = vtd_init_units();
-	iommu_init();
+	iommu_units = iommu_host_init();
 	report_previous();
 	selftest_fault_if_asked();
 	selftest_and_report();

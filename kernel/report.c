@@ -10,21 +10,18 @@
 
 #include "boot.h"
 #include "cpu.h"
-#include "dmar.h"
 #include "efi_rt.h"
-#include "io.h"
+#include "iommu.h"
 #include "printk.h"
-#include "scan.h"
-#include "vtd.h"
 
-_Static_assert(DMAR_W_COUNT <= 32, "one bit per DMAR warning kind in a 32-bit word");
+_Static_assert(IOMMU_DMAR_WARN_KINDS <= 32, "one bit per DMAR warning kind in a 32-bit word");
 
 static const struct efi_guid var_guid = {
 	0x24355713, 0xb7b6, 0x45ff, {0xb5, 0x49, 0x11, 0xad, 0x7e, 0xbc, 0x0b, 0x33}};
 #define VAR_ATTRS (EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | \
 		   EFI_VARIABLE_RUNTIME_ACCESS)
 
-/* What the self-test said, by vtd unit index, until report_save. */
+/* What the self-test said, by the layer's unit index, until report_save. */
 struct verdict {
 	bool set;
 	uint8_t verdict, reason;
@@ -72,58 +69,52 @@ static uint8_t path_code(void)
 	return REPORT_PATH_UNKNOWN;
 }
 
-/* The driver's unit at this register base, or NULL if it was not brought up. */
-static struct vtd_unit *unit_at_base(uint64_t base, uint32_t *index)
+/* One unit of the DMAR table: the registers the driver read, its verdict. */
+static void fill_unit(struct report_wire_unit *w, uint32_t i)
 {
-	for (uint32_t i = 0; i < vtd_unit_count(); i++)
-		if (vtd_unit_at(i)->base_pa == base) {
-			*index = i;
-			return vtd_unit_at(i);
-		}
-	return NULL;
-}
-
-/* One unit of the DMAR scan: the registers the driver read, its verdict. */
-static void fill_unit(struct report_wire_unit *w, const struct iommu_scan *s, uint32_t i)
-{
-	uint32_t vi = 0;
-	struct vtd_unit *u = unit_at_base(s->unit_base[i], &vi);
+	struct iommu_dmar_unit du;
+	struct iommu_unit_info u;
 
 	memset(w, 0, sizeof(*w));
-	w->reg_base = s->unit_base[i];
-	w->segment = s->unit_segment[i];
-	w->fw_bugs = s->unit_warn_kinds[i];
-	w->flags = s->unit_include_all[i] ? REPORT_UNIT_INCLUDE_ALL : 0;
+	if (iommu_dmar_unit(i, &du) != 0)
+		return;
+	w->reg_base = du.reg_base;
+	w->segment = du.segment;
+	w->fw_bugs = du.warn_kinds;
+	w->flags = du.include_all ? REPORT_UNIT_INCLUDE_ALL : 0;
 	w->verdict = REPORT_NOT_RUN;
-	if (!u)
+	if (du.unit < 0 || iommu_unit_info((uint32_t)du.unit, &u) != 0)
 		return;
 	w->flags |= REPORT_UNIT_ENABLED;
-	w->ver = mmio_read32(u->regs + VTD_VER);
-	w->cap = u->cap;
-	w->ecap = u->ecap;
-	if (vi < REPORT_MAX_UNITS && verdicts[vi].set) {
-		w->verdict = verdicts[vi].verdict;
-		w->reason = verdicts[vi].reason;
-		w->master_sid = verdicts[vi].master_sid;
+	w->ver = u.version;
+	w->cap = u.cap;
+	w->ecap = u.ecap;
+	if ((uint32_t)du.unit < REPORT_MAX_UNITS && verdicts[du.unit].set) {
+		w->verdict = verdicts[du.unit].verdict;
+		w->reason = verdicts[du.unit].reason;
+		w->master_sid = verdicts[du.unit].master_sid;
 	}
 }
 
 static void build(struct report_rec *r)
 {
-	const struct iommu_scan *s = iommu_scan();
-	uint32_t n = s->unit_count < REPORT_MAX_UNITS ? s->unit_count : REPORT_MAX_UNITS;
+	struct iommu_dmar_info s;
+	uint32_t n;
+
+	iommu_dmar_info(&s);
+	n = s.unit_count < REPORT_MAX_UNITS ? s.unit_count : REPORT_MAX_UNITS;
 
 	memset(r, 0, sizeof(*r));
 	r->head.tsc = rdtsc();
 	r->head.boot_count = previous_boot_count + 1;
-	r->head.table_bugs = s->warn_kinds;
+	r->head.table_bugs = s.warn_kinds;
 	r->head.boot_path = path_code();
 	r->head.overall = overall.verdict;
 	r->head.unit_count = (uint8_t)n;
 	r->head.units_total = overall.units;
 	r->head.units_tested = overall.tested;
 	for (uint32_t i = 0; i < n; i++)
-		fill_unit(&r->units[i], s, i);
+		fill_unit(&r->units[i], i);
 }
 
 /* "none", or the DMAR warning names of the set bits, comma-separated. */
@@ -132,8 +123,8 @@ static const char *bug_names(uint32_t bits, char *buf, size_t size)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	for (uint32_t k = 0; k < DMAR_W_COUNT; k++) {
-		const char *name = dmar_warn_name((enum dmar_warn_kind)k);
+	for (uint32_t k = 0; k < IOMMU_DMAR_WARN_KINDS; k++) {
+		const char *name = iommu_dmar_warning_name(k);
 		size_t len = strlen(name);
 
 		if (!(bits & (1u << k)) || n + len + 2 > size)

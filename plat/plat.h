@@ -33,6 +33,21 @@
 #define plat_must_check __attribute__((warn_unused_result))
 #define plat_printf_like(f, a) __attribute__((format(printf, f, a)))
 
+/* --- errors: one convention for the whole layer ----------------------------
+ *
+ * Every function of pool/ and iommu/ returns 0 (or a documented count) or
+ * one of these negative codes; each module's names are aliases of them. */
+#define PLAT_ENOENT    (-2)
+#define PLAT_EIO       (-5)
+#define PLAT_ENOMEM    (-12)
+#define PLAT_EBUSY     (-16)
+#define PLAT_EEXIST    (-17)
+#define PLAT_ENODEV    (-19)
+#define PLAT_EINVAL    (-22)
+#define PLAT_ENOSPC    (-28)
+#define PLAT_ETIMEDOUT (-110)
+#define PLAT_EALREADY  (-114)
+
 /* --- CPUs ---------------------------------------------------------------- */
 
 /*

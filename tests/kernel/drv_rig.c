@@ -12,7 +12,6 @@
 #include "layout.h"
 #include "mm.h"
 #include "tsc.h"
-#include "vtd.h"
 
 #define RIG_PAGE 4096u
 #define RIG_DMA_LIMIT 0xFFFFFFFFull /* an AHCI HBA may have no 64-bit addressing */
@@ -48,7 +47,7 @@ bool rig_open(struct drv_rig *r, const struct pci_dev *p)
 	memset(r, 0, sizeof(*r));
 	r->pci = p;
 	if (iommu_active()) {
-		vtd_poll_faults(); /* an earlier test's pending record would hide new ones */
+		iommu_poll_faults(); /* an earlier test's pending record would hide new ones */
 		if (!rig_attach(r))
 			return false;
 	} else {
@@ -81,7 +80,7 @@ void rig_close(struct drv_rig *r)
 		KT_EXPECT_EQ(iommu_domain_destroy(r->d), 0);
 	}
 	if (iommu_active())
-		vtd_poll_faults();
+		iommu_poll_faults();
 	memset(r, 0, sizeof(*r));
 }
 
@@ -89,26 +88,26 @@ uint64_t rig_faults(const struct drv_rig *r)
 {
 	if (!r->d)
 		return 0;
-	vtd_poll_faults();
+	iommu_poll_faults();
 	return iommu_domain_faults(r->d);
 }
 
 uint64_t rig_fault_mark(void)
 {
-	vtd_poll_faults();
-	return vtd_fault_count();
+	iommu_poll_faults();
+	return iommu_fault_count();
 }
 
-bool rig_wait_fault_at(uint64_t seen, uint64_t page, struct vtd_fault *f)
+bool rig_wait_fault_at(uint64_t seen, uint64_t page, struct iommu_fault *f)
 {
 	uint64_t end = rdtsc() + tsc_hz() * 3;
 
 	while (rdtsc() < end) {
-		if (!vtd_wait_fault(seen, 100, f))
+		if (!iommu_wait_fault(seen, 100, f))
 			continue;
 		if (f->address == page)
 			return true;
-		seen = vtd_fault_count();
+		seen = iommu_fault_count();
 	}
 	return false;
 }

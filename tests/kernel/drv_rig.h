@@ -39,12 +39,12 @@ bool rig_ascii_nonblank(const uint8_t *p, uint32_t n);
  * (0 without a domain). */
 uint64_t rig_faults(const struct drv_rig *r);
 
-struct vtd_fault;
+struct iommu_fault;
 /* Read out fault records still pending (an earlier test's: QEMU records no
  * new fault while one is pending) and return the fault count to wait from. */
 uint64_t rig_fault_mark(void);
 /* Wait up to 3 s for a fault past 'seen' at 'page'; false when none came. */
-bool rig_wait_fault_at(uint64_t seen, uint64_t page, struct vtd_fault *f);
+bool rig_wait_fault_at(uint64_t seen, uint64_t page, struct iommu_fault *f);
 
 /*
  * A struct drv_dma that lies once: the lie_at-th map() (counting from 1)

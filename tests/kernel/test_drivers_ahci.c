@@ -12,7 +12,6 @@
 #include "io.h"
 #include "iommu.h"
 #include "ktest.h"
-#include "vtd.h"
 
 #define UNMAPPED_IOVA 0x7FD00000ull /* below 4 GiB, never handed out by the rig */
 #define LOST_CL_IOVA  0x7FC00000ull /* where the lying drv_dma says the page is */
@@ -234,7 +233,7 @@ KTEST(drivers_ahci_identify_unmapped_iova)
 {
 	struct drv_rig r;
 	struct ahci a;
-	struct vtd_fault f;
+	struct iommu_fault f;
 	uint32_t status = ~0u;
 	uint64_t seen;
 	int err;

@@ -10,7 +10,6 @@
 #include "iommu.h"
 #include "ktest.h"
 #include "nvme.h"
-#include "vtd.h"
 #include "cpu.h"
 #include "io.h"
 #include "layout.h"
@@ -153,7 +152,7 @@ KTEST(drivers_nvme_identify_unmapped_iova)
 {
 	struct drv_rig r;
 	struct nvme n;
-	struct vtd_fault f;
+	struct iommu_fault f;
 	uint32_t status = ~0u;
 	uint64_t seen;
 	int err;

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "edu.h"
+#include "iommu.h"
 #include "ktest.h"
 #include "layout.h"
 #include "mm.h"
-#include "vtd.h"
 
 /* A page below the edu device's 28-bit DMA limit. */
 static uint8_t *low_page(void)
@@ -36,7 +36,7 @@ KTEST(edu_dma_without_iommu_lands)
 	struct edu e;
 	uint8_t *buf;
 
-	if (edu_open(&e, 0) != 0 || vtd_unit_count() != 0) {
+	if (edu_open(&e, 0) != 0 || iommu_unit_count() != 0) {
 		ktest_skip("needs an edu device and no IOMMU");
 		return;
 	}
@@ -53,23 +53,25 @@ KTEST(edu_dma_without_iommu_lands)
 KTEST(edu_dma_blocked_when_not_attached)
 {
 	struct edu e;
-	struct vtd_unit *u;
-	struct vtd_fault f;
+	struct iommu_unit_info u;
+	struct iommu_fault f;
+	int unit;
 	uint8_t *buf;
 	uint64_t seen;
 
-	if (edu_open(&e, 0) != 0 || !(u = vtd_unit_for(e.pci->bdf))) {
-		ktest_skip("needs an edu device behind an IOMMU");
+	if (edu_open(&e, 0) != 0 ||
+	    (unit = iommu_unit_of(e.pci->bdf.seg, e.pci->bdf.bus, e.pci->bdf.dev,
+				  e.pci->bdf.fn)) < 0 ||
+	    iommu_unit_info((uint32_t)unit, &u) != 0 || !u.translating) {
+		ktest_skip("needs an edu device behind a translating IOMMU");
 		return;
 	}
-	if (!u->enabled)
-		KT_ASSERT_EQ(vtd_enable(u), 0);
 	buf = low_page();
 	KT_ASSERT(buf != NULL);
 	memset(buf, 0xC3, PLAT_PAGE_SIZE);
-	seen = vtd_fault_count();
+	seen = iommu_fault_count();
 	KT_ASSERT_EQ(edu_dma(&e, virt_to_phys(buf), 0, 8, true), 0);
-	KT_ASSERT(vtd_wait_fault(seen, 2000, &f));
+	KT_ASSERT(iommu_wait_fault(seen, 2000, &f));
 	KT_EXPECT_EQ(f.source_id, pci_source_id(e.pci->bdf));
 	/* Root entry (no device on its bus attached yet) or context entry not
 	 * present [VT-d 7.1.3]. */

@@ -13,8 +13,7 @@
 #include "ktest.h"
 #include "layout.h"
 #include "mm.h"
-#include "scan.h"
-#include "vtd.h"
+#include "vtd_regs.h"
 
 #define IOVA_A 0x0100000ull /* below the edu device's 28-bit mask */
 #define IOVA_B 0x0200000ull
@@ -99,18 +98,18 @@ KTEST(iommu_edu_dma_lands_only_where_mapped)
 
 static void expect_fault(struct rig *r, uint64_t seen, uint64_t iova, bool read, unsigned reason)
 {
-	struct vtd_fault f;
+	struct iommu_fault f;
 
-	KT_ASSERT(vtd_wait_fault(seen, 3000, &f));
+	KT_ASSERT(iommu_wait_fault(seen, 3000, &f));
 	KT_EXPECT_EQ(f.source_id, pci_source_id(r->edu.pci->bdf));
 	KT_EXPECT_EQ(f.address, iova & ~0xFFFull);
 	KT_EXPECT_EQ(f.is_read, read);
 	KT_EXPECT_EQ(f.reason, reason);
 }
 
-static void expect_fault_any(uint64_t seen, struct vtd_fault *f)
+static void expect_fault_any(uint64_t seen, struct iommu_fault *f)
 {
-	KT_EXPECT(vtd_wait_fault(seen, 3000, f));
+	KT_EXPECT(iommu_wait_fault(seen, 3000, f));
 }
 
 /* (c): a write to an unmapped IOVA and to a read-only one fault with the
@@ -125,11 +124,11 @@ KTEST(iommu_edu_unmapped_and_readonly_fault)
 		rig_close(&r);
 		return;
 	}
-	seen = vtd_fault_count();
+	seen = iommu_fault_count();
 	KT_ASSERT_EQ(edu_dma(&r.edu, IOVA_C + 0x40, 0, 8, true), 0);
 	expect_fault(&r, seen, IOVA_C, false, 5);
 	KT_ASSERT_EQ(iommu_map(r.d, IOVA_A, pa(r.page[1]), PLAT_PAGE_SIZE, IOMMU_READ), 0);
-	seen = vtd_fault_count();
+	seen = iommu_fault_count();
 	KT_ASSERT_EQ(edu_dma(&r.edu, IOVA_A, 0, 8, true), 0);
 	expect_fault(&r, seen, IOVA_A, false, 5);
 	for (int i = 0; i < 4; i++)
@@ -155,7 +154,7 @@ KTEST(iommu_edu_unmap_and_remap_invalidate)
 	KT_ASSERT_EQ(edu_dma(&r.edu, IOVA_A, 0, LEN, true), 0); /* caches the entry */
 	memset(r.page[1], 0x22, PLAT_PAGE_SIZE);
 	KT_ASSERT_EQ(iommu_unmap(r.d, IOVA_A, PLAT_PAGE_SIZE), 0);
-	seen = vtd_fault_count();
+	seen = iommu_fault_count();
 	KT_ASSERT_EQ(edu_dma(&r.edu, IOVA_A, 0, LEN, true), 0);
 	expect_fault(&r, seen, IOVA_A, false, 5);
 	KT_EXPECT(all_bytes(r.page[1], PLAT_PAGE_SIZE, 0x22));
@@ -188,7 +187,7 @@ KTEST(iommu_edu_two_domains_isolated)
 	KT_ASSERT_EQ(edu_dma(&r0.edu, IOVA_A, 0, LEN, true), 0);
 	KT_ASSERT_EQ(edu_dma(&r1.edu, IOVA_A, 0, LEN, true), 0);
 	KT_EXPECT(!all_bytes(r0.page[1], LEN, 0x22) && !all_bytes(r1.page[1], LEN, 0x22));
-	seen = vtd_fault_count();
+	seen = iommu_fault_count();
 	KT_ASSERT_EQ(edu_dma(&r1.edu, IOVA_B, 0, LEN, true), 0); /* mapped in r0 only */
 	expect_fault(&r1, seen, IOVA_B, false, 5);
 	KT_EXPECT(all_bytes(r0.page[2], PLAT_PAGE_SIZE, 0x33));
@@ -246,9 +245,11 @@ static bool sp_dma_lands(struct sp_rig *s, uint32_t page, uint32_t off)
  * bit 0 [VT-d 10.4.2]. */
 static bool sp_supported(const struct rig *r)
 {
-	const struct vtd_unit *u = vtd_unit_for(r->edu.pci->bdf);
+	const struct pci_bdf *b = &r->edu.pci->bdf;
+	int unit = iommu_unit_of(b->seg, b->bus, b->dev, b->fn);
+	struct iommu_unit_info u;
 
-	return u && (VTD_CAP_SLLPS(u->cap) & 1u);
+	return unit >= 0 && iommu_unit_info((uint32_t)unit, &u) == 0 && (VTD_CAP_SLLPS(u.cap) & 1u);
 }
 
 static bool sp_load_buffer(struct sp_rig *s)
@@ -323,7 +324,7 @@ KTEST(iommu_edu_superpage_split_by_unmap)
 	KT_ASSERT_EQ(iommu_unmap(s.r.d, hole, PLAT_PAGE_SIZE), 0);
 	KT_EXPECT(sp_split_right(&s));
 	KT_EXPECT_EQ(iommu_domain_table_pages(s.r.d), tables + 1); /* the split's table */
-	seen = vtd_fault_count();
+	seen = iommu_fault_count();
 	KT_ASSERT_EQ(edu_dma(&s.r.edu, hole + hole_off, 0, LEN, true), 0);
 	expect_fault(&s.r, seen, hole, false, 5);
 	KT_EXPECT(words_are(s.mem, SP_SIZE, SP_FILL)); /* nothing landed anywhere */
@@ -336,7 +337,7 @@ KTEST(iommu_edu_superpage_split_by_unmap)
 	KT_ASSERT_EQ(iommu_unmap(s.r.d, SP_IOVA, SP_SIZE), 0);
 	KT_EXPECT_EQ(iommu_lookup(s.r.d, hole + PLAT_PAGE_SIZE, &got, &size), IOMMU_ENOENT);
 	KT_EXPECT_EQ(iommu_domain_table_pages(s.r.d), 1); /* the root alone */
-	seen = vtd_fault_count();
+	seen = iommu_fault_count();
 	KT_ASSERT_EQ(edu_dma(&s.r.edu, hole + PLAT_PAGE_SIZE, 0, LEN, true), 0);
 	expect_fault(&s.r, seen, hole + PLAT_PAGE_SIZE, false, 5);
 	KT_EXPECT(words_are(s.mem, SP_SIZE, SP_FILL));
@@ -350,14 +351,14 @@ KTEST(iommu_edu_superpage_split_by_unmap)
  * blocked.  (Booted with a DMAR holding such an RMRR: dmar-rmrr-edu.bin.) */
 KTEST(iommu_rmrr_identity_for_named_device)
 {
-	struct scan_rmrr r;
+	struct iommu_rmrr r;
 	struct edu e;
-	struct vtd_fault f;
+	struct iommu_fault f;
 	uint8_t *win;
 	uint64_t seen;
 
-	if (edu_open(&e, 0) != 0 || !iommu_active() || !scan_rmrr_at(0, &r) ||
-	    !pci_bdf_eq(r.bdf, e.pci->bdf)) {
+	if (edu_open(&e, 0) != 0 || !iommu_active() || iommu_rmrr_at(0, &r) != 0 ||
+	    !pci_bdf_eq((struct pci_bdf){r.seg, r.bus, r.dev, r.fn}, e.pci->bdf)) {
 		ktest_skip("needs a DMAR whose RMRR names an edu device");
 		return;
 	}
@@ -365,11 +366,11 @@ KTEST(iommu_rmrr_identity_for_named_device)
 	KT_ASSERT(win != NULL);
 	memset(win + 0x200, 0xA5, LEN);
 	memset(win + 0x100, 0x00, LEN);
-	seen = vtd_fault_count();
+	seen = iommu_fault_count();
 	KT_ASSERT_EQ(edu_dma(&e, r.base + 0x200, 0, LEN, false), 0); /* region -> device */
 	KT_ASSERT_EQ(edu_dma(&e, r.base + 0x100, 0, LEN, true), 0);  /* device -> region */
 	KT_EXPECT(all_bytes(win + 0x100, LEN, 0xA5));
-	KT_EXPECT_EQ(vtd_fault_count(), seen);
+	KT_EXPECT_EQ(iommu_fault_count(), seen);
 	KT_ASSERT_EQ(edu_dma(&e, r.limit + 1 + 0x1000, 0, 8, true), 0); /* outside: blocked */
 	expect_fault_any(seen, &f);
 	KT_EXPECT_EQ(f.source_id, pci_source_id(e.pci->bdf));

@@ -4,6 +4,7 @@
  * table page and IOVA; timed ones count their allocation cycles.
  */
 #include "iommu.h"
+#include "iommu_bench.h"
 #include "ktest.h"
 #include "layout.h"
 #include "mm.h"

@@ -20,7 +20,6 @@
 #include "smp.h"
 #include "spinlock.h"
 #include "tsc.h"
-#include "vtd.h"
 
 /*
  * CPU c churns SLOTS IOVAs in its window CPU_IOVA(c), 2 MiB apart (each
@@ -227,7 +226,7 @@ KTEST(iommu_smp_map_unmap_while_dma)
 		KT_ASSERT_EQ(smp_call_on(c, churn, &j, false), 0);
 	churn(&j); /* this CPU's share, alongside the others */
 	KT_ASSERT(wait_others(&j));
-	vtd_poll_faults();
+	iommu_poll_faults();
 	KT_EXPECT_EQ(atomic_load(&j.errors), 0);
 	KT_EXPECT_EQ(atomic_load(&j.misplaced), 0);
 	KT_EXPECT_EQ(atomic_load(&j.landed), dmas);

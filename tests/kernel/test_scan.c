@@ -45,14 +45,14 @@ KTEST(scan_counts_usable_units)
 	size_t len = build(t, true);
 
 	iommu_scan_table(t, len, &s);
-	KT_EXPECT(s.table_sound && s.checksum_ok);
-	KT_EXPECT_EQ(s.drhd_count, 2);
-	KT_EXPECT_EQ(s.unit_count, 1); /* the base-0 unit is left out */
-	KT_EXPECT_EQ(s.unit_base[0], 0xfed90000);
-	KT_EXPECT(s.unit_include_all[0]);
+	KT_EXPECT(s.info.sound && s.info.checksum_ok);
+	KT_EXPECT_EQ(s.info.drhd_count, 2);
+	KT_EXPECT_EQ(s.info.unit_count, 1); /* the base-0 unit is left out */
+	KT_EXPECT_EQ(s.unit[0].reg_base, 0xfed90000);
+	KT_EXPECT(s.unit[0].include_all);
 	KT_EXPECT_EQ(s.rmrr_count, 1);
-	KT_EXPECT_EQ(s.host_address_width, 39);
-	KT_EXPECT(s.warnings >= 1); /* register base 0 is a firmware bug */
+	KT_EXPECT_EQ(s.info.host_address_width, 39);
+	KT_EXPECT(s.info.warnings >= 1); /* register base 0 is a firmware bug */
 }
 
 KTEST(scan_bad_checksum_warned_and_used)
@@ -62,9 +62,9 @@ KTEST(scan_bad_checksum_warned_and_used)
 	size_t len = build(t, false);
 
 	iommu_scan_table(t, len, &s);
-	KT_EXPECT(s.table_sound);
-	KT_EXPECT(!s.checksum_ok);
-	KT_EXPECT_EQ(s.unit_count, 1);
+	KT_EXPECT(s.info.sound);
+	KT_EXPECT(!s.info.checksum_ok);
+	KT_EXPECT_EQ(s.info.unit_count, 1);
 }
 
 KTEST(scan_malformed_table_disables_remapping)
@@ -75,10 +75,10 @@ KTEST(scan_malformed_table_disables_remapping)
 
 	put16(t + 82, 0); /* zero-length RMRR */
 	iommu_scan_table(t, len, &s);
-	KT_EXPECT(!s.table_sound);
-	KT_EXPECT_EQ(s.unit_count, 0);
+	KT_EXPECT(!s.info.sound);
+	KT_EXPECT_EQ(s.info.unit_count, 0);
 	len = build(t, true);
 	iommu_scan_table(t, len - 8, &s); /* buffer shorter than the header says */
-	KT_EXPECT(!s.table_sound);
-	KT_EXPECT_EQ(s.unit_count, 0);
+	KT_EXPECT(!s.info.sound);
+	KT_EXPECT_EQ(s.info.unit_count, 0);
 }

@@ -143,7 +143,7 @@ static uint64_t *tflush_slot(uint64_t line)
 	return NULL;
 }
 
-void tflush(void *va, size_t len)
+void tflush(const void *va, size_t len)
 {
 	uint64_t a = (uint64_t)(uintptr_t)va & ~(uint64_t)(PLAT_CACHE_LINE - 1);
 

@@ -56,7 +56,7 @@ uint64_t tentry(struct pgt *pgt, uint32_t levels, uint64_t iova, uint32_t level)
 
 /* The flush callback the tests give non-coherent tables: records each cache
  * line of [va, va + len) in one global set. */
-void tflush(void *va, size_t len);
+void tflush(const void *va, size_t len);
 void tflush_clear(void);
 uint64_t tflush_calls(void);
 bool tflush_has(const void *va);

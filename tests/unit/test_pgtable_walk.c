@@ -70,15 +70,36 @@ KTEST(pgtable_walk_shared_tables)
 	tenv_fini(&t);
 }
 
+static int levels_for(uint32_t sagaw, uint32_t width, uint32_t *width_out)
+{
+	int levels = pgt_levels_for(sagaw, &width);
+
+	*width_out = width;
+	return levels;
+}
+
 KTEST(pgtable_levels_for_sagaw)
 {
-	KT_EXPECT_EQ(pgt_levels_for(PGT_SAGAW_39, 39), 3);
-	KT_EXPECT_EQ(pgt_levels_for(PGT_SAGAW_39, 48), PGT_EINVAL);
-	KT_EXPECT_EQ(pgt_levels_for(PGT_SAGAW_39 | PGT_SAGAW_48, 39), 3);
-	KT_EXPECT_EQ(pgt_levels_for(PGT_SAGAW_39 | PGT_SAGAW_48, 40), 4);
-	KT_EXPECT_EQ(pgt_levels_for(PGT_SAGAW_48, 32), 4);
-	KT_EXPECT_EQ(pgt_levels_for(0, 32), PGT_EINVAL);
-	KT_EXPECT_EQ(pgt_levels_for(PGT_SAGAW_48, 57), PGT_EINVAL);
+	uint32_t w;
+
+	KT_EXPECT_EQ(levels_for(PGT_SAGAW_39, 39, &w), 3);
+	KT_EXPECT_EQ(w, 39);
+	/* 3 levels only, 48 bits asked: 3 levels, the width lowered to 39 */
+	KT_EXPECT_EQ(levels_for(PGT_SAGAW_39, 48, &w), 3);
+	KT_EXPECT_EQ(w, 39);
+	KT_EXPECT_EQ(levels_for(PGT_SAGAW_39 | PGT_SAGAW_48, 39, &w), 3);
+	KT_EXPECT_EQ(levels_for(PGT_SAGAW_39 | PGT_SAGAW_48, 40, &w), 4);
+	KT_EXPECT_EQ(w, 40);
+	KT_EXPECT_EQ(levels_for(PGT_SAGAW_39 | PGT_SAGAW_48, 48, &w), 4);
+	/* 4 levels only: used even for a narrow width */
+	KT_EXPECT_EQ(levels_for(PGT_SAGAW_48, 32, &w), 4);
+	KT_EXPECT_EQ(w, 32);
+	KT_EXPECT_EQ(levels_for(PGT_SAGAW_48, 57, &w), 4);
+	KT_EXPECT_EQ(w, 48);
+	/* neither (2- or 5-level only): unusable */
+	KT_EXPECT_EQ(levels_for(0, 32, &w), PGT_EINVAL);
+	KT_EXPECT_EQ(levels_for(0x1, 39, &w), PGT_EINVAL);
+	KT_EXPECT_EQ(levels_for(0x8, 57, &w), PGT_EINVAL);
 }
 
 KTEST(pgtable_create_bad_config)

@@ -24,22 +24,6 @@ KTEST(vtd_caps_qemu_default)
 	KT_EXPECT(c.psi && !c.caching_mode && !c.rwbf);
 	KT_EXPECT(!c.coherent && c.qi && c.ir && !c.eim);
 	KT_EXPECT(!c.scalable);
-	KT_EXPECT_EQ(vtd_levels(&c, true), 3);
-	KT_EXPECT_EQ(vtd_levels(&c, false), 3);
-}
-
-KTEST(vtd_caps_levels_from_sagaw)
-{
-	struct vtd_caps c;
-
-	memset(&c, 0, sizeof(c));
-	c.sagaw = 6;
-	KT_EXPECT_EQ(vtd_levels(&c, true), 4);
-	KT_EXPECT_EQ(vtd_levels(&c, false), 3);
-	c.sagaw = 4;
-	KT_EXPECT_EQ(vtd_levels(&c, false), 4);
-	c.sagaw = 1; /* 2-level only: not supported here */
-	KT_EXPECT_EQ(vtd_levels(&c, true), 0);
 }
 
 KTEST(vtd_fault_reasons_named)

@@ -1,17 +1,17 @@
 /*
- * pci_path.c - walks a DMAR device-scope path through bridges to the
+ * dmar_path.c - walks a DMAR device-scope path through bridges to the
  * function it names: each hop but the last is a bridge whose secondary bus
  * is where the next hop lives [VT-d 8.3.1].
  */
-#include "pci_path.h"
+#include "dmar.h"
 
 #include <stddef.h>
 
-bool pci_resolve_path(uint16_t seg, uint8_t start_bus, const uint8_t *hops, unsigned int n,
-		      pci_secondary_fn secondary, void *ctx, struct pci_bdf *out,
+bool dmar_resolve_path(uint16_t seg, uint8_t start_bus, const uint8_t *hops, unsigned int n,
+		      dmar_secondary_fn secondary, void *ctx, struct dmar_bdf *out,
 		      const char **why)
 {
-	struct pci_bdf at = {seg, start_bus, 0, 0};
+	struct dmar_bdf at = {seg, start_bus, 0, 0};
 
 	if (n == 0) {
 		*why = "empty path";
