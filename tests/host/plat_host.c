@@ -13,10 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-#define HOST_EOPNOTSUPP (-95)
-#define HOST_ENODEV     (-19)
-#define HOST_EBUSY      (-16)
-#define HOST_EINVAL     (-22)
 
 _Thread_local uint32_t plat_host_cpu;
 _Thread_local uint64_t plat_host_irq_off;
@@ -350,7 +346,7 @@ struct flush_hook {
 
 static pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct flush_hook flush_hooks[FLUSH_HOOKS];
-static _Atomic uint32_t flush_skip;
+static _Atomic uint32_t flush_skip; /* calls to go until the one skipped; 0: none */
 static _Atomic uint64_t flush_calls, flush_skipped;
 
 int plat_host_flush_hook_add(void (*fn)(void *arg, const void *p, size_t len), void *arg)
@@ -377,9 +373,9 @@ void plat_host_flush_hook_remove(void (*fn)(void *arg, const void *p, size_t len
 	pthread_mutex_unlock(&flush_lock);
 }
 
-void plat_host_skip_flushes(uint32_t n)
+void plat_host_skip_flush(uint32_t nth)
 {
-	atomic_store(&flush_skip, n);
+	atomic_store(&flush_skip, nth);
 }
 
 uint64_t plat_host_flushes(void)
@@ -399,9 +395,10 @@ void plat_cache_flush(const void *p, size_t len)
 	uint32_t skip = atomic_load(&flush_skip);
 
 	atomic_fetch_add(&flush_calls, 1);
+	/* Count down to the call to skip; the one that takes it to 0 is it. */
 	while (skip && !atomic_compare_exchange_weak(&flush_skip, &skip, skip - 1))
 		;
-	if (skip) {
+	if (skip == 1) {
 		atomic_fetch_add(&flush_skipped, 1);
 		return;
 	}
@@ -453,7 +450,7 @@ void plat_host_pci_bridges_clear(void)
 int plat_pci_bridge_buses(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn,
 			  uint8_t *secondary, uint8_t *subordinate)
 {
-	int err = HOST_ENODEV;
+	int err = PLAT_ENODEV;
 
 	pthread_mutex_lock(&dev_lock);
 	for (uint32_t i = 0; i < nbridges; i++) {
@@ -559,10 +556,10 @@ uint64_t plat_host_msi_calls(void)
 
 int plat_msi_connect(void (*handler)(void *arg), void *arg, struct plat_msi *out)
 {
-	int err = HOST_EBUSY;
+	int err = PLAT_EBUSY;
 
 	if (!handler || !out)
-		return HOST_EINVAL;
+		return PLAT_EINVAL;
 	pthread_mutex_lock(&msi_lock);
 	for (int i = 0; !msi_refuse && i < MSI_SLOTS; i++)
 		if (!msis[i].handler) {
@@ -660,7 +657,7 @@ int plat_run_on_each_cpu(void (*fn)(void *arg), void *arg)
 
 	atomic_fetch_add(&each_cpu_calls, 1);
 	if (!atomic_load(&each_cpu_allowed))
-		return HOST_EOPNOTSUPP;
+		return PLAT_ENODEV;
 	for (uint32_t id = 0; id < n; id++) {
 		plat_host_cpu = id;
 		plat_host_irq_off = id != self; /* an IPI handler, on the others */

@@ -61,12 +61,13 @@ int64_t plat_host_mmio_mapped(void);
 /* --- CPU cache write-back (plat_cache_flush) ---------------------------
  *
  * plat_cache_flush calls every hook with the range (a non-coherent
- * device's view of memory is kept there).  plat_host_skip_flushes(n)
- * makes the next n calls do nothing at all, as if the layer had not made
- * them: the self-check that a test sees a missing write-back. */
+ * device's view of memory is kept there).  plat_host_skip_flush(n) makes
+ * the n-th call from now (1: the next) do nothing at all, as if the layer
+ * had not made it: the self-check that a test sees a missing write-back.
+ * 0 cancels one not yet reached. */
 int plat_host_flush_hook_add(void (*fn)(void *arg, const void *p, size_t len), void *arg);
 void plat_host_flush_hook_remove(void (*fn)(void *arg, const void *p, size_t len), void *arg);
-void plat_host_skip_flushes(uint32_t n);
+void plat_host_skip_flush(uint32_t nth);
 /* Calls of plat_cache_flush so far, and how many of them were skipped. */
 uint64_t plat_host_flushes(void);
 uint64_t plat_host_flushes_skipped(void);
@@ -103,7 +104,7 @@ uint64_t plat_host_msi_calls(void);
 
 /* --- other CPUs and idle time ----------------------------------------------
  *
- * plat_run_on_each_cpu declines (returns -95, EOPNOTSUPP) unless a test
+ * plat_run_on_each_cpu declines (returns PLAT_ENODEV) unless a test
  * allows it.  Allowed, it runs fn on the calling thread once for each CPU
  * slot 0 .. plat_cpu_count() - 1, acting as that CPU (plat_cpu_id) with
  * interrupts off for the slots not its own.  That is sound only while no

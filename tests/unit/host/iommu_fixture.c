@@ -213,7 +213,7 @@ void fx_down(struct fx *f)
 	KT_EXPECT_EQ(plat_host_pages_live(), f->pages_before);
 	plat_free(f->table);
 	f->table = NULL;
-	plat_host_skip_flushes(0);
+	plat_host_skip_flush(0);
 	plat_host_msi_refuse(false);
 	plat_host_allow_each_cpu(false);
 	plat_host_pci_bridges_clear();
@@ -279,7 +279,7 @@ struct iommu_domain *fx_domain_attached(uint16_t sid)
 	if (iommu_domain_create(0, &d) != 0)
 		return NULL;
 	if (fx_attach(d, sid) != 0) {
-		(void)iommu_domain_destroy(d);
+		fx_ignore(iommu_domain_destroy(d));
 		return NULL;
 	}
 	return d;

@@ -101,6 +101,12 @@ struct iommu_domain *fx_domain_attached(uint16_t sid);
 int fx_attach(struct iommu_domain *d, uint16_t sid) __attribute__((warn_unused_result));
 int fx_detach(uint16_t sid) __attribute__((warn_unused_result));
 
+/* For clean-up paths whose errors the test has no use for. */
+static inline void fx_ignore(int err)
+{
+	(void)err;
+}
+
 /* Whether the layer's last fault (after a poll) is this one: source id,
  * the request's page, the reason and the direction; a diagnostic when not. */
 bool fx_last_fault_is(uint16_t sid, uint64_t iova, uint8_t reason, bool is_read);

@@ -53,8 +53,8 @@ static enum seen scenario_unmap(struct fx *f, const struct vtd_model_inject *inj
 
 	if (!d || !run || iommu_map(d, IOVA, fx_pa(run), n * FX_4K, IOMMU_WRITE) != 0)
 		goto out;
-	for (uint32_t i = 0; i < n; i++)
-		if (fx_dma_write32(f, 0, DEV, IOVA + i * FX_4K, i) != 0)
+	for (uint32_t i = 0; i < 2 * n; i++) /* the second round hits the IOTLB */
+		if (fx_dma_write32(f, 0, DEV, IOVA + (i % n) * FX_4K, i) != 0)
 			goto out;
 	inject(f, inj);
 	if (iommu_unmap(d, IOVA, n * FX_4K) != 0)
@@ -71,8 +71,8 @@ static enum seen scenario_unmap(struct fx *f, const struct vtd_model_inject *inj
 out:
 	inject(f, NONE);
 	if (d) {
-		(void)fx_detach(DEV);
-		(void)iommu_domain_destroy(d);
+		fx_ignore(fx_detach(DEV));
+		fx_ignore(iommu_domain_destroy(d));
 	}
 	free(run);
 	return seen;
@@ -99,8 +99,8 @@ static enum seen scenario_remap(struct fx *f, const struct vtd_model_inject *inj
 out:
 	inject(f, NONE);
 	if (d) {
-		(void)fx_detach(DEV);
-		(void)iommu_domain_destroy(d);
+		fx_ignore(fx_detach(DEV));
+		fx_ignore(iommu_domain_destroy(d));
 	}
 	return seen;
 }
@@ -133,8 +133,8 @@ static enum seen scenario_split(struct fx *f, const struct vtd_model_inject *inj
 out:
 	inject(f, NONE);
 	if (d) {
-		(void)fx_detach(DEV);
-		(void)iommu_domain_destroy(d);
+		fx_ignore(fx_detach(DEV));
+		fx_ignore(iommu_domain_destroy(d));
 	}
 	free(big);
 	return seen;
