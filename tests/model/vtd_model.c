@@ -114,12 +114,12 @@ void *vm_direct(struct vtd_model *m, uint64_t pa, uint64_t len)
 /* The row above the flushed view: memory now, or the written-back lines. */
 static uint64_t source_read64(struct vtd_model *m, uint64_t pa)
 {
-	uint64_t v;
-
 	if (!m->caps.coherent)
 		return pagemap_read64(&m->shadow, pa);
-	memcpy(&v, plat_phys_to_virt(pa), sizeof(v));
-	return v;
+	/* The unit reads entries while CPUs write them: one 8-byte access,
+	 * as the hardware's, relaxed (the driver's store order and its
+	 * invalidations are what make the new value count). */
+	return __atomic_load_n((const uint64_t *)plat_phys_to_virt(pa), __ATOMIC_RELAXED);
 }
 
 bool vm_table_read64(struct vtd_model *m, uint64_t pa, uint64_t *val)
