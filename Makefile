@@ -171,6 +171,22 @@ $(BUILD)/kernel/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,KCC,$<)
 	$(Q)$(KCC) $(KCFLAGS) -c $< -o $@
+# The layer's objects in the kernel prove what make lib proves: they are
+# compiled seeing only the environment interface, the kernel's plat_impl.h
+# (a copy, alone in its folder: kernel/ holds every kernel header) and the
+# kernel's <string.h> (kernel/libc holds only that).
+KLAYER_CFLAGS := $(filter-out -I%,$(KCFLAGS)) -Ikernel/libc -I$(BUILD)/kernel/plat-impl \
+                 -Iplat -Ipool -Iiommu
+KLAYER_DIRS   := pool iommu
+$(BUILD)/kernel/plat-impl/plat_impl.h: kernel/plat_impl.h
+	@mkdir -p $(@D) && cp $< $@
+define klayer_rule
+$(BUILD)/kernel/$(1)/%.o: $(1)/%.c $(BUILD)/kernel/plat-impl/plat_impl.h
+	@mkdir -p $$(@D)
+	$$(call say,KCC,$$<)
+	$$(Q)$$(KCC) $$(KLAYER_CFLAGS) -c $$< -o $$@
+endef
+$(foreach d,$(KLAYER_DIRS),$(eval $(call klayer_rule,$(d))))
 $(BUILD)/kernel/%.o: %.asm
 	@mkdir -p $(@D)
 	$(call say,NASM,$<)
@@ -215,6 +231,102 @@ all: deps-check $(BUILD)/kernel.elf $(BUILD)/iommu-kernel.iso $(HOST_TOOLS)
 deps-check:
 	@tools/install-deps
 .PHONY: deps-check
+
+# --- the library: libiommu.a, the layer for a hypervisor to embed -------------------
+
+# iommu/ and pool/ alone, freestanding, with the kernel's code generation.
+# The include path is the proof that the layer needs nothing but the
+# environment interface: plat/ (plat.h), plat/extern/ (the hot half as
+# extern functions, the embedder's to define), plat/extern/libc/ (the four
+# string functions GCC needs of any freestanding host) and the layer's own
+# folders.  No kernel/, arch/ or mm/ header can be found from here.
+#
+# The code model is the one choice left to the embedder.  The kernel's
+# -mcmodel=kernel places code and data in the top 2 GiB of the address space
+# and so links only into a higher-half kernel or hypervisor
+# (make lib LIB_MCMODEL=kernel); a program in the lower half, such as a
+# user-space VMM or examples/embed, needs small.  With -fno-pic the objects
+# hold absolute addresses: a hosted program links them with -no-pie.
+LIB_MCMODEL ?= small
+LIB_DIR     ?= $(BUILD)/lib
+LIB_A       ?= $(BUILD)/libiommu.a
+LIB_SRCS    := $(sort $(wildcard iommu/*.c pool/*.c))
+LIB_OBJS    := $(LIB_SRCS:%.c=$(LIB_DIR)/obj/%.o)
+# ar names members by file name only: two sources of one name would be one member.
+ifneq ($(words $(LIB_SRCS)),$(words $(sort $(notdir $(LIB_SRCS)))))
+$(error iommu/ and pool/ have two sources of one name; libiommu.a would lose one)
+endif
+LIB_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc \
+               -isystem $(shell $(KCC) -print-file-name=include) \
+               -Iplat/extern/libc -Iplat/extern -Iplat -Ipool -Iiommu \
+               -fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=$(LIB_MCMODEL) \
+               -mgeneral-regs-only -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+               -fno-asynchronous-unwind-tables -fcf-protection=none -MMD -MP
+# The public headers, installed flat so that plat.h finds plat_impl.h.
+LIB_PUBLIC_HDRS := iommu/iommu.h pool/pool.h plat/plat.h plat/extern/plat_impl.h
+LIB_INSTALLED   := $(addprefix $(LIB_DIR)/include/,$(notdir $(LIB_PUBLIC_HDRS)))
+
+# Rewritten only when the flags change (another LIB_MCMODEL), so the objects
+# are rebuilt then and only then.
+$(LIB_DIR)/cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(LIB_CFLAGS)' | cmp -s - $@ || echo '$(LIB_CFLAGS)' >$@
+
+$(LIB_DIR)/obj/%.o: %.c $(LIB_DIR)/cflags
+	@mkdir -p $(@D)
+	$(call say,LIB-CC,$<)
+	$(Q)$(KCC) $(LIB_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcsD $@ $^
+
+$(LIB_DIR)/include/%.h: iommu/%.h
+	@mkdir -p $(@D) && cp $< $@
+$(LIB_DIR)/include/%.h: pool/%.h
+	@mkdir -p $(@D) && cp $< $@
+$(LIB_DIR)/include/%.h: plat/%.h
+	@mkdir -p $(@D) && cp $< $@
+$(LIB_DIR)/include/%.h: plat/extern/%.h
+	@mkdir -p $(@D) && cp $< $@
+
+lib: $(LIB_A) $(LIB_INSTALLED)
+.PHONY: lib FORCE
+
+# --- examples/embed: what a hypervisor does with libiommu ---------------------------
+
+# A hosted program: its own environment (examples/embed/env.c) and the strict
+# VT-d model standing for the hardware, linked with the archive as an
+# embedder would, from the installed headers.  -Iiommu is there only for the
+# model's vtd_regs.h.  Built plain and with ASan+UBSan (the library itself is
+# not instrumented: it is freestanding).
+EMBED_SRCS    := $(sort $(wildcard examples/embed/*.c)) $(MODEL_SRCS)
+EXAMPLE_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I$(LIB_DIR)/include -Itests/model -Iiommu \
+                  -MMD -MP -pthread
+EXAMPLES      := $(BUILD)/examples/embed $(BUILD)/examples/embed-asan
+
+$(BUILD)/examples/obj/%.o: %.c | $(LIB_INSTALLED)
+	@mkdir -p $(@D)
+	$(call say,CC-EX,$<)
+	$(Q)$(HOSTCC) $(EXAMPLE_CFLAGS) -c $< -o $@
+$(BUILD)/examples/asan/%.o: %.c | $(LIB_INSTALLED)
+	@mkdir -p $(@D)
+	$(call say,CC-EX,$<)
+	$(Q)$(HOSTCC) $(EXAMPLE_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+$(BUILD)/examples/embed: $(EMBED_SRCS:%.c=$(BUILD)/examples/obj/%.o) $(LIB_A)
+	$(call say,LD,$@)
+	$(Q)$(HOSTCC) -no-pie -pthread $^ -o $@
+$(BUILD)/examples/embed-asan: $(EMBED_SRCS:%.c=$(BUILD)/examples/asan/%.o) $(LIB_A)
+	$(call say,LD,$@)
+	$(Q)$(HOSTCC) -no-pie $(ASAN_FLAGS) -pthread $^ -o $@
+
+# Build the example; check-examples also runs it (make check does, through
+# tests/suites/examples.sh).
+examples: $(EXAMPLES)
+check-examples: $(EXAMPLES)
+	$(BUILD)/examples/embed
+	$(BUILD)/examples/embed-asan
+.PHONY: examples check-examples
 
 # --- the GNU-EFI direct loader and its GPT disk image ---------------------------
 

@@ -281,10 +281,14 @@ static void dmar_decode(const struct dmar_table *t, uint32_t off,
 		s->scope_len = s->length - fixed;
 	} else if (s->type == DMAR_TYPE_ANDD) {
 		const char *name = (const char *)p + fixed;
-		const char *nul = memchr(name, 0, s->length - fixed);
+		uint16_t n = 0;
 
+		/* Bytes before the first NUL, within the structure: a loop, not
+		 * memchr, which a freestanding embedder need not have. */
+		while (n < s->length - fixed && name[n])
+			n++;
 		s->object_name = name;
-		s->name_len = (uint16_t)(nul ? nul - name : s->length - fixed);
+		s->name_len = n;
 	}
 }
 

@@ -27,10 +27,6 @@
 #include "scan.h"
 #include "vtd.h"
 
-#define pr_info(...) plat_log(PLAT_LOG_INFO, __VA_ARGS__)
-#define pr_warn(...) plat_log(PLAT_LOG_WARN, __VA_ARGS__)
-#define pr_err(...)  plat_log(PLAT_LOG_ERR, __VA_ARGS__)
-
 #define MAX_DOMAINS   256
 #define MAX_ATTACHED  64
 #define MAX_TABLES    8 /* DMAR tables counted */
@@ -143,16 +139,6 @@ static bool find_common_caps(void)
 	levels = pgt_levels_for(sagaw, &common_width);
 	common_levels = levels > 0 ? (unsigned int)levels : 0;
 	return levels > 0;
-}
-
-static int map_errno(int pgt_err)
-{
-	switch (pgt_err) {
-	case PGT_EEXIST: return IOMMU_EEXIST;
-	case PGT_ENOMEM: return IOMMU_ENOMEM;
-	case PGT_ENOENT: return IOMMU_ENOENT;
-	default: return IOMMU_EINVAL;
-	}
 }
 
 /* --- invalidation ------------------------------------------------------------------ */
@@ -329,7 +315,7 @@ int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size,
 	err = pgt_map(d->pgt, iova, pa, size, to_pgt_prot(prot), &g);
 	if (err) {
 		(void)settle(d, &g); /* a rollback may have freed tables */
-		return map_errno(err);
+		return err;
 	}
 	/* Caching-mode units may cache not-present entries: invalidate the
 	 * range that just became present [VT-d 6.1]. */
@@ -350,7 +336,7 @@ int iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	done = pgt_unmap(d->pgt, iova, size, &g);
 	err = settle(d, &g);
 	if (done < 0)
-		return map_errno((int)done);
+		return (int)done;
 	return done == 0 ? IOMMU_ENOENT : err;
 }
 
@@ -400,7 +386,7 @@ static int dom_iova_get_flushing(struct iommu_domain *d, uint64_t pages, uint64_
 {
 	int err = dom_iova_get(d, pages, limit_pfn, pfn);
 
-	if (err != -IOVA_ENOSPC || plat_cpu_count() < 2 || !plat_irq_enabled())
+	if (err != IOVA_ENOSPC || plat_cpu_count() < 2 || !plat_irq_enabled())
 		return err;
 	if (plat_run_on_each_cpu(flush_iova_here, d->iova) != 0)
 		return err;
@@ -421,13 +407,12 @@ int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t p
 	limit_pfn = (dma_limit >> PLAT_PAGE_SHIFT) + 1; /* first pfn above the mask */
 	err = dom_iova_get_flushing(d, pages, limit_pfn, &pfn);
 	if (err)
-		return err == -IOVA_ENOSPC ? IOMMU_ENOSPC : err == -IOVA_EINVAL ? IOMMU_EINVAL
-											: IOMMU_ENOMEM;
+		return err;
 	err = iommu_map(d, pfn << PLAT_PAGE_SHIFT, pa, size, prot);
 	if (err) {
 		if (dom_iova_free(d, pfn, pages) != 0)
-			pr_err("iommu: domain %u: IOVA %#llx lost on a failed map\n", d->id,
-			       (unsigned long long)(pfn << PLAT_PAGE_SHIFT));
+			plat_err("iommu: domain %u: IOVA %#llx lost on a failed map\n", d->id,
+			         (unsigned long long)(pfn << PLAT_PAGE_SHIFT));
 		return err;
 	}
 	*iova = pfn << PLAT_PAGE_SHIFT;
@@ -457,7 +442,7 @@ int iommu_reserve(struct iommu_domain *d, uint64_t iova, uint64_t size)
 		return IOMMU_EINVAL;
 	err = iova_range_reserve(iova_domain_range(d->iova), iova >> PLAT_PAGE_SHIFT,
 				 size >> PLAT_PAGE_SHIFT);
-	return err == -IOVA_EBUSY ? IOMMU_EEXIST : err ? IOMMU_ENOMEM : 0;
+	return err == IOVA_EBUSY ? IOMMU_EEXIST : err; /* handed out: the API's EEXIST */
 }
 
 /* --- RMRRs and identity ------------------------------------------------------------- */
@@ -480,8 +465,8 @@ static int map_rmrrs(struct iommu_domain *d, struct dmar_bdf bdf)
 		 * already (another function with the same RMRR). */
 		err = iova_range_reserve(iova_domain_range(d->iova), base >> PLAT_PAGE_SHIFT,
 					 (end - base) >> PLAT_PAGE_SHIFT);
-		if (err && err != -IOVA_EBUSY)
-			return IOMMU_ENOMEM;
+		if (err && err != IOVA_EBUSY)
+			return err;
 	}
 	return 0;
 }
@@ -725,9 +710,9 @@ static int attach_rmrr_devices(void)
 		rmrr_domain = d;
 		if ((err = iommu_attach(d, r->bdf.seg, r->bdf.bus, r->bdf.dev, r->bdf.fn)) != 0)
 			return err;
-		pr_info("iommu: %04x:%02x:%02x.%x keeps its RMRR %#llx-%#llx (domain %u)\n",
-			r->bdf.seg, r->bdf.bus, r->bdf.dev, r->bdf.fn, (unsigned long long)r->base,
-			(unsigned long long)r->limit, d->id);
+		plat_info("iommu: %04x:%02x:%02x.%x keeps its RMRR %#llx-%#llx (domain %u)\n",
+			  r->bdf.seg, r->bdf.bus, r->bdf.dev, r->bdf.fn, (unsigned long long)r->base,
+			  (unsigned long long)r->limit, d->id);
 	}
 	return 0;
 }
@@ -741,15 +726,15 @@ static bool take_table(const struct iommu_dmar_table *tables, uint32_t count,
 	memset(&layer_scan, 0, sizeof(layer_scan));
 	if (opt->table >= count) {
 		if (opt->table)
-			pr_warn("dmar: no DMAR table number %u (dmar_table)\n", opt->table);
+			plat_warn("dmar: no DMAR table number %u (dmar_table)\n", opt->table);
 		else
-			pr_info("dmar: no DMAR table: this machine reports no DMA remapping "
-				"hardware\n");
+			plat_info("dmar: no DMAR table: this machine reports no DMA remapping "
+				  "hardware\n");
 		layer_scan.info.table_count = count;
 		return false;
 	}
 	if (count > 1)
-		pr_warn("dmar: more than one DMAR table; number %u is used\n", opt->table);
+		plat_warn("dmar: more than one DMAR table; number %u is used\n", opt->table);
 	t = &tables[opt->table];
 	iommu_scan_table(t->data, t->len, &layer_scan);
 	layer_scan.info.table_count = count;
@@ -787,28 +772,28 @@ int iommu_init(const struct iommu_dmar_table *tables, uint32_t count,
 	for (uint32_t i = 0; i < vtd_unit_count(); i++)
 		layer_scan.unit[vtd_unit_at(i)->dmar_index].unit = (int32_t)i;
 	if (!find_common_caps()) {
-		pr_err("iommu: the units share no page-table format (SAGAW); DMA remapping "
-		       "stays off\n");
+		plat_err("iommu: the units share no page-table format (SAGAW); DMA remapping "
+		         "stays off\n");
 		return 0;
 	}
 	pt_cfg = pgt_page_pool_config("iommu-pt");
 	pt_cfg.hooks.wake = pt_pool_wake;
 	if (pool_create(&pt_cfg, &pool) != 0) {
-		pr_err("iommu: no page-table page pool; DMA remapping stays off\n");
+		plat_err("iommu: no page-table page pool; DMA remapping stays off\n");
 		return 0;
 	}
 	pt_pages = pool;
 	vtd_set_fault_notify(note_fault, NULL);
 	active = true;
 	if ((err = attach_rmrr_devices()) != 0)
-		pr_err("iommu: RMRR identity mappings failed (%d); their devices stay blocked\n", err);
+		plat_err("iommu: RMRR identity mappings failed (%d); their devices stay blocked\n", err);
 	for (uint32_t i = 0; i < vtd_unit_count(); i++)
 		on += vtd_enable(vtd_unit_at(i)) == 0;
 	active = on > 0;
-	pr_info("iommu: %u unit%s translating; domains of %u levels, %u-bit IOVAs, "
-		"superpages%s%s, page walks %s\n", on, on == 1 ? "" : "s", common_levels,
-		common_width, common_sp & PGT_SP_2M ? " 2M" : "", common_sp & PGT_SP_1G ? " 1G" : "",
-		all_coherent ? "coherent" : "not coherent (entries written back from the cache)");
+	plat_info("iommu: %u unit%s translating; domains of %u levels, %u-bit IOVAs, "
+		  "superpages%s%s, page walks %s\n", on, on == 1 ? "" : "s", common_levels,
+		  common_width, common_sp & PGT_SP_2M ? " 2M" : "", common_sp & PGT_SP_1G ? " 1G" : "",
+		  all_coherent ? "coherent" : "not coherent (entries written back from the cache)");
 	return (int)on;
 }
 
@@ -831,8 +816,8 @@ int iommu_shutdown(void)
 
 			if (a->d == rmrr_domain &&
 			    iommu_detach(a->bdf.seg, a->bdf.bus, a->bdf.dev, a->bdf.fn) != 0)
-				pr_warn("iommu: shutdown: detaching %02x:%02x.%x failed\n",
-					a->bdf.bus, a->bdf.dev, a->bdf.fn);
+				plat_warn("iommu: shutdown: detaching %02x:%02x.%x failed\n",
+					  a->bdf.bus, a->bdf.dev, a->bdf.fn);
 		}
 		if (iommu_domain_destroy(rmrr_domain) != 0)
 			return IOMMU_EBUSY;

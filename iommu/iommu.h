@@ -19,14 +19,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IOMMU_ENOENT (-2)   /* nothing mapped / not attached there */
-#define IOMMU_EIO    (-5)   /* the hardware did not complete a command */
-#define IOMMU_ENOMEM (-12)  /* out of memory, domain ids or table pages */
-#define IOMMU_EBUSY  (-16)  /* the domain still has functions attached */
-#define IOMMU_EEXIST (-17)  /* part of the range is mapped (or handed out) already */
-#define IOMMU_ENODEV (-19)  /* no remapping unit translates that function */
-#define IOMMU_EINVAL (-22)  /* a bad argument: alignment, range, flags */
-#define IOMMU_ENOSPC (-28)  /* no free IOVA range below the limit */
+#include "plat.h" /* the error values: one convention for the whole layer */
+
+#define IOMMU_ENOENT PLAT_ENOENT /* nothing mapped / not attached there */
+#define IOMMU_EIO    PLAT_EIO    /* the hardware did not complete a command */
+#define IOMMU_ENOMEM PLAT_ENOMEM /* out of memory, domain ids or table pages */
+#define IOMMU_EBUSY  PLAT_EBUSY  /* the domain still has functions attached */
+#define IOMMU_EEXIST PLAT_EEXIST /* part of the range is mapped (or handed out) already */
+#define IOMMU_ENODEV PLAT_ENODEV /* no remapping unit translates that function */
+#define IOMMU_EINVAL PLAT_EINVAL /* a bad argument: alignment, range, flags */
+#define IOMMU_ENOSPC PLAT_ENOSPC /* no free IOVA range below the limit */
 
 #define IOMMU_READ  0x1u    /* the device may read the memory */
 #define IOMMU_WRITE 0x2u    /* the device may write it */

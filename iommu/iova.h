@@ -41,14 +41,14 @@
 
 #include "plat.h"
 
-/* Errors, returned negated. */
-#define IOVA_ENOENT   2   /* pfn is in use, but no allocation of n pages starts there */
-#define IOVA_ENOMEM   12  /* plat_malloc or plat_page_alloc failed (node, pool, record) */
-#define IOVA_EBUSY    16  /* a reservation overlaps ranges in use */
-#define IOVA_EINVAL   22  /* bad argument: zero size, bad alignment, outside the aperture,
-			   * a free of page 0 or the interrupt window */
-#define IOVA_ENOSPC   28  /* no free range fits below the limit */
-#define IOVA_EALREADY 114 /* pfn is not in use: a double free, or never allocated */
+/* Errors: the layer's negative errno values (plat.h), returned as they are. */
+#define IOVA_ENOENT   PLAT_ENOENT   /* pfn is in use, but no allocation of n pages starts there */
+#define IOVA_ENOMEM   PLAT_ENOMEM   /* plat_malloc or plat_page_alloc failed (node, pool, record) */
+#define IOVA_EBUSY    PLAT_EBUSY    /* a reservation overlaps ranges in use */
+#define IOVA_EINVAL   PLAT_EINVAL   /* bad argument: zero size, bad alignment, outside the
+				     * aperture, a free of page 0 or the interrupt window */
+#define IOVA_ENOSPC   PLAT_ENOSPC   /* no free range fits below the limit */
+#define IOVA_EALREADY PLAT_EALREADY /* pfn is not in use: a double free, or never allocated */
 
 /* Size classes that are cached: 1 << 0 .. 1 << (IOVA_CACHE_CLASSES - 1) pages. */
 #define IOVA_CACHE_CLASSES 6
@@ -72,7 +72,7 @@ struct iova_range_counts {
 
 /*
  * Create a range allocator over the aperture [base, end) (pfns, base < end).
- * Nothing is reserved.  Returns 0 and *out, -IOVA_EINVAL, -IOVA_ENOMEM.
+ * Nothing is reserved.  Returns 0 and *out, IOVA_EINVAL, IOVA_ENOMEM.
  */
 int iova_range_create(uint64_t base, uint64_t end, struct iova_range **out) plat_must_check;
 
@@ -84,16 +84,16 @@ void iova_range_destroy(struct iova_range *r);
  * (clamped to the aperture's end), the highest such range.  Cost O(log R)
  * for R ranges in the trees.  The search is exact for align == 1 and for
  * align == n; otherwise it may miss a fit that is tight on both sides
- * (docs/IOVA.md).  Returns 0 and *pfn; -IOVA_EINVAL (n == 0, align not a
- * power of two), -IOVA_ENOSPC (nothing fits), -IOVA_ENOMEM (no tree node).
+ * (docs/IOVA.md).  Returns 0 and *pfn; IOVA_EINVAL (n == 0, align not a
+ * power of two), IOVA_ENOSPC (nothing fits), IOVA_ENOMEM (no tree node).
  */
 int iova_range_alloc(struct iova_range *r, uint64_t n, uint64_t align, uint64_t limit,
 		     uint64_t *pfn) plat_must_check;
 
 /*
  * Free [pfn, pfn + n), which must be exactly one earlier allocation.
- * Returns 0; -IOVA_EALREADY when pfn is free now (a double free, or a range
- * never allocated); -IOVA_ENOENT when pfn is in use but no allocation
+ * Returns 0; IOVA_EALREADY when pfn is free now (a double free, or a range
+ * never allocated); IOVA_ENOENT when pfn is in use but no allocation
  * starts there with n pages (wrong size, inside another range, reserved).
  */
 int iova_range_free(struct iova_range *r, uint64_t pfn, uint64_t n) plat_must_check;
@@ -103,8 +103,8 @@ int iova_range_free(struct iova_range *r, uint64_t pfn, uint64_t n) plat_must_ch
  * the aperture is ignored (an empty intersection returns 0).  Parts already
  * reserved are fine (overlapping or shared RMRRs), parts allocated are not.
  * Meant for domain set-up: racing with allocations, it may fail with part
- * of the range reserved.  Returns 0; -IOVA_EBUSY when part of the range is
- * allocated; -IOVA_ENOMEM.
+ * of the range reserved.  Returns 0; IOVA_EBUSY when part of the range is
+ * allocated; IOVA_ENOMEM.
  */
 int iova_range_reserve(struct iova_range *r, uint64_t pfn, uint64_t n) plat_must_check;
 
@@ -114,7 +114,7 @@ void iova_range_count(struct iova_range *r, struct iova_range_counts *out);
 /*
  * Walk both trees and check every invariant: balance, subtree maxima,
  * order, free gaps neither overlapping nor touching, ranges inside the
- * aperture, counters agreeing.  O(R); for tests.  Returns 0 or -IOVA_EINVAL.
+ * aperture, counters agreeing.  O(R); for tests.  Returns 0 or IOVA_EINVAL.
  */
 int iova_range_check(struct iova_range *r) plat_must_check;
 
@@ -147,7 +147,7 @@ struct iova_counts {
 	uint64_t record_pages;  /* pages holding the record of live cached-size ranges */
 };
 
-/* Create a domain.  Returns 0 and *out, -IOVA_EINVAL, -IOVA_ENOMEM. */
+/* Create a domain.  Returns 0 and *out, IOVA_EINVAL, IOVA_ENOMEM. */
 int iova_domain_create(const struct iova_domain_config *cfg,
 		       struct iova_domain **out) plat_must_check;
 
@@ -165,8 +165,8 @@ struct iova_range *iova_domain_range(struct iova_domain *d);
  * and the pools' depots are flushed to it and the allocation is retried
  * once.  The first range of a cached size in a 4096-page block allocates
  * the record's page(s) for it (plat_page_alloc, may run with interrupts
- * off).  Returns 0 and *pfn; -IOVA_EINVAL (n == 0), -IOVA_ENOSPC,
- * -IOVA_ENOMEM (tree node or record page; nothing is allocated then).
+ * off).  Returns 0 and *pfn; IOVA_EINVAL (n == 0), IOVA_ENOSPC,
+ * IOVA_ENOMEM (tree node or record page; nothing is allocated then).
  */
 int iova_alloc(struct iova_domain *d, uint64_t n, uint64_t limit, uint64_t *pfn) plat_must_check;
 
@@ -180,14 +180,14 @@ int iova_alloc(struct iova_domain *d, uint64_t n, uint64_t limit, uint64_t *pfn)
  * again frees the new owner's range: nothing can tell the two apart.
  * Refused frees change nothing and are counted in free_errors (the first
  * is logged).  Returns 0;
- *   -IOVA_EINVAL    n == 0, [pfn, pfn + n) wraps or leaves the aperture, or
- *                   covers page 0 or the interrupt window
- *   -IOVA_EALREADY  a cached size: no range is in use at pfn (a double
- *                   free, or never allocated with this size); other sizes:
- *                   pfn is free
- *   -IOVA_ENOENT    a cached size: a range of another size is in use at
- *                   pfn; other sizes: pfn is in use, but no allocation
- *                   starts there with n pages
+ *   IOVA_EINVAL    n == 0, [pfn, pfn + n) wraps or leaves the aperture, or
+ *                  covers page 0 or the interrupt window
+ *   IOVA_EALREADY  a cached size: no range is in use at pfn (a double
+ *                  free, or never allocated with this size); other sizes:
+ *                  pfn is free
+ *   IOVA_ENOENT    a cached size: a range of another size is in use at
+ *                  pfn; other sizes: pfn is in use, but no allocation
+ *                  starts there with n pages
  */
 int iova_free(struct iova_domain *d, uint64_t pfn, uint64_t n) plat_must_check;
 

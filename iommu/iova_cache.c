@@ -99,12 +99,10 @@ static int class_create(struct iova_domain *d, uint32_t order, uint32_t mag_size
 		.depot_mags = 16,
 		.open_ended = true, /* iova_domain_count keeps the real account */
 	};
-	int err;
 
 	c->d = d;
 	c->order = order;
-	err = pool_create(&cfg, &c->pool);
-	return err == -POOL_EINVAL ? -IOVA_EINVAL : err ? -IOVA_ENOMEM : 0;
+	return pool_create(&cfg, &c->pool); /* POOL_EINVAL, POOL_ENOMEM: IOVA's too */
 }
 
 /* Reserve page 0 and the interrupt window where they fall in the aperture. */
@@ -122,10 +120,10 @@ int iova_domain_create(const struct iova_domain_config *cfg, struct iova_domain 
 	int err;
 
 	if (cfg->cache_limit > cfg->end || mag > POOL_MAG_MAX)
-		return -IOVA_EINVAL;
+		return IOVA_EINVAL;
 	d = plat_malloc(sizeof(*d));
 	if (!d)
-		return -IOVA_ENOMEM;
+		return IOVA_ENOMEM;
 	memset(d, 0, sizeof(*d));
 	d->base = cfg->base;
 	d->end = cfg->end;
@@ -247,7 +245,7 @@ live_byte(struct iova_domain *d, struct iova_cpu *c, uint64_t pfn, bool grow)
 
 /*
  * Hand [pfn, pfn + n) to the caller: mark it live when it is of class k
- * (k >= 0), and count it.  Returns 0, or -IOVA_ENOMEM with nothing done.
+ * (k >= 0), and count it.  Returns 0, or IOVA_ENOMEM with nothing done.
  * The whole of it, walking the record; hand_out comes here when the hint
  * misses, so that its own inlined path makes no call and needs no frame.
  */
@@ -260,7 +258,7 @@ hand_out_walk(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
 	int err = 0;
 
 	if (k >= 0 && !b) {
-		err = -IOVA_ENOMEM;
+		err = IOVA_ENOMEM;
 	} else {
 		/* Relaxed, and a plain store: the byte is 0 and nobody may
 		 * write it until the range is freed.  The CAS in take_back
@@ -279,9 +277,9 @@ hand_out_walk(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
 
 /*
  * Take [pfn, pfn + n) back from the caller: for class k (k >= 0), end its
- * life in the record with one CAS; count it.  Returns 0; -IOVA_EALREADY
+ * life in the record with one CAS; count it.  Returns 0; IOVA_EALREADY
  * when no range is live at pfn (a double free, or never handed out with a
- * cached size); -IOVA_ENOENT when one of another size is.  iova_free
+ * cached size); IOVA_ENOENT when one of another size is.  iova_free
  * comes here when its hint misses or its CAS refuses.
  */
 static __attribute__((noinline)) int
@@ -294,7 +292,7 @@ take_back(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
 	int err = 0;
 
 	if (k >= 0 && !b)
-		err = -IOVA_EALREADY; /* no leaf: nothing was ever marked here */
+		err = IOVA_EALREADY; /* no leaf: nothing was ever marked here */
 	/* Relaxed: the byte is all this decides.  Its modification order alone
 	 * makes exactly one of two racing frees find k + 1; the range itself
 	 * is handed on by the pool, which orders that.  hand_out's store says
@@ -302,7 +300,7 @@ take_back(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
 	else if (b && !atomic_compare_exchange_strong_explicit(b, &live, 0,
 							       memory_order_relaxed,
 							       memory_order_relaxed))
-		err = live ? -IOVA_ENOENT : -IOVA_EALREADY;
+		err = live ? IOVA_ENOENT : IOVA_EALREADY;
 	if (!err && !b)
 		count(&c->freed, n);
 	plat_irq_restore(irq);
@@ -340,7 +338,7 @@ static __attribute__((noinline)) int
 cached_alloc_retry(struct iova_domain *d, struct pool *pool, uint64_t *pfn)
 {
 	iova_domain_flush_cpu(d);
-	return pool_alloc(pool, POOL_MAY_FETCH, pfn) ? -IOVA_ENOSPC : 0;
+	return pool_alloc(pool, POOL_MAY_FETCH, pfn) ? IOVA_ENOSPC : 0;
 }
 
 static int cached_alloc(struct iova_domain *d, int k, uint64_t *pfn)
@@ -372,7 +370,7 @@ direct_alloc(struct iova_domain *d, uint64_t n, uint64_t limit, uint64_t *pfn)
 	uint64_t align = (n & (n - 1)) ? 1 : n;
 	int err = iova_range_alloc(d->range, n, align, limit, pfn);
 
-	if (err == -IOVA_ENOSPC) {
+	if (err == IOVA_ENOSPC) {
 		iova_domain_flush_cpu(d);
 		err = iova_range_alloc(d->range, n, align, limit, pfn);
 	}
@@ -389,7 +387,7 @@ int iova_alloc(struct iova_domain *d, uint64_t n, uint64_t limit, uint64_t *pfn)
 	int k = class_of(n);
 
 	if (n == 0)
-		return -IOVA_EINVAL;
+		return IOVA_EINVAL;
 	if (limit == 0 || limit > d->end)
 		limit = d->end;
 	if (k >= 0 && limit >= d->cache_limit)
@@ -447,9 +445,9 @@ free_slow(struct iova_domain *d, int k, uint64_t pfn, uint64_t n)
 			return 0;
 		}
 		if (covers_reserved(pfn, n))
-			err = -IOVA_EINVAL;
+			err = IOVA_EINVAL;
 	} else if (!free_range_ok(d, pfn, n)) {
-		err = -IOVA_EINVAL;
+		err = IOVA_EINVAL;
 	} else {
 		err = iova_range_free(d->range, pfn, n);
 		if (!err)

@@ -62,5 +62,5 @@ int iova_range_check(struct iova_range *r)
 		     free_pages + used_pages == r->end - r->base;
 	}
 	iova_unlock(r);
-	return ok ? 0 : -IOVA_EINVAL;
+	return ok ? 0 : IOVA_EINVAL;
 }

@@ -68,7 +68,7 @@ static int lock_with_spares(struct iova_range *r)
 		iova_unlock(r);
 		x = plat_malloc(sizeof(*x));
 		if (!x)
-			return -IOVA_ENOMEM;
+			return IOVA_ENOMEM;
 		iova_lock(r);
 		x->left = r->spare;
 		r->spare = x;
@@ -83,13 +83,13 @@ int iova_range_create(uint64_t base, uint64_t end, struct iova_range **out)
 	struct iova_node *x;
 
 	if (base >= end || end > ((uint64_t)1 << (64 - PLAT_PAGE_SHIFT)))
-		return -IOVA_EINVAL;
+		return IOVA_EINVAL;
 	r = plat_malloc(sizeof(*r));
 	x = plat_malloc(sizeof(*x));
 	if (!r || !x) {
 		plat_free(r);
 		plat_free(x);
-		return -IOVA_ENOMEM;
+		return IOVA_ENOMEM;
 	}
 	memset(r, 0, sizeof(*r));
 	r->lock = (struct plat_lock)PLAT_LOCK_INIT;
@@ -207,7 +207,7 @@ int iova_range_alloc(struct iova_range *r, uint64_t n, uint64_t align, uint64_t 
 
 	if (n == 0 || align == 0 || (align & (align - 1)) || n > r->end - r->base ||
 	    align > r->end)
-		return -IOVA_EINVAL;
+		return IOVA_EINVAL;
 	if (limit == 0 || limit > r->end)
 		limit = r->end;
 	err = lock_with_spares(r);
@@ -217,7 +217,7 @@ int iova_range_alloc(struct iova_range *r, uint64_t n, uint64_t align, uint64_t 
 	if (gap)
 		carve(r, gap, *pfn, n, false, &drop);
 	else
-		err = -IOVA_ENOSPC;
+		err = IOVA_ENOSPC;
 	iova_unlock(r);
 	free_chain(drop);
 	return err;
@@ -262,8 +262,8 @@ static int free_error(struct iova_range *r, uint64_t pfn)
 	struct iova_node *gap = iova_tree_floor(r->free_root, pfn);
 
 	if (gap && pfn < gap->lo + gap->n)
-		return -IOVA_EALREADY;
-	return -IOVA_ENOENT;
+		return IOVA_EALREADY;
+	return IOVA_ENOENT;
 }
 
 int iova_range_free(struct iova_range *r, uint64_t pfn, uint64_t n)
@@ -310,7 +310,7 @@ static struct iova_node *gap_within(struct iova_range *r, uint64_t lo, uint64_t 
  * Reserve one free piece of [lo, hi) per pass, so that overlapping or
  * repeated reservations (two devices sharing an RMRR) are fine.  Each pass
  * rechecks for allocations: reservations belong to domain set-up, and one
- * racing with iova_alloc may end -IOVA_EBUSY with part of it reserved.
+ * racing with iova_alloc may end IOVA_EBUSY with part of it reserved.
  */
 int iova_range_reserve(struct iova_range *r, uint64_t pfn, uint64_t n)
 {
@@ -327,7 +327,7 @@ int iova_range_reserve(struct iova_range *r, uint64_t pfn, uint64_t n)
 		drop = NULL;
 		gap = gap_within(r, lo, hi);
 		if (overlaps_allocation(r, lo, hi)) {
-			err = -IOVA_EBUSY;
+			err = IOVA_EBUSY;
 		} else if (gap) {
 			uint64_t a = gap->lo > lo ? gap->lo : lo;
 			uint64_t b = gap->lo + gap->n < hi ? gap->lo + gap->n : hi;

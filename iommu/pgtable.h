@@ -30,11 +30,11 @@
 #include "plat.h"
 #include "pool.h"
 
-/* Errors (negative errno values, as Linux numbers them). */
-#define PGT_ENOENT (-2)  /* lookup: nothing mapped there */
-#define PGT_ENOMEM (-12) /* no table page could be had */
-#define PGT_EEXIST (-17) /* part of the range is already mapped */
-#define PGT_EINVAL (-22) /* bad argument: alignment, width, prot, config */
+/* Errors: the layer's negative errno values (plat.h), returned as they are. */
+#define PGT_ENOENT PLAT_ENOENT /* lookup: nothing mapped there */
+#define PGT_ENOMEM PLAT_ENOMEM /* no table page could be had */
+#define PGT_EEXIST PLAT_EEXIST /* part of the range is already mapped */
+#define PGT_EINVAL PLAT_EINVAL /* bad argument: alignment, width, prot, config */
 
 /* prot: the leaf entry's R and W bits [VT-d 9.8]; at least one is needed. */
 #define PGT_PROT_READ  0x1u

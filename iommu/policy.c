@@ -79,9 +79,9 @@ static uint64_t range_align(uint64_t n)
 static int mp_reserve_pages(struct alloc_policy *p, uint32_t n)
 {
 	uint64_t pa;
+	int err = 0;
 
 	plat_lock(&p->lock);
-	int err = 0;
 
 	while (p->npages < n && p->npages < RESERVE_MIN) {
 		if (!(pa = zeroed_page())) {
@@ -181,8 +181,9 @@ struct pgt_page_source policy_page_source(struct alloc_policy *p)
 /* mempool_policy's fallback: a reserved single page below limit. */
 static int mp_take_pfn(struct alloc_policy *p, uint64_t limit, uint64_t *pfn)
 {
+	int err = IOVA_ENOSPC;
+
 	plat_lock(&p->lock);
-	int err = -IOVA_ENOSPC;
 
 	for (uint32_t i = p->npfns; i-- > 0;)
 		if (p->pfn_res[i] < limit) {

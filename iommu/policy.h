@@ -41,7 +41,7 @@ void policy_destroy(struct alloc_policy *p);
 /* The page-table page source for pgt_config.source. */
 struct pgt_page_source policy_page_source(struct alloc_policy *p);
 
-/* As iova_alloc / iova_free: 0, or a negated IOVA_* error. */
+/* As iova_alloc / iova_free: 0, or an IOVA_E* error. */
 int policy_iova_get(struct alloc_policy *p, uint64_t n, uint64_t limit, uint64_t *pfn)
 	__attribute__((warn_unused_result));
 int policy_iova_put(struct alloc_policy *p, uint64_t pfn, uint64_t n)

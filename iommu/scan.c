@@ -11,10 +11,6 @@
 
 #include "plat.h"
 
-#define pr_info(...) plat_log(PLAT_LOG_INFO, __VA_ARGS__)
-#define pr_warn(...) plat_log(PLAT_LOG_WARN, __VA_ARGS__)
-#define pr_err(...)  plat_log(PLAT_LOG_ERR, __VA_ARGS__)
-
 static struct iommu_scan result;
 
 static char hex_digit(unsigned int v)
@@ -39,9 +35,9 @@ static void print_scope(const struct dmar_scope *sc)
 		path[n++] = hex_digit(fn);
 	}
 	path[n] = '\0';
-	pr_info("dmar:     scope %s, enumeration id %u, start bus %02x, path %s\n",
-		dmar_scope_type_name(sc->type), sc->enumeration_id, sc->start_bus,
-		sc->path_len ? path : "(none)");
+	plat_info("dmar:     scope %s, enumeration id %u, start bus %02x, path %s\n",
+		  dmar_scope_type_name(sc->type), sc->enumeration_id, sc->start_bus,
+		  sc->path_len ? path : "(none)");
 }
 
 /* Returns DMAR_E* with *err when a scope is malformed. */
@@ -80,33 +76,33 @@ static void print_struct(const struct dmar_struct *s)
 	case DMAR_TYPE_DRHD:
 		result.info.drhd_count++;
 		note_unit(s);
-		pr_info("dmar: DRHD at %#llx, %llu KiB of registers, segment %u%s\n",
-			(unsigned long long)s->register_base,
-			(unsigned long long)(dmar_drhd_reg_bytes(s) >> 10), s->segment,
-			s->flags & DMAR_DRHD_F_INCLUDE_PCI_ALL ? ", INCLUDE_PCI_ALL" : "");
+		plat_info("dmar: DRHD at %#llx, %llu KiB of registers, segment %u%s\n",
+			  (unsigned long long)s->register_base,
+			  (unsigned long long)(dmar_drhd_reg_bytes(s) >> 10), s->segment,
+			  s->flags & DMAR_DRHD_F_INCLUDE_PCI_ALL ? ", INCLUDE_PCI_ALL" : "");
 		break;
 	case DMAR_TYPE_RMRR:
 		result.info.rmrr_count++;
-		pr_info("dmar: RMRR %#llx-%#llx, segment %u\n", (unsigned long long)s->base,
-			(unsigned long long)s->limit, s->segment);
+		plat_info("dmar: RMRR %#llx-%#llx, segment %u\n", (unsigned long long)s->base,
+			  (unsigned long long)s->limit, s->segment);
 		break;
 	case DMAR_TYPE_ATSR:
 	case DMAR_TYPE_SATC:
 	case DMAR_TYPE_SIDP:
-		pr_info("dmar: %s segment %u, flags %#x\n", dmar_type_name(s->type), s->segment,
-			s->flags);
+		plat_info("dmar: %s segment %u, flags %#x\n", dmar_type_name(s->type), s->segment,
+			  s->flags);
 		break;
 	case DMAR_TYPE_RHSA:
-		pr_info("dmar: RHSA unit %#llx in proximity domain %u\n",
-			(unsigned long long)s->register_base, s->proximity_domain);
+		plat_info("dmar: RHSA unit %#llx in proximity domain %u\n",
+			  (unsigned long long)s->register_base, s->proximity_domain);
 		break;
 	case DMAR_TYPE_ANDD:
-		pr_info("dmar: ANDD device %u is \"%.*s\"\n", s->device_number, (int)s->name_len,
-			s->object_name);
+		plat_info("dmar: ANDD device %u is \"%.*s\"\n", s->device_number, (int)s->name_len,
+			  s->object_name);
 		break;
 	default:
-		pr_info("dmar: %s structure (type %u, %u bytes) at offset %u skipped\n",
-			dmar_type_name(s->type), s->type, s->length, s->offset);
+		plat_info("dmar: %s structure (type %u, %u bytes) at offset %u skipped\n",
+			  dmar_type_name(s->type), s->type, s->length, s->offset);
 	}
 }
 
@@ -121,30 +117,30 @@ static void on_warning(void *ctx, const struct dmar_warning *w)
 		if (w->offset >= result.unit_offset[i] &&
 		    w->offset - result.unit_offset[i] < result.unit_length[i])
 			result.unit[i].warn_kinds |= 1u << w->kind;
-	pr_warn("dmar: firmware bug at offset %u (%s): %s\n", w->offset, dmar_warn_name(w->kind),
-		w->text);
+	plat_warn("dmar: firmware bug at offset %u (%s): %s\n", w->offset, dmar_warn_name(w->kind),
+		  w->text);
 }
 
 static void reject(const struct dmar_error *err)
 {
-	pr_err("dmar: table rejected: %s at offset %u (in %s); DMA remapping stays off\n",
-	       err->reason ? err->reason : "malformed", err->offset,
-	       err->structure < 0 ? "the header" : dmar_type_name((uint32_t)err->structure));
+	plat_err("dmar: table rejected: %s at offset %u (in %s); DMA remapping stays off\n",
+	         err->reason ? err->reason : "malformed", err->offset,
+	         err->structure < 0 ? "the header" : dmar_type_name((uint32_t)err->structure));
 	result.info.sound = false;
 	result.info.unit_count = 0;
 }
 
 static void print_header(const struct dmar_table *t)
 {
-	pr_info("dmar: revision %u, OEM \"%.6s\" \"%.8s\", host address width %u bits, "
-		"flags %#x%s%s%s\n", t->revision, t->oem_id, t->oem_table_id,
-		t->host_addr_width + 1u, t->flags,
-		t->flags & DMAR_F_INTR_REMAP ? " INTR_REMAP" : "",
-		t->flags & DMAR_F_X2APIC_OPT_OUT ? " X2APIC_OPT_OUT" : "",
-		t->flags & DMAR_F_DMA_CTRL_PLATFORM_OPT_IN ? " DMA_CTRL_PLATFORM_OPT_IN" : "");
+	plat_info("dmar: revision %u, OEM \"%.6s\" \"%.8s\", host address width %u bits, "
+		  "flags %#x%s%s%s\n", t->revision, t->oem_id, t->oem_table_id,
+		  t->host_addr_width + 1u, t->flags,
+		  t->flags & DMAR_F_INTR_REMAP ? " INTR_REMAP" : "",
+		  t->flags & DMAR_F_X2APIC_OPT_OUT ? " X2APIC_OPT_OUT" : "",
+		  t->flags & DMAR_F_DMA_CTRL_PLATFORM_OPT_IN ? " DMA_CTRL_PLATFORM_OPT_IN" : "");
 	if (!t->checksum_ok)
-		pr_warn("dmar: the table's checksum is wrong; its structure is sound, so it is "
-			"used (as Linux does)\n");
+		plat_warn("dmar: the table's checksum is wrong; its structure is sound, so it is "
+			  "used (as Linux does)\n");
 }
 
 /* Print every structure; stops at the first malformed one. */
@@ -193,10 +189,10 @@ void iommu_scan_table(const void *table, size_t len, struct iommu_scan *out)
 	print_header(&t);
 	if (walk(&t) && dmar_check(&t, on_warning, NULL, &err) < 0)
 		reject(&err);
-	pr_info("dmar: %u remapping unit%s usable, %u RMRR%s, %u firmware bug%s\n",
-		result.info.unit_count, result.info.unit_count == 1 ? "" : "s",
-		result.info.rmrr_count, result.info.rmrr_count == 1 ? "" : "s",
-		result.info.warnings, result.info.warnings == 1 ? "" : "s");
+	plat_info("dmar: %u remapping unit%s usable, %u RMRR%s, %u firmware bug%s\n",
+		  result.info.unit_count, result.info.unit_count == 1 ? "" : "s",
+		  result.info.rmrr_count, result.info.rmrr_count == 1 ? "" : "s",
+		  result.info.warnings, result.info.warnings == 1 ? "" : "s");
 	*out = result;
 }
 
@@ -221,23 +217,23 @@ static void add_scope(struct iommu_scan *s, uint32_t unit, const struct dmar_sco
 		return; /* IOAPIC, HPET, ACPI namespace: not DMA masters */
 	if (!dmar_resolve_path(seg, sc->start_bus, sc->path, sc->path_len, secondary_of, NULL,
 			       &e.bdf, &why)) {
-		pr_warn("dmar: unit %#llx: a scope at offset %u names no function here (%s); "
-			"skipped\n", (unsigned long long)s->unit[unit].reg_base, sc->offset, why);
+		plat_warn("dmar: unit %#llx: a scope at offset %u names no function here (%s); "
+			  "skipped\n", (unsigned long long)s->unit[unit].reg_base, sc->offset, why);
 		return;
 	}
 	if (sc->type == DMAR_SCOPE_BRIDGE) {
 		e.bridge = true;
 		if (plat_pci_bridge_buses(seg, e.bdf.bus, e.bdf.dev, e.bdf.fn, &e.bus, &sub) != 0) {
-			pr_warn("dmar: unit %#llx: bridge scope %02x:%02x.%x is no bridge here; "
-				"skipped\n", (unsigned long long)s->unit[unit].reg_base, e.bdf.bus,
-				e.bdf.dev, e.bdf.fn);
+			plat_warn("dmar: unit %#llx: bridge scope %02x:%02x.%x is no bridge here; "
+				  "skipped\n", (unsigned long long)s->unit[unit].reg_base, e.bdf.bus,
+				  e.bdf.dev, e.bdf.fn);
 			return;
 		}
 		e.bus_last = sub;
 	}
 	if (s->scope_count == SCAN_MAX_SCOPES) {
-		pr_warn("dmar: more than %u device scopes; the rest are not translated\n",
-			SCAN_MAX_SCOPES);
+		plat_warn("dmar: more than %u device scopes; the rest are not translated\n",
+			  SCAN_MAX_SCOPES);
 		return;
 	}
 	s->scope[s->scope_count++] = e;
@@ -253,8 +249,8 @@ static void add_rmrr(struct iommu_scan *s, const struct dmar_struct *r, const st
 			       NULL, &bdf, &why))
 		return;
 	if (s->rmrr_count == SCAN_MAX_RMRRS) {
-		pr_warn("dmar: more than %u RMRR devices; the rest get no identity map\n",
-			SCAN_MAX_RMRRS);
+		plat_warn("dmar: more than %u RMRR devices; the rest get no identity map\n",
+			  SCAN_MAX_RMRRS);
 		return;
 	}
 	s->rmrr[s->rmrr_count++] = (struct scan_rmrr){r->base, r->limit, bdf};

@@ -21,10 +21,6 @@
 
 #include "pgtable.h"
 
-#define pr_info(...) plat_log(PLAT_LOG_INFO, __VA_ARGS__)
-#define pr_warn(...) plat_log(PLAT_LOG_WARN, __VA_ARGS__)
-#define pr_err(...)  plat_log(PLAT_LOG_ERR, __VA_ARGS__)
-
 #define IQ_ENTRIES 256 /* one 4 KiB page of 128-bit descriptors (IQA.QS = 0) */
 
 static struct vtd_unit units[VTD_MAX_UNITS];
@@ -66,8 +62,8 @@ static int wait_reg(struct vtd_unit *u, uint32_t off, uint32_t mask, uint32_t wa
 
 	while ((rd32(u, off) & mask) != want) {
 		if (plat_cycles() - start > limit) {
-			pr_err("vtd: unit %u: %s did not complete within %u ms\n", u->index, what,
-			       wait_ms);
+			plat_err("vtd: unit %u: %s did not complete within %u ms\n", u->index, what,
+			         wait_ms);
 			return PLAT_ETIMEDOUT;
 		}
 		plat_cpu_relax();
@@ -125,14 +121,14 @@ static int qi_submit(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 	/* Acquire: pairs with the unit's status write after the queue. */
 	while (atomic_load_explicit(u->iq_status, memory_order_acquire) != 1) {
 		if (rd32(u, VTD_FSTS) & VTD_FSTS_IQE) {
-			pr_err("vtd: unit %u: invalidation queue error (FSTS.IQE) at head %#llx\n",
-			       u->index, (unsigned long long)rd64(u, VTD_IQH));
+			plat_err("vtd: unit %u: invalidation queue error (FSTS.IQE) at head %#llx\n",
+			         u->index, (unsigned long long)rd64(u, VTD_IQH));
 			wr32(u, VTD_FSTS, VTD_FSTS_IQE);
 			return PLAT_EIO;
 		}
 		if (plat_cycles() - start > limit) {
-			pr_err("vtd: unit %u: invalidation wait did not complete within %u ms\n",
-			       u->index, wait_ms);
+			plat_err("vtd: unit %u: invalidation wait did not complete within %u ms\n",
+			         u->index, wait_ms);
 			return PLAT_ETIMEDOUT;
 		}
 		plat_cpu_relax();
@@ -146,8 +142,8 @@ static int wait_reg64_clear(struct vtd_unit *u, uint32_t off, uint64_t bit, cons
 
 	while (rd64(u, off) & bit) {
 		if (plat_cycles() - start > limit) {
-			pr_err("vtd: unit %u: %s did not complete within %u ms\n", u->index, what,
-			       wait_ms);
+			plat_err("vtd: unit %u: %s did not complete within %u ms\n", u->index, what,
+			         wait_ms);
 			return PLAT_ETIMEDOUT;
 		}
 		plat_cpu_relax();
@@ -238,10 +234,10 @@ static void record_fault(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 	atomic_fetch_add_explicit(&u->faults, 1, memory_order_relaxed);
 	if (notify)
 		notify(arg, &f);
-	pr_warn("vtd: unit %u: DMA fault: %s of %#llx by %02x:%02x.%x: reason %#x, %s\n",
-		u->index, f.is_read ? "read" : "write", (unsigned long long)f.address,
-		f.source_id >> 8, (f.source_id >> 3) & 0x1F, f.source_id & 7, f.reason,
-		vtd_fault_reason(f.reason));
+	plat_warn("vtd: unit %u: DMA fault: %s of %#llx by %02x:%02x.%x: reason %#x, %s\n",
+		  u->index, f.is_read ? "read" : "write", (unsigned long long)f.address,
+		  f.source_id >> 8, (f.source_id >> 3) & 0x1F, f.source_id & 7, f.reason,
+		  vtd_fault_reason(f.reason));
 }
 
 /* Read every primary fault record with F set, log it, clear it [VT-d 7.1.4]. */
@@ -260,9 +256,9 @@ static void drain_faults(struct vtd_unit *u)
 		wr32(u, off + VTD_FRCD_F_OFF, VTD_FRCD_F_DWORD);
 	}
 	if (fsts & VTD_FSTS_PFO)
-		pr_warn("vtd: unit %u: fault records overflowed; some faults were lost\n", u->index);
+		plat_warn("vtd: unit %u: fault records overflowed; some faults were lost\n", u->index);
 	if (fsts & (VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE))
-		pr_warn("vtd: unit %u: invalidation error status %#x\n", u->index, fsts);
+		plat_warn("vtd: unit %u: invalidation error status %#x\n", u->index, fsts);
 	wr32(u, VTD_FSTS, fsts & VTD_FSTS_CLEAR);
 }
 
@@ -428,20 +424,20 @@ static void print_caps(const struct vtd_unit *u)
 {
 	const struct vtd_caps *c = &u->caps;
 
-	pr_info("vtd: unit %u at %#llx: version %u.%u, CAP %#018llx, ECAP %#018llx\n", u->index,
-		(unsigned long long)u->base_pa, c->version_major, c->version_minor,
-		(unsigned long long)u->cap, (unsigned long long)u->ecap);
-	pr_info("vtd:   SAGAW%s%s, MGAW %u, %u domains, %u fault recording register%s at %#x, "
-		"superpages%s%s%s\n", c->sagaw & 2 ? " 39-bit(3-level)" : "",
-		c->sagaw & 4 ? " 48-bit(4-level)" : "", c->mgaw, c->domains, c->nfr,
-		c->nfr == 1 ? "" : "s", c->fro, c->sp_2m ? " 2M" : "", c->sp_1g ? " 1G" : "",
-		c->sp_2m || c->sp_1g ? "" : " none");
-	pr_info("vtd:   caching mode %s, queued invalidation %s, interrupt remapping %s, "
-		"pass-through %s, coherent walks %s, page-selective invalidation %s, "
-		"write-buffer flush %s, scalable mode %s\n",
-		c->caching_mode ? "on" : "off", c->qi ? "yes" : "no", c->ir ? "yes" : "no",
-		c->pt ? "yes" : "no", c->coherent ? "yes" : "no", c->psi ? "yes" : "no",
-		c->rwbf ? "required" : "not required", c->scalable ? "yes" : "no");
+	plat_info("vtd: unit %u at %#llx: version %u.%u, CAP %#018llx, ECAP %#018llx\n", u->index,
+		  (unsigned long long)u->base_pa, c->version_major, c->version_minor,
+		  (unsigned long long)u->cap, (unsigned long long)u->ecap);
+	plat_info("vtd:   SAGAW%s%s, MGAW %u, %u domains, %u fault recording register%s at %#x, "
+		  "superpages%s%s%s\n", c->sagaw & 2 ? " 39-bit(3-level)" : "",
+		  c->sagaw & 4 ? " 48-bit(4-level)" : "", c->mgaw, c->domains, c->nfr,
+		  c->nfr == 1 ? "" : "s", c->fro, c->sp_2m ? " 2M" : "", c->sp_1g ? " 1G" : "",
+		  c->sp_2m || c->sp_1g ? "" : " none");
+	plat_info("vtd:   caching mode %s, queued invalidation %s, interrupt remapping %s, "
+		  "pass-through %s, coherent walks %s, page-selective invalidation %s, "
+		  "write-buffer flush %s, scalable mode %s\n",
+		  c->caching_mode ? "on" : "off", c->qi ? "yes" : "no", c->ir ? "yes" : "no",
+		  c->pt ? "yes" : "no", c->coherent ? "yes" : "no", c->psi ? "yes" : "no",
+		  c->rwbf ? "required" : "not required", c->scalable ? "yes" : "no");
 }
 
 /* Undo what firmware or an earlier kernel left running. */
@@ -452,18 +448,18 @@ static int quiesce(struct vtd_unit *u)
 
 	u->gcmd = gsts & VTD_GSTS_PERSIST;
 	if (gsts & VTD_GCMD_TE) {
-		pr_warn("vtd: unit %u: translation was left on (firmware or an earlier kernel); "
-			"turning it off\n", u->index);
+		plat_warn("vtd: unit %u: translation was left on (firmware or an earlier kernel); "
+			  "turning it off\n", u->index);
 		err |= gcmd_state(u, VTD_GCMD_TE, false, "disabling translation");
 	}
 	if (gsts & VTD_GCMD_IRE) {
-		pr_warn("vtd: unit %u: interrupt remapping was left on; turning it off\n", u->index);
+		plat_warn("vtd: unit %u: interrupt remapping was left on; turning it off\n", u->index);
 		err |= gcmd_state(u, VTD_GCMD_IRE, false, "disabling interrupt remapping");
 	}
 	if (gsts & VTD_GCMD_QIE)
 		err |= gcmd_state(u, VTD_GCMD_QIE, false, "disabling queued invalidation");
 	if ((u->caps.plmr || u->caps.phmr) && (rd32(u, VTD_PMEN) & VTD_PMEN_PRS)) {
-		pr_warn("vtd: unit %u: protected memory regions were on; turning them off\n", u->index);
+		plat_warn("vtd: unit %u: protected memory regions were on; turning them off\n", u->index);
 		wr32(u, VTD_PMEN, 0);
 		err |= wait_reg(u, VTD_PMEN, VTD_PMEN_PRS, 0, "disabling protected memory");
 	}
@@ -473,7 +469,9 @@ static int quiesce(struct vtd_unit *u)
 static int start_queue(struct vtd_unit *u)
 {
 	u->iq = zeroed_page();
-	u->iq_status = plat_malloc(sizeof(*u->iq_status));
+	/* The unit writes the wait status by DMA: it lives in a page, the only
+	 * memory plat.h promises a device reaches at plat_virt_to_phys. */
+	u->iq_status = zeroed_page();
 	if (!u->iq || !u->iq_status)
 		return PLAT_ENOMEM;
 	atomic_store_explicit(u->iq_status, 0, memory_order_relaxed);
@@ -505,7 +503,8 @@ static void free_tables(struct vtd_unit *u)
 		}
 	if (u->iq)
 		plat_page_free(u->iq);
-	plat_free((void *)u->iq_status);
+	if (u->iq_status)
+		plat_page_free((void *)u->iq_status);
 	if (u->root)
 		plat_page_free(u->root);
 	u->iq = NULL;
@@ -521,8 +520,8 @@ static int unit_init(struct vtd_unit *u, const struct vtd_options *opt)
 	u->cap = rd64(u, VTD_CAP);
 	u->ecap = rd64(u, VTD_ECAP);
 	if (u->ver == 0xFFFFFFFFu || u->cap == ~0ull || u->ecap == ~0ull) {
-		pr_err("vtd: unit at %#llx: registers read all ones (no unit there); left out\n",
-		       (unsigned long long)u->base_pa);
+		plat_err("vtd: unit at %#llx: registers read all ones (no unit there); left out\n",
+		         (unsigned long long)u->base_pa);
 		return PLAT_EIO;
 	}
 	vtd_caps_decode(u->ver, u->cap, u->ecap, &u->caps);
@@ -531,8 +530,8 @@ static int unit_init(struct vtd_unit *u, const struct vtd_options *opt)
 		uint32_t width = u->caps.mgaw;
 
 		if (pgt_levels_for(u->caps.sagaw, &width) < 0) {
-			pr_err("vtd: unit %u: supports neither 3- nor 4-level tables; left out\n",
-			       u->index);
+			plat_err("vtd: unit %u: supports neither 3- nor 4-level tables; left out\n",
+			         u->index);
 			return PLAT_EINVAL;
 		}
 	}
@@ -552,11 +551,11 @@ static int unit_init(struct vtd_unit *u, const struct vtd_options *opt)
 		return err;
 	route_fault_events(u);
 	if (u->msi_connected)
-		pr_info("vtd: unit %u ready: root table set, %s invalidation, faults to MSI data "
-			"%#x\n", u->index, u->iq ? "queued" : "register-based", u->msi.data);
+		plat_info("vtd: unit %u ready: root table set, %s invalidation, faults to MSI data "
+			  "%#x\n", u->index, u->iq ? "queued" : "register-based", u->msi.data);
 	else
-		pr_info("vtd: unit %u ready: root table set, %s invalidation, faults polled "
-			"(no MSI)\n", u->index, u->iq ? "queued" : "register-based");
+		plat_info("vtd: unit %u ready: root table set, %s invalidation, faults polled "
+			  "(no MSI)\n", u->index, u->iq ? "queued" : "register-based");
 	return 0;
 }
 
@@ -568,7 +567,7 @@ static int reinit(struct vtd_unit *u, const struct vtd_options *opt)
 
 	if (err)
 		return err;
-	pr_info("vtd: unit %u: bringing it up again with translation on (vtd_reinit)\n", u->index);
+	plat_info("vtd: unit %u: bringing it up again with translation on (vtd_reinit)\n", u->index);
 	free_tables(u);
 	u->enabled = false;
 	return unit_init(u, opt);
@@ -611,7 +610,7 @@ uint32_t vtd_init_units(const struct iommu_scan *s, const struct vtd_options *op
 		u->include_all = s->unit[i].include_all;
 		u->regs = plat_mmio_map(u->base_pa, PLAT_PAGE_SIZE);
 		if (!u->regs) {
-			pr_err("vtd: cannot map the unit at %#llx\n", (unsigned long long)u->base_pa);
+			plat_err("vtd: cannot map the unit at %#llx\n", (unsigned long long)u->base_pa);
 			continue;
 		}
 		if (unit_init(u, opt) != 0 || (opt->reinit && reinit(u, opt) != 0)) {
@@ -621,8 +620,8 @@ uint32_t vtd_init_units(const struct iommu_scan *s, const struct vtd_options *op
 		nunits++;
 	}
 	if (s->info.unit_count > VTD_MAX_UNITS)
-		pr_warn("vtd: %u units listed, the first %u are used\n", s->info.unit_count,
-			VTD_MAX_UNITS);
+		plat_warn("vtd: %u units listed, the first %u are used\n", s->info.unit_count,
+			  VTD_MAX_UNITS);
 	return nunits;
 }
 
@@ -659,7 +658,7 @@ int vtd_enable(struct vtd_unit *u)
 
 	u->enabled = err == 0;
 	if (!err)
-		pr_info("vtd: unit %u: DMA remapping on; devices not attached are blocked\n",
-			u->index);
+		plat_info("vtd: unit %u: DMA remapping on; devices not attached are blocked\n",
+			  u->index);
 	return err;
 }

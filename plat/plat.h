@@ -33,12 +33,19 @@
 #define plat_must_check __attribute__((warn_unused_result))
 #define plat_printf_like(f, a) __attribute__((format(printf, f, a)))
 
-/* --- errors: one convention for the whole layer ----------------------------
+/* --- errors: one convention for the whole layer ---------------------------
  *
- * Every function of pool/ and iommu/ returns 0 (or a documented count) or
- * one of these negative codes; each module's names are aliases of them. */
+ * A public function of pool/, iommu/ (IOVAs, page tables, the VT-d units,
+ * the map/unmap API) returns 0, a count where its comment says so, or one
+ * of these: a negative errno value, numbered as Linux numbers it.  Each
+ * module's names (POOL_ENOMEM, IOVA_ENOSPC, PGT_EEXIST, IOMMU_EINVAL...)
+ * are aliases of these, so a caller passes a code on unchanged, compares
+ * it against any module's name for it, and translates only where the code
+ * changes meaning (an IOVA reservation's EBUSY is the API's EEXIST).
+ */
 #define PLAT_ENOENT    (-2)
 #define PLAT_EIO       (-5)
+#define PLAT_EAGAIN    (-11)
 #define PLAT_ENOMEM    (-12)
 #define PLAT_EBUSY     (-16)
 #define PLAT_EEXIST    (-17)
@@ -227,6 +234,10 @@ enum plat_log_level {
 
 /* A log line with a level; the text should end in '\n'.  Any context. */
 void plat_log(int level, const char *fmt, ...) plat_printf_like(2, 3);
+
+#define plat_info(...) plat_log(PLAT_LOG_INFO, __VA_ARGS__)
+#define plat_warn(...) plat_log(PLAT_LOG_WARN, __VA_ARGS__)
+#define plat_err(...)  plat_log(PLAT_LOG_ERR, __VA_ARGS__)
 
 /* Raw output without level or timestamp (test harness, dumps). */
 void plat_printf(const char *fmt, ...) plat_printf_like(1, 2);

@@ -45,12 +45,12 @@ static int alloc_refill_once(struct pool *p, struct pool_cpu *c, uint32_t flags)
 		return 0;
 	}
 	if (!(flags & POOL_MAY_FETCH))
-		return alloc_failed(c, -POOL_EAGAIN);
+		return alloc_failed(c, POOL_EAGAIN);
 	/* Relaxed: a statistic. */
 	atomic_fetch_add_explicit(&p->sync_fetches, 1, memory_order_relaxed);
 	got = pool_source_get(p, c->loaded->elems, p->cfg.batch);
 	if (!got)
-		return alloc_failed(c, -POOL_ENOMEM);
+		return alloc_failed(c, POOL_ENOMEM);
 	mag_set_count(c->loaded, got);
 	pool_note_demand(p, got);
 	return 0;

@@ -17,7 +17,7 @@ static int check_fail(const struct pool *p, const char *what, uint64_t a, uint64
 	plat_log(PLAT_LOG_ERR, "pool %s: check: %s (%llu, %llu)\n",
 		 p->cfg.name ? p->cfg.name : "?", what, (unsigned long long)a,
 		 (unsigned long long)b);
-	return -POOL_EINVAL;
+	return POOL_EINVAL;
 }
 
 static uint32_t index_of(const struct pool *p, const struct pool_mag *m)
@@ -34,7 +34,7 @@ static int place(const struct pool *p, uint8_t *where, uint32_t i, enum mag_plac
 		plat_log(PLAT_LOG_ERR, "pool %s: check: magazine %u in %s and %s\n",
 			 p->cfg.name ? p->cfg.name : "?", i, place_names[where[i]],
 			 place_names[at]);
-		return -POOL_EINVAL;
+		return POOL_EINVAL;
 	}
 	where[i] = (uint8_t)at;
 	return 0;
@@ -96,7 +96,7 @@ int pool_check(const struct pool *p)
 	int err;
 
 	if (!where)
-		return -POOL_ENOMEM;
+		return POOL_ENOMEM;
 	memset(where, PLACE_NONE, p->nr_mags);
 	err = census_cpus(p, where);
 	if (!err)

@@ -21,24 +21,24 @@ static void *zalloc_aligned(size_t size, void **raw)
 static int config_check(struct pool_config *c)
 {
 	if (!c->source.get || !c->source.put)
-		return -POOL_EINVAL;
+		return POOL_EINVAL;
 	if (c->mag_size == 0 || c->mag_size > POOL_MAG_MAX)
-		return -POOL_EINVAL;
+		return POOL_EINVAL;
 	if (c->batch == 0)
 		c->batch = (c->mag_size + 1) / 2;
 	if (c->batch > c->mag_size || c->low > c->high)
-		return -POOL_EINVAL;
+		return POOL_EINVAL;
 	if (c->adapt_cycles && (c->low_min > c->low || c->high_min > c->high ||
 				c->low_min > c->high_min))
-		return -POOL_EINVAL;
+		return POOL_EINVAL;
 	if (c->depot_mags == 0)
 		c->depot_mags = 2 * (c->high / c->mag_size) + 4;
 	/* The depot must be able to hold high elements plus one magazine. */
 	if ((uint64_t)c->depot_mags * c->mag_size < (uint64_t)c->high + c->mag_size)
-		return -POOL_EINVAL;
+		return POOL_EINVAL;
 	/* Every magazine needs an index in a stack head (pool_impl.h). */
 	if ((uint64_t)c->depot_mags + 2ull * PLAT_MAX_CPUS > POOL_MAGS_MAX)
-		return -POOL_EINVAL;
+		return POOL_EINVAL;
 	return 0;
 }
 
@@ -53,7 +53,7 @@ static int pool_layout(struct pool *p)
 	p->mags = zalloc_aligned((size_t)p->nr_mags * p->mag_stride, &p->mags_raw);
 	p->cpus = zalloc_aligned(PLAT_MAX_CPUS * sizeof(struct pool_cpu), &p->cpus_raw);
 	if (!p->mags || !p->cpus)
-		return -POOL_ENOMEM;
+		return POOL_ENOMEM;
 	for (i = 0; i < PLAT_MAX_CPUS; i++) {
 		p->cpus[i].loaded = pool_mag_at(p, 2 * i);
 		p->cpus[i].prev = pool_mag_at(p, 2 * i + 1);
@@ -85,7 +85,7 @@ int pool_create(const struct pool_config *cfg, struct pool **out)
 	PLAT_ASSERT(cfg && out);
 	p = plat_malloc(sizeof(*p));
 	if (!p)
-		return -POOL_ENOMEM;
+		return POOL_ENOMEM;
 	memset(p, 0, sizeof(*p));
 	p->cfg = *cfg;
 	err = config_check(&p->cfg);

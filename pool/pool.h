@@ -50,10 +50,10 @@
 
 #include "plat.h"
 
-/* Errors, returned negated. */
-#define POOL_ENOMEM 12 /* the source gave nothing, or memory for the pool ran out */
-#define POOL_EAGAIN 11 /* pool empty and the flags forbid going to the source */
-#define POOL_EINVAL 22 /* bad configuration or argument */
+/* Errors: the layer's negative errno values (plat.h), returned as they are. */
+#define POOL_ENOMEM PLAT_ENOMEM /* the source gave nothing, or memory for the pool ran out */
+#define POOL_EAGAIN PLAT_EAGAIN /* pool empty and the flags forbid going to the source */
+#define POOL_EINVAL PLAT_EINVAL /* bad configuration or argument */
 
 /* alloc flags */
 #define POOL_NOFETCH   0x0u /* caches and depot only: never call the source */
@@ -159,8 +159,8 @@ struct pool;
 
 /*
  * Create a pool from cfg (copied; name is kept by pointer).  Fetches nothing:
- * call pool_maintain to fill it.  Returns 0 and *out, or -POOL_EINVAL for a
- * bad cfg, -POOL_ENOMEM when plat_malloc fails.
+ * call pool_maintain to fill it.  Returns 0 and *out, or POOL_EINVAL for a
+ * bad cfg, POOL_ENOMEM when plat_malloc fails.
  */
 int pool_create(const struct pool_config *cfg, struct pool **out) plat_must_check;
 
@@ -180,7 +180,7 @@ struct pool_ret pool_alloc_ret(struct pool *pool, uint32_t flags) plat_must_chec
 
 /*
  * Allocate one element into *elem.  flags: POOL_NOFETCH or POOL_MAY_FETCH.
- * Returns 0, -POOL_EAGAIN (empty, fetching not allowed) or -POOL_ENOMEM (the
+ * Returns 0, POOL_EAGAIN (empty, fetching not allowed) or POOL_ENOMEM (the
  * source had nothing); on error *elem holds no element.
  */
 plat_must_check static inline int pool_alloc(struct pool *pool, uint32_t flags,
@@ -211,8 +211,8 @@ void pool_free_bulk(struct pool *pool, const uint64_t *elems, uint32_t n);
  * free that finds both magazines full gives its element to the source rather
  * than push a magazine the reservation counts on into the depot.  A later
  * pool_reserve replaces the promise; pool_flush_cpu of this CPU ends it.
- * n <= 2 * mag_size.  Returns 0, -POOL_EINVAL (n too big), -POOL_EAGAIN or
- * -POOL_ENOMEM; a failed reservation promises nothing.
+ * n <= 2 * mag_size.  Returns 0, POOL_EINVAL (n too big), POOL_EAGAIN or
+ * POOL_ENOMEM; a failed reservation promises nothing.
  */
 int pool_reserve(struct pool *pool, uint32_t n, uint32_t flags) plat_must_check;
 
@@ -258,7 +258,7 @@ uint64_t pool_count_free(const struct pool *pool);
  * empty stack), full-stack magazines hold 1..mag_size elements and
  * empty-stack ones 0, the depot's element count equals a walk of the full
  * stack, and no stack has a cycle.  Logs the first violation; returns 0,
- * -POOL_EINVAL (a violation) or -POOL_ENOMEM (no memory for the census).
+ * POOL_EINVAL (a violation) or POOL_ENOMEM (no memory for the census).
  */
 int pool_check(const struct pool *pool) plat_must_check;
 

@@ -98,7 +98,7 @@ int pool_reserve(struct pool *p, uint32_t n, uint32_t flags)
 	int err = 0;
 
 	if (n > 2 * p->cfg.mag_size)
-		return -POOL_EINVAL;
+		return POOL_EINVAL;
 	irq = plat_irq_save();
 	c = pool_this_cpu(p);
 	pool_cpu_unload(c);
@@ -109,9 +109,9 @@ int pool_reserve(struct pool *p, uint32_t n, uint32_t flags)
 		if (took)
 			continue;
 		if (!(flags & POOL_MAY_FETCH))
-			err = -POOL_EAGAIN;
+			err = POOL_EAGAIN;
 		else if (!reserve_from_source(p, c, n))
-			err = -POOL_ENOMEM;
+			err = POOL_ENOMEM;
 	}
 	/* The promise, for free_spill: until this slot has handed out n more
 	 * elements, a free must not push a full magazine out of it.  A

@@ -50,7 +50,7 @@ KTEST(scan_counts_usable_units)
 	KT_EXPECT_EQ(s.info.unit_count, 1); /* the base-0 unit is left out */
 	KT_EXPECT_EQ(s.unit[0].reg_base, 0xfed90000);
 	KT_EXPECT(s.unit[0].include_all);
-	KT_EXPECT_EQ(s.rmrr_count, 1);
+	KT_EXPECT_EQ(s.info.rmrr_count, 1);
 	KT_EXPECT_EQ(s.info.host_address_width, 39);
 	KT_EXPECT(s.info.warnings >= 1); /* register base 0 is a firmware bug */
 }

@@ -53,7 +53,7 @@ KTEST(iova_free_checks_double_free_refused)
 	for (uint64_t n = 1; n <= IOVA_CACHE_MAX_PAGES; n <<= 1) {
 		KT_ASSERT_EQ(iova_alloc(d, n, 0, &p), 0);
 		KT_EXPECT_EQ(iova_free(d, p, n), 0);
-		KT_EXPECT_EQ(iova_free(d, p, n), -IOVA_EALREADY);
+		KT_EXPECT_EQ(iova_free(d, p, n), IOVA_EALREADY);
 		refused++;
 		KT_ASSERT_EQ(iova_alloc(d, n, 0, &a), 0);
 		KT_ASSERT_EQ(iova_alloc(d, n, 0, &b), 0);
@@ -77,10 +77,10 @@ KTEST(iova_free_checks_wrong_size_refused)
 
 	KT_ASSERT_EQ(iova_domain_create(&cfg, &d), 0);
 	KT_ASSERT_EQ(iova_alloc(d, 4, 0, &p), 0);
-	KT_EXPECT_EQ(iova_free(d, p, 2), -IOVA_ENOENT);
-	KT_EXPECT_EQ(iova_free(d, p, 1), -IOVA_ENOENT);
-	KT_EXPECT_EQ(iova_free(d, p + 2, 2), -IOVA_EALREADY); /* not a start */
-	KT_EXPECT_EQ(iova_free(d, p, 3), -IOVA_ENOENT);       /* range allocator's */
+	KT_EXPECT_EQ(iova_free(d, p, 2), IOVA_ENOENT);
+	KT_EXPECT_EQ(iova_free(d, p, 1), IOVA_ENOENT);
+	KT_EXPECT_EQ(iova_free(d, p + 2, 2), IOVA_EALREADY); /* not a start */
+	KT_EXPECT_EQ(iova_free(d, p, 3), IOVA_ENOENT);       /* range allocator's */
 	expect_conserved(d, 4, 4);
 	KT_EXPECT_EQ(iova_free(d, p, 4), 0);
 	expect_conserved(d, 0, 4);
@@ -96,9 +96,9 @@ KTEST(iova_free_checks_wrap_refused)
 	uint64_t p;
 
 	KT_ASSERT_EQ(iova_domain_create(&cfg, &d), 0);
-	KT_EXPECT_EQ(iova_free(d, UINT64_MAX, 1), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_free(d, UINT64_MAX - 1, 2), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_free(d, DOM_END - 1, UINT64_MAX), -IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, UINT64_MAX, 1), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, UINT64_MAX - 1, 2), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, DOM_END - 1, UINT64_MAX), IOVA_EINVAL);
 	for (uint32_t i = 0; i < 64; i++) {
 		KT_ASSERT_EQ(iova_alloc(d, 1, 0, &p), 0);
 		KT_EXPECT(p < DOM_END);
@@ -117,14 +117,14 @@ KTEST(iova_free_checks_reserved_refused)
 	uint64_t p;
 
 	KT_ASSERT_EQ(iova_domain_create(&cfg, &d), 0);
-	KT_EXPECT_EQ(iova_free(d, 0, 1), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_free(d, 0, 2), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_free(d, 0, 3), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_free(d, msi, 1), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_free(d, msi, 32), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_free(d, msi_end - 1, 1), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_free(d, msi - 2, 4), -IOVA_EINVAL); /* straddles the start */
-	KT_EXPECT_EQ(iova_free(d, msi, IOVA_MSI_PAGES), -IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, 0, 1), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, 0, 2), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, 0, 3), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, msi, 1), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, msi, 32), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, msi_end - 1, 1), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, msi - 2, 4), IOVA_EINVAL); /* straddles the start */
+	KT_EXPECT_EQ(iova_free(d, msi, IOVA_MSI_PAGES), IOVA_EINVAL);
 	iova_domain_count(d, &c);
 	KT_EXPECT_EQ(c.range.reserved_pages, 1 + IOVA_MSI_PAGES);
 	for (uint32_t i = 0; i < 1000; i++) {
@@ -142,14 +142,14 @@ KTEST(iova_free_checks_outside_domain_refused)
 	struct iova_domain *d;
 
 	KT_ASSERT_EQ(iova_domain_create(&cfg, &d), 0);
-	KT_EXPECT_EQ(iova_free(d, 8, 1), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_free(d, 8, 8), -IOVA_EINVAL);   /* ends at base */
-	KT_EXPECT_EQ(iova_free(d, 12, 8), -IOVA_EINVAL);  /* straddles base */
-	KT_EXPECT_EQ(iova_free(d, 1024, 1), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_free(d, 1016, 16), -IOVA_EINVAL); /* straddles end */
-	KT_EXPECT_EQ(iova_free(d, 1 << 20, 4), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_free(d, 1000, 100), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_free(d, 0, 0), -IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, 8, 1), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, 8, 8), IOVA_EINVAL);   /* ends at base */
+	KT_EXPECT_EQ(iova_free(d, 12, 8), IOVA_EINVAL);  /* straddles base */
+	KT_EXPECT_EQ(iova_free(d, 1024, 1), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, 1016, 16), IOVA_EINVAL); /* straddles end */
+	KT_EXPECT_EQ(iova_free(d, 1 << 20, 4), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, 1000, 100), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_free(d, 0, 0), IOVA_EINVAL);
 	expect_conserved(d, 0, 8);
 	iova_domain_destroy(d);
 }
@@ -166,7 +166,7 @@ KTEST(iova_free_checks_direct_alloc_recorded)
 	KT_ASSERT_EQ(iova_alloc(d, 4, 1 << 16, &p), 0);
 	KT_EXPECT(p + 4 <= 1 << 16);
 	KT_EXPECT_EQ(iova_free(d, p, 4), 0);
-	KT_EXPECT_EQ(iova_free(d, p, 4), -IOVA_EALREADY);
+	KT_EXPECT_EQ(iova_free(d, p, 4), IOVA_EALREADY);
 	KT_ASSERT_EQ(iova_alloc(d, 4, 0, &a), 0);
 	KT_ASSERT_EQ(iova_alloc(d, 4, 0, &b), 0);
 	KT_EXPECT(!overlap(a, b, 4));
@@ -197,7 +197,7 @@ KTEST(iova_free_checks_recorded_apart)
 	for (uint32_t i = 0; i < nl; i++)
 		KT_EXPECT_EQ(iova_free(d, p[i], 1), 0);
 	for (uint32_t i = 0; i < nl; i++)
-		KT_EXPECT_EQ(iova_free(d, p[i], 1), -IOVA_EALREADY);
+		KT_EXPECT_EQ(iova_free(d, p[i], 1), IOVA_EALREADY);
 	expect_conserved(d, 0, nl);
 	expect_all_back(d);
 	iova_domain_destroy(d);

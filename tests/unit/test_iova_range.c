@@ -73,25 +73,25 @@ KTEST(iova_range_errors)
 	struct iova_range *r;
 	uint64_t a, b;
 
-	KT_EXPECT_EQ(iova_range_create(10, 10, &r), -IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_range_create(10, 10, &r), IOVA_EINVAL);
 	KT_ASSERT_EQ(iova_range_create(AP_BASE, AP_END, &r), 0);
-	KT_EXPECT_EQ(iova_range_alloc(r, 0, 1, 0, &a), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_range_alloc(r, 4, 3, 0, &a), -IOVA_EINVAL);
-	KT_EXPECT_EQ(iova_range_alloc(r, AP_END, 1, 0, &a), -IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_range_alloc(r, 0, 1, 0, &a), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_range_alloc(r, 4, 3, 0, &a), IOVA_EINVAL);
+	KT_EXPECT_EQ(iova_range_alloc(r, AP_END, 1, 0, &a), IOVA_EINVAL);
 	KT_ASSERT_EQ(iova_range_alloc(r, 8, 8, 0, &a), 0);
 	KT_ASSERT_EQ(iova_range_alloc(r, 8, 8, 0, &b), 0);
-	KT_EXPECT_EQ(iova_range_free(r, a, 4), -IOVA_ENOENT);  /* wrong size */
-	KT_EXPECT_EQ(iova_range_free(r, a + 1, 7), -IOVA_ENOENT); /* inside one */
-	KT_EXPECT_EQ(iova_range_free(r, 100, 1), -IOVA_EALREADY); /* never allocated, free */
+	KT_EXPECT_EQ(iova_range_free(r, a, 4), IOVA_ENOENT);  /* wrong size */
+	KT_EXPECT_EQ(iova_range_free(r, a + 1, 7), IOVA_ENOENT); /* inside one */
+	KT_EXPECT_EQ(iova_range_free(r, 100, 1), IOVA_EALREADY); /* never allocated, free */
 	KT_EXPECT_EQ(iova_range_free(r, a, 8), 0);
-	KT_EXPECT_EQ(iova_range_free(r, a, 8), -IOVA_EALREADY);  /* double free */
+	KT_EXPECT_EQ(iova_range_free(r, a, 8), IOVA_EALREADY);  /* double free */
 	KT_EXPECT_EQ(iova_range_reserve(r, 200, 10), 0);
-	KT_EXPECT_EQ(iova_range_free(r, 200, 10), -IOVA_ENOENT); /* reserved */
-	KT_EXPECT_EQ(iova_range_reserve(r, b, 1), -IOVA_EBUSY);
+	KT_EXPECT_EQ(iova_range_free(r, 200, 10), IOVA_ENOENT); /* reserved */
+	KT_EXPECT_EQ(iova_range_reserve(r, b, 1), IOVA_EBUSY);
 	KT_EXPECT_EQ(iova_range_reserve(r, 205, 10), 0); /* overlaps a reservation */
 	KT_EXPECT_EQ(iova_range_reserve(r, 200, 10), 0); /* the same RMRR again */
-	KT_EXPECT_EQ(iova_range_reserve(r, b - 2, 4), -IOVA_EBUSY); /* meets b */
-	KT_EXPECT_EQ(iova_range_free(r, 212, 1), -IOVA_ENOENT);
+	KT_EXPECT_EQ(iova_range_reserve(r, b - 2, 4), IOVA_EBUSY); /* meets b */
+	KT_EXPECT_EQ(iova_range_free(r, 212, 1), IOVA_ENOENT);
 	KT_EXPECT_EQ(iova_range_reserve(r, AP_END + 5, 10), 0); /* outside: nothing */
 	iova_range_count(r, &c);
 	KT_EXPECT_EQ(c.reserved_pages, 15); /* [200, 215) */
@@ -112,10 +112,10 @@ KTEST(iova_range_exhaustion_then_recovery)
 	while (iova_range_alloc(r, 1, 1, 0, &p) == 0)
 		pfn[got++] = p;
 	KT_EXPECT_EQ(got, AP_END - AP_BASE - 24);
-	KT_EXPECT_EQ(iova_range_alloc(r, 1, 1, 0, &p), -IOVA_ENOSPC);
+	KT_EXPECT_EQ(iova_range_alloc(r, 1, 1, 0, &p), IOVA_ENOSPC);
 	for (uint64_t i = 0; i < got; i += 3)
 		KT_EXPECT_EQ(iova_range_free(r, pfn[i], 1), 0);
-	KT_EXPECT_EQ(iova_range_alloc(r, 2, 1, 0, &p), -IOVA_ENOSPC); /* holes of 1 */
+	KT_EXPECT_EQ(iova_range_alloc(r, 2, 1, 0, &p), IOVA_ENOSPC); /* holes of 1 */
 	KT_EXPECT_EQ(iova_range_free(r, pfn[1], 1), 0);
 	KT_EXPECT_EQ(iova_range_alloc(r, 2, 1, 0, &p), 0); /* pfn[0..1] merged */
 	KT_EXPECT_EQ(iova_range_check(r), 0);

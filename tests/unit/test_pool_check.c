@@ -23,34 +23,34 @@ KTEST(pool_check_finds_broken_structure)
 	/* In no place: popped and held. */
 	m = pool_stack_pop(p, &p->empty);
 	KT_ASSERT(m != NULL);
-	KT_EXPECT_EQ(pool_check(p), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_check(p), POOL_EINVAL);
 	/* On the full stack with no element. */
 	pool_stack_push(p, &p->full, m);
-	KT_EXPECT_EQ(pool_check(p), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_check(p), POOL_EINVAL);
 	KT_EXPECT(pool_stack_pop(p, &p->full) == m);
 	pool_stack_push(p, &p->empty, m);
 	KT_EXPECT_EQ(pool_check(p), 0);
 
 	/* On the empty stack holding an element. */
 	mag_set_count(m, 1);
-	KT_EXPECT_EQ(pool_check(p), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_check(p), POOL_EINVAL);
 	mag_set_count(m, 0);
 
 	/* The depot's count disagreeing with its full stack. */
 	atomic_fetch_add(&p->depot_elems, 1);
-	KT_EXPECT_EQ(pool_check(p), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_check(p), POOL_EINVAL);
 	atomic_fetch_sub(&p->depot_elems, 1);
 
 	/* One magazine as both of a CPU's. */
 	c = &p->cpus[0];
 	saved = c->prev;
 	c->prev = c->loaded;
-	KT_EXPECT_EQ(pool_check(p), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_check(p), POOL_EINVAL);
 	c->prev = saved;
 
 	/* A CPU's magazine also on a stack (nothing lost: a pure duplicate). */
 	pool_stack_push(p, &p->empty, c->prev);
-	KT_EXPECT_EQ(pool_check(p), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_check(p), POOL_EINVAL);
 	KT_EXPECT(pool_stack_pop(p, &p->empty) == c->prev);
 
 	KT_EXPECT_EQ(pool_check(p), 0);

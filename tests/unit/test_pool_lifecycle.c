@@ -14,19 +14,19 @@ KTEST(pool_create_rejects_bad_config)
 	struct pool *p = NULL;
 
 	bad = cfg, bad.mag_size = 0;
-	KT_EXPECT_EQ(pool_create(&bad, &p), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_create(&bad, &p), POOL_EINVAL);
 	bad = cfg, bad.mag_size = POOL_MAG_MAX + 1;
-	KT_EXPECT_EQ(pool_create(&bad, &p), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_create(&bad, &p), POOL_EINVAL);
 	bad = cfg, bad.low = 33;
-	KT_EXPECT_EQ(pool_create(&bad, &p), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_create(&bad, &p), POOL_EINVAL);
 	bad = cfg, bad.batch = 9;
-	KT_EXPECT_EQ(pool_create(&bad, &p), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_create(&bad, &p), POOL_EINVAL);
 	bad = cfg, bad.depot_mags = 4; /* 32 elements: no room above high */
-	KT_EXPECT_EQ(pool_create(&bad, &p), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_create(&bad, &p), POOL_EINVAL);
 	bad = cfg, bad.adapt_cycles = 1, bad.low_min = 20, bad.high_min = 16;
-	KT_EXPECT_EQ(pool_create(&bad, &p), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_create(&bad, &p), POOL_EINVAL);
 	bad = cfg, bad.source.get = NULL;
-	KT_EXPECT_EQ(pool_create(&bad, &p), -POOL_EINVAL);
+	KT_EXPECT_EQ(pool_create(&bad, &p), POOL_EINVAL);
 	KT_EXPECT(p == NULL);
 }
 

@@ -16,7 +16,7 @@ KTEST(pool_order_cache_depot_source)
 
 	KT_ASSERT(tsrc_init(&src, 1000));
 	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
-	KT_EXPECT_EQ(pool_alloc(p, POOL_NOFETCH, &e[0]), -POOL_EAGAIN);
+	KT_EXPECT_EQ(pool_alloc(p, POOL_NOFETCH, &e[0]), POOL_EAGAIN);
 	KT_EXPECT_EQ(src.get_calls, 0);
 	KT_EXPECT_EQ(pool_maintain(p, 100), 16);
 	KT_EXPECT_EQ(src.get_calls, 2);
@@ -26,7 +26,7 @@ KTEST(pool_order_cache_depot_source)
 	KT_EXPECT_EQ(st.depot_gets, 2);
 	KT_EXPECT_EQ(st.depot_elems, 0);
 	KT_EXPECT_EQ(src.get_calls, 2);
-	KT_EXPECT_EQ(pool_alloc(p, POOL_NOFETCH, &e[16]), -POOL_EAGAIN);
+	KT_EXPECT_EQ(pool_alloc(p, POOL_NOFETCH, &e[16]), POOL_EAGAIN);
 	KT_EXPECT_EQ(src.get_calls, 2);
 	KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e[16]), 0);
 	pool_stats(p, &st);

@@ -16,15 +16,15 @@ KTEST(pool_reserve_guarantees_next_allocs)
 
 	KT_ASSERT(tsrc_init(&src, 1000));
 	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
-	KT_EXPECT_EQ(pool_reserve(p, 17, POOL_MAY_FETCH), -POOL_EINVAL);
-	KT_EXPECT_EQ(pool_reserve(p, 12, POOL_NOFETCH), -POOL_EAGAIN);
+	KT_EXPECT_EQ(pool_reserve(p, 17, POOL_MAY_FETCH), POOL_EINVAL);
+	KT_EXPECT_EQ(pool_reserve(p, 12, POOL_NOFETCH), POOL_EAGAIN);
 	KT_EXPECT_EQ(pool_reserve(p, 12, POOL_MAY_FETCH), 0);
 	pool_stats(p, &st);
 	KT_EXPECT_EQ(st.sync_fetches, 2); /* both magazines topped up from the source */
 	src.fail_all = true;
 	for (int i = 0; i < 12; i++)
 		KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e[i]), 0);
-	KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e[12]), -POOL_ENOMEM);
+	KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e[12]), POOL_ENOMEM);
 	src.fail_all = false;
 	pool_free_bulk(p, e, 12);
 	tsrc_finish(p, &src);

@@ -17,9 +17,9 @@ KTEST(pool_source_fail_then_recover)
 	KT_ASSERT(tsrc_init(&src, 1000));
 	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
 	src.fail_all = true;
-	KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e), -POOL_ENOMEM);
+	KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e), POOL_ENOMEM);
 	KT_EXPECT_EQ(pool_maintain(p, 100), 0);
-	KT_EXPECT_EQ(pool_reserve(p, 4, POOL_MAY_FETCH), -POOL_ENOMEM);
+	KT_EXPECT_EQ(pool_reserve(p, 4, POOL_MAY_FETCH), POOL_ENOMEM);
 	pool_stats(p, &st);
 	KT_EXPECT_EQ(st.failures, 2);
 	KT_EXPECT_EQ(st.fetched, 0);
@@ -43,13 +43,13 @@ KTEST(pool_source_runs_dry)
 	KT_ASSERT(tsrc_init(&src, 10));
 	KT_ASSERT_EQ(pool_create(&cfg, &p), 0);
 	KT_EXPECT_EQ(pool_maintain(p, 100), 10);
-	KT_EXPECT_EQ(pool_alloc_bulk(p, POOL_MAY_FETCH, e, 11), -POOL_ENOMEM);
+	KT_EXPECT_EQ(pool_alloc_bulk(p, POOL_MAY_FETCH, e, 11), POOL_ENOMEM);
 	pool_stats(p, &st);
 	KT_EXPECT_EQ(st.in_use, 0); /* all or nothing */
 	tsrc_check_conserved(p, &src);
 	for (int i = 0; i < 10; i++)
 		KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e[i]), 0);
-	KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e[10]), -POOL_ENOMEM);
+	KT_EXPECT_EQ(pool_alloc(p, POOL_MAY_FETCH, &e[10]), POOL_ENOMEM);
 	for (int i = 0; i < 10; i++)
 		KT_EXPECT(src.out[e[i]]);
 	pool_free_bulk(p, e, 10);
