@@ -169,7 +169,9 @@ bool fx_up_expect(struct fx *f, int want_units)
 	f->table_len = f->dmar.len;
 	t = (struct iommu_dmar_table){f->table, f->table_len};
 	f->init_ret = iommu_init(&t, 1, &f->opt);
-	f->up = true;
+	f->up = f->init_ret != IOMMU_EBUSY;
+	if (f->init_ret == IOMMU_EBUSY)
+		ktest_diag("the layer is still up: an earlier test stopped before fx_down");
 	if (f->init_ret != want_units)
 		ktest_diag("iommu_init returned %d, expected %d", f->init_ret, want_units);
 	return f->init_ret == want_units;
