@@ -119,8 +119,13 @@ static inline _Atomic uint64_t *pgt_table_va(uint64_t pa)
 	return plat_phys_to_virt(pa);
 }
 
-/* Relaxed: the table lock orders CPU accesses; the IOMMU needs only that
- * the 8-byte store is single-copy atomic, and the flush for visibility. */
+/* Loads are relaxed: the table lock orders CPU accesses.  Stores are
+ * release: an entry that links a new table, or a leaf, is what makes the
+ * memory below it reachable by the unit, so every write before it (the
+ * new table's zeroing, a split table's leaves) must be visible first.  On
+ * x86 a release store is a plain mov; it stops the compiler from moving
+ * those writes past it.  The IOMMU also needs the 8-byte store to be
+ * single-copy atomic, and the flush for visibility when it does not snoop. */
 static inline uint64_t pte_get(_Atomic uint64_t *p)
 {
 	return atomic_load_explicit(p, memory_order_relaxed);
@@ -128,7 +133,7 @@ static inline uint64_t pte_get(_Atomic uint64_t *p)
 
 static inline void pte_set(_Atomic uint64_t *p, uint64_t e)
 {
-	atomic_store_explicit(p, e, memory_order_relaxed);
+	atomic_store_explicit(p, e, memory_order_release);
 }
 
 /* Write back [va, va + len) when the IOMMU does not snoop its walks. */

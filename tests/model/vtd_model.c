@@ -117,9 +117,11 @@ static uint64_t source_read64(struct vtd_model *m, uint64_t pa)
 	if (!m->caps.coherent)
 		return pagemap_read64(&m->shadow, pa);
 	/* The unit reads entries while CPUs write them: one 8-byte access,
-	 * as the hardware's, relaxed (the driver's store order and its
-	 * invalidations are what make the new value count). */
-	return __atomic_load_n((const uint64_t *)plat_phys_to_virt(pa), __ATOMIC_RELAXED);
+	 * as the hardware's.  Acquire, as an x86 load is: what the entry
+	 * points at is read after it, so a driver that links a table before
+	 * zeroing it is seen doing so (and TSan sees the driver's release
+	 * store order the table's contents before the link). */
+	return __atomic_load_n((const uint64_t *)plat_phys_to_virt(pa), __ATOMIC_ACQUIRE);
 }
 
 bool vm_table_read64(struct vtd_model *m, uint64_t pa, uint64_t *val)

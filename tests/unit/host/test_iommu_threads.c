@@ -16,6 +16,7 @@
 
 #define CPUS   4
 #define ANCHOR 0xFFE00000ull /* in the 2 MiB below 4 GiB, where dma_map starts */
+#define ANCHORS 16           /* 2 MiB regions kept, going down: 32 MiB of IOVAs */
 #define ROUNDS 150
 
 struct worker {
@@ -70,10 +71,16 @@ KTEST(iommu_threads_dma_map_every_cpu)
 		w[i] = (struct worker){&f, d, i + 1, FX_SID(0, 8 + i, 0), fx_page(&f), 0, 0};
 		KT_ASSERT_EQ(fx_attach(d, w[i].sid), 0);
 	}
-	/* Keep the last-level table under the IOVAs handed out alive (see
-	 * map_unmap_every_cpu below for what happens when it is freed). */
-	KT_ASSERT_EQ(iommu_reserve(d, ANCHOR, FX_4K), 0);
-	KT_ASSERT_EQ(iommu_map(d, ANCHOR, fx_pa(w[0].page), FX_4K, IOMMU_READ), 0);
+	/* Keep the last-level tables under the IOVAs handed out alive (see
+	 * map_unmap_every_cpu below for what happens when one is freed).
+	 * The CPUs' IOVA caches let the allocator wander down several MiB
+	 * when threads are slow (TSan), so one table is not enough. */
+	for (uint64_t k = 0; k < ANCHORS; k++) {
+		uint64_t a = ANCHOR - k * FX_2M;
+
+		KT_ASSERT_EQ(iommu_reserve(d, a, FX_4K), 0);
+		KT_ASSERT_EQ(iommu_map(d, a, fx_pa(w[0].page), FX_4K, IOMMU_READ), 0);
+	}
 	for (uint32_t i = 0; i < CPUS; i++)
 		pthread_create(&t[i], NULL, dma_worker, &w[i]);
 	for (uint32_t i = 0; i < CPUS; i++) {
