@@ -52,8 +52,11 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) $(HOST_INCLUDES) -MMD -MP -pthread
 ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TSAN_FLAGS  := -fsanitize=thread -fno-omit-frame-pointer
 
+# The rest of the layer (the unit driver, domains, the DMAR scan) runs in the
+# host tests against the model, through tests/host/vtd_host.c.
+HOST_LAYER_SRCS := $(filter-out $(PORTABLE_SRCS),$(sort $(wildcard iommu/*.c)))
 HOST_TEST_SRCS := $(PORTABLE_SRCS) $(UNIT_SRCS) $(UNIT_HOST_SRCS) $(HOST_PLAT_SRCS) $(MODEL_SRCS) \
-                  tests/host/main.c
+                  $(HOST_LAYER_SRCS) tests/host/vtd_host.c tests/host/main.c
 
 $(BUILD)/host/asan/%.o: %.c
 	@mkdir -p $(@D)

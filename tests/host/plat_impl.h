@@ -7,6 +7,7 @@
 #ifndef PLAT_IMPL_H
 #define PLAT_IMPL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "plat_impl_common.h"
@@ -26,6 +27,11 @@ static inline void plat_irq_restore(uint64_t state)
 	plat_host_irq_off = state;
 	if (__builtin_expect(!state && plat_host_irq_hook != 0, 0))
 		plat_host_irq_deliver();
+}
+
+static inline bool plat_irq_enabled(void)
+{
+	return !plat_host_irq_off;
 }
 
 #endif /* PLAT_IMPL_H */

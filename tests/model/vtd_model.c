@@ -114,12 +114,12 @@ void *vm_direct(struct vtd_model *m, uint64_t pa, uint64_t len)
 /* The row above the flushed view: memory now, or the written-back lines. */
 static uint64_t source_read64(struct vtd_model *m, uint64_t pa)
 {
-	uint64_t v;
-
 	if (!m->caps.coherent)
 		return pagemap_read64(&m->shadow, pa);
-	memcpy(&v, plat_phys_to_virt(pa), sizeof(v));
-	return v;
+	/* The unit reads entries while CPUs write them: one 8-byte access,
+	 * as the hardware's, relaxed (the driver's store order and its
+	 * invalidations are what make the new value count). */
+	return __atomic_load_n((const uint64_t *)plat_phys_to_virt(pa), __ATOMIC_RELAXED);
 }
 
 bool vm_table_read64(struct vtd_model *m, uint64_t pa, uint64_t *val)
@@ -133,6 +133,20 @@ bool vm_table_read64(struct vtd_model *m, uint64_t pa, uint64_t *val)
 	return true;
 }
 
+/*
+ * A write-back moves whole cache lines, as CLFLUSH does, so the line may
+ * hold bytes of the caller's neighbours: a small object (a status word)
+ * shares its line with other heap objects.  Those bytes are mapped (a line
+ * never crosses a page) but the sanitizers would call the read out of
+ * bounds or racy; it is the hardware's, not the program's.
+ */
+__attribute__((no_sanitize("address", "thread"), noinline))
+static void copy_line(uint8_t *dst, const volatile uint8_t *src)
+{
+	for (uint32_t i = 0; i < LINE; i++)
+		dst[i] = src[i];
+}
+
 void vtd_model_writeback(struct vtd_model *m, uint64_t pa, uint64_t len)
 {
 	uint64_t a = pa & ~(uint64_t)(LINE - 1), end = pa + len;
@@ -144,7 +158,7 @@ void vtd_model_writeback(struct vtd_model *m, uint64_t pa, uint64_t len)
 
 		if (!vm_mem_ok(m, a, LINE) || !(p = pagemap_get(&m->shadow, a >> 12)))
 			continue;
-		memcpy(p->data + (a & PAGE_MASK), plat_phys_to_virt(a), LINE);
+		copy_line(p->data + (a & PAGE_MASK), plat_phys_to_virt(a));
 	}
 	vm_unlock(m);
 }

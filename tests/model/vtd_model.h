@@ -81,6 +81,11 @@ struct vtd_model_inject {
 	bool rtps_never;     /* GSTS.RTPS never sets (the root is not latched) */
 	bool all_ones;       /* registers read all ones, writes are dropped */
 	bool no_caching;     /* self-check: every request is walked afresh */
+	uint32_t skip_cc;    /* self-check: the next skip_cc context-cache
+			      * invalidations (any granularity, register or
+			      * queued) complete but drop nothing, as if the
+			      * driver had not sent them */
+	uint32_t skip_iotlb; /* self-check: the same for IOTLB invalidations */
 	uint32_t latency;    /* > 0: a GCMD command, CCMD.ICC or IOTLB.IVT
 			      * completes (and takes effect) only after this
 			      * many reads of the register reporting it */
@@ -121,6 +126,7 @@ struct vtd_model_counters {
 	uint64_t faults, faults_fpd, faults_lost;        /* recorded, FPD, overflow */
 	uint64_t events;                                 /* MSIs emitted */
 	uint64_t violations;  /* programming errors the spec leaves undefined */
+	uint64_t inv_skipped; /* invalidations skip_cc/skip_iotlb dropped */
 };
 
 /* A QEMU-like unit: VER 1.0, 64K domains, 3- and 4-level tables (48-bit),

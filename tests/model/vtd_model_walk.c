@@ -74,14 +74,38 @@ static void ctx_fill(struct vtd_model *m, uint16_t sid, uint64_t lo, uint64_t hi
 	*c = (struct vm_ctx_cache){true, sid, (lo & VTD_CTX_P) ? VM_CTX_DIDOF(hi) : 0, lo, hi};
 }
 
+/* The self-check switches: true when this invalidation is to be dropped
+ * (and not counted as done). */
+static bool skip_cc(struct vtd_model *m)
+{
+	if (!m->inj.skip_cc)
+		return false;
+	m->inj.skip_cc--;
+	m->cnt.inv_skipped++;
+	return true;
+}
+
+static bool skip_iotlb(struct vtd_model *m)
+{
+	if (!m->inj.skip_iotlb)
+		return false;
+	m->inj.skip_iotlb--;
+	m->cnt.inv_skipped++;
+	return true;
+}
+
 void vm_inv_context_all(struct vtd_model *m)
 {
+	if (skip_cc(m))
+		return;
 	m->cnt.cc_global++;
 	memset(m->ctx, 0, sizeof(m->ctx));
 }
 
 void vm_inv_context_domain(struct vtd_model *m, uint16_t did)
 {
+	if (skip_cc(m))
+		return;
 	m->cnt.cc_domain++;
 	for (uint32_t i = 0; i < VM_CTX_ENTRIES; i++)
 		if (m->ctx[i].did == did)
@@ -94,6 +118,8 @@ void vm_inv_context_device(struct vtd_model *m, uint16_t sid, unsigned int fm, u
 {
 	static const uint16_t keep[4] = {0xFFFF, 0xFFFB, 0xFFF9, 0xFFF8};
 
+	if (skip_cc(m))
+		return;
 	m->cnt.cc_device++;
 	for (uint32_t i = 0; i < VM_CTX_ENTRIES; i++) {
 		struct vm_ctx_cache *c = &m->ctx[i];
@@ -146,12 +172,16 @@ static const struct vm_tlb *tlb_find(struct vtd_model *m, uint16_t did, uint64_t
 
 void vm_inv_iotlb_all(struct vtd_model *m)
 {
+	if (skip_iotlb(m))
+		return;
 	m->cnt.iotlb_global++;
 	memset(m->tlb, 0, sizeof(m->tlb));
 }
 
 void vm_inv_iotlb_domain(struct vtd_model *m, uint16_t did)
 {
+	if (skip_iotlb(m))
+		return;
 	m->cnt.iotlb_domain++;
 	for (uint32_t i = 0; i < VM_TLB_ENTRIES; i++)
 		if (m->tlb[i].did == did)
@@ -165,6 +195,8 @@ void vm_inv_iotlb_pages(struct vtd_model *m, uint16_t did, uint64_t addr, unsign
 {
 	uint64_t size = 0x1000ull << am, base = addr & ~(size - 1);
 
+	if (skip_iotlb(m))
+		return;
 	m->cnt.iotlb_page++;
 	for (uint32_t i = 0; i < VM_TLB_ENTRIES; i++) {
 		struct vm_tlb *t = &m->tlb[i];

@@ -10,6 +10,7 @@
 #ifndef PLAT_IMPL_H
 #define PLAT_IMPL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "plat_impl_common.h"
@@ -22,6 +23,12 @@ static inline uint64_t plat_irq_save(void)
 static inline void plat_irq_restore(uint64_t state)
 {
 	(void)state;
+}
+
+/* Interrupts are always on: no CPU here ever turns them off. */
+static inline bool plat_irq_enabled(void)
+{
+	return true;
 }
 
 #endif /* PLAT_IMPL_H */
