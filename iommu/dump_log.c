@@ -73,7 +73,7 @@ void iommu_dump_faults(const struct iommu_dump_sink *s, uint32_t n)
 {
 	struct fault_entry ring[IOMMU_FAULT_LOG];
 	struct fault_source src[FAULT_SOURCES];
-	uint64_t total, others, hz = plat_cycle_hz();
+	uint64_t total, others, hz = plat_cycle_hz(), now = plat_cycles();
 	char bdf[8];
 
 	plat_lock(&fault_log_lock);
@@ -92,9 +92,11 @@ void iommu_dump_faults(const struct iommu_dump_sink *s, uint32_t n)
 		const struct fault_entry *e = &ring[i % IOMMU_FAULT_LOG];
 
 		bdf_text(e->f.source_id, bdf);
-		iommu_dump_out(s, "  #%llu at %llu.%03llu s: unit %u %s %s of %#llx: reason %#x, %s\n",
-			       (unsigned long long)i + 1, (unsigned long long)(e->cycles / hz),
-			       (unsigned long long)(e->cycles % hz * 1000 / hz), e->f.unit, bdf,
+		uint64_t ago = now - e->cycles;
+
+		iommu_dump_out(s, "  #%llu %llu.%03llu s ago: unit %u %s %s of %#llx: reason %#x, %s\n",
+			       (unsigned long long)i + 1, (unsigned long long)(ago / hz),
+			       (unsigned long long)(ago % hz * 1000 / hz), e->f.unit, bdf,
 			       e->f.is_read ? "read" : "write", (unsigned long long)e->f.address,
 			       e->f.reason, iommu_fault_reason(e->f.reason));
 	}

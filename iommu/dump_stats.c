@@ -31,7 +31,7 @@ static void run_flush(const struct iommu_dump_sink *s, struct run *r)
 {
 	if (!r->len)
 		return;
-	iommu_dump_out(s, "  %#014llx-%#014llx -> %#014llx-%#014llx %s %s x%llu\n",
+	iommu_dump_out(s, "  0x%012llx-0x%012llx -> 0x%012llx-0x%012llx %s %s x%llu\n",
 		       (unsigned long long)r->iova, (unsigned long long)(r->iova + r->len - 1),
 		       (unsigned long long)r->pa, (unsigned long long)(r->pa + r->len - 1),
 		       prot_names[r->prot & PTE_PROT], page_names[page_level(r->page)],

@@ -101,12 +101,12 @@ static void dump_caps(const struct iommu_dump_sink *s, const struct vtd_unit *u)
 {
 	char t[TEXT_MAX];
 
-	iommu_dump_out(s, "  CAP    %#018llx: %s\n", (unsigned long long)u->cap, BITS(t, u->cap, cap_bits));
+	iommu_dump_out(s, "  CAP    0x%016llx: %s\n", (unsigned long long)u->cap, BITS(t, u->cap, cap_bits));
 	iommu_dump_out(s, "         ND %u (%u domains), SAGAW %#x, MGAW %u, FRO %#x, NFR %u, "
 		       "SLLPS %#x, MAMV %u\n", VTD_CAP_ND(u->cap), u->caps.domains,
 		       VTD_CAP_SAGAW(u->cap), VTD_CAP_MGAW(u->cap) + 1, u->caps.fro, u->caps.nfr,
 		       VTD_CAP_SLLPS(u->cap), VTD_CAP_MAMV(u->cap));
-	iommu_dump_out(s, "  ECAP   %#018llx: %s\n", (unsigned long long)u->ecap,
+	iommu_dump_out(s, "  ECAP   0x%016llx: %s\n", (unsigned long long)u->ecap,
 		       BITS(t, u->ecap, ecap_bits));
 	iommu_dump_out(s, "         IRO %#x, MHMV %u\n", u->caps.iro, VTD_ECAP_MHMV(u->ecap));
 }
@@ -125,13 +125,13 @@ int iommu_dump_regs(const struct iommu_dump_sink *s, uint32_t unit)
 	iommu_dump_out(s, "unit %u at %#llx, segment %u: VER %u.%u\n", u->index,
 		       (unsigned long long)u->base_pa, u->segment, u->caps.version_major,
 		       u->caps.version_minor);
-	iommu_dump_out(s, "  GSTS   %#010x: %s\n", gsts, BITS(t, gsts, gsts_bits));
-	iommu_dump_out(s, "  FSTS   %#010x: %s, FRI %u\n", fsts, BITS(t, fsts, fsts_bits),
+	iommu_dump_out(s, "  GSTS   0x%08x: %s\n", gsts, BITS(t, gsts, gsts_bits));
+	iommu_dump_out(s, "  FSTS   0x%08x: %s, FRI %u\n", fsts, BITS(t, fsts, fsts_bits),
 		       VTD_FSTS_FRI(fsts));
-	iommu_dump_out(s, "  FECTL  %#010x: %s\n", fectl, BITS(t, fectl, fectl_bits));
-	iommu_dump_out(s, "  RTADDR %#018llx\n", (unsigned long long)rd64(u, VTD_RTADDR));
+	iommu_dump_out(s, "  FECTL  0x%08x: %s\n", fectl, BITS(t, fectl, fectl_bits));
+	iommu_dump_out(s, "  RTADDR 0x%016llx\n", (unsigned long long)rd64(u, VTD_RTADDR));
 	if (u->caps.qi)
-		iommu_dump_out(s, "  IQA    %#018llx, IQH %#llx (descriptor %llu), IQT %#llx "
+		iommu_dump_out(s, "  IQA    0x%016llx, IQH %#llx (descriptor %llu), IQT %#llx "
 			       "(descriptor %llu)\n", (unsigned long long)rd64(u, VTD_IQA),
 			       (unsigned long long)rd64(u, VTD_IQH),
 			       (unsigned long long)(rd64(u, VTD_IQH) >> 4 & 0x7FFF),
@@ -179,7 +179,7 @@ static void dump_root(const struct iommu_dump_sink *s, const struct entries *e, 
 {
 	uint64_t lo = e->root->lo;
 
-	iommu_dump_out(s, "  root entry %#04x at %#llx: %#018llx %#018llx: %s, context table %#llx\n",
+	iommu_dump_out(s, "  root entry 0x%02x at %#llx: 0x%016llx 0x%016llx: %s, context table %#llx\n",
 		       bus, (unsigned long long)plat_virt_to_phys(e->root),
 		       (unsigned long long)e->root->hi, (unsigned long long)lo,
 		       lo & VTD_ROOT_P ? "present" : "not present",
@@ -191,14 +191,15 @@ static void dump_ctx(const struct iommu_dump_sink *s, const struct entries *e)
 	uint64_t lo = e->ctx->lo, hi = e->ctx->hi;
 	unsigned int aw = hi & 7;
 
-	iommu_dump_out(s, "  context entry %#04x at %#llx: %#018llx %#018llx: %s, FPD %u, %s\n",
+	iommu_dump_out(s, "  context entry 0x%02x at %#llx: 0x%016llx 0x%016llx: %s, FPD %u, %s\n",
 		       e->devfn, (unsigned long long)plat_virt_to_phys(e->ctx),
 		       (unsigned long long)hi, (unsigned long long)lo,
 		       lo & VTD_CTX_P ? "present" : "not present", (unsigned)(lo >> 1 & 1),
 		       tt_name(lo));
-	iommu_dump_out(s, "    second-level table %#llx, AW %u (%u-level, %u-bit), domain %u\n",
-		       (unsigned long long)VTD_CTX_SLPTPTR(lo), aw, aw + 2, 30 + 9 * aw,
-		       VTD_CTX_HI_DID(hi));
+	if (lo & VTD_CTX_P)
+		iommu_dump_out(s, "    second-level table %#llx, AW %u (%u-level, %u-bit), "
+			       "domain %u\n", (unsigned long long)VTD_CTX_SLPTPTR(lo), aw, aw + 2,
+			       30 + 9 * aw, VTD_CTX_HI_DID(hi));
 }
 
 int iommu_dump_context(const struct iommu_dump_sink *s, uint16_t seg, uint8_t bus,
@@ -213,7 +214,7 @@ int iommu_dump_context(const struct iommu_dump_sink *s, uint16_t seg, uint8_t bu
 		       e.u->index, (unsigned long long)plat_virt_to_phys(e.u->root));
 	dump_root(s, &e, bus);
 	if (!e.ctx)
-		iommu_dump_out(s, "  no context table for bus %#04x: every function on it is "
+		iommu_dump_out(s, "  no context table for bus 0x%02x: every function on it is "
 			       "blocked\n", bus);
 	else
 		dump_ctx(s, &e);
@@ -265,15 +266,17 @@ static void walk_table(const struct iommu_dump_sink *s, uint64_t table, unsigned
 		uint64_t e = pte_get(&t[i]);
 		bool leaf = level == 1 || (e & PTE_PS);
 
-		iommu_dump_out(s, "  L%u[%3u] at %#llx: %#018llx: %s %#llx, %s%s\n", level, i,
-			       (unsigned long long)(table + 8ull * i), (unsigned long long)e,
-			       leaf ? "page" : "table", (unsigned long long)pte_addr(e), prot_text(e),
-			       level > 1 && (e & PTE_PS) ? ", PS" : "");
 		if (!(e & PTE_PROT)) {
+			iommu_dump_out(s, "  L%u[%3u] at %#llx: 0x%016llx: not present\n", level, i,
+				       (unsigned long long)(table + 8ull * i), (unsigned long long)e);
 			iommu_dump_out(s, "  stops: level %u entry not present: a read faults with "
 				       "reason 0x6, a write with 0x5\n", level);
 			return;
 		}
+		iommu_dump_out(s, "  L%u[%3u] at %#llx: 0x%016llx: %s %#llx, %s%s\n", level, i,
+			       (unsigned long long)(table + 8ull * i), (unsigned long long)e,
+			       leaf ? "page" : "table", (unsigned long long)pte_addr(e), prot_text(e),
+			       level > 1 && (e & PTE_PS) ? ", PS" : "");
 		prot &= e;
 		if (leaf) {
 			uint64_t pa = pte_addr(e) + (iova & (lvl_size(level) - 1));
@@ -386,7 +389,7 @@ static void dump_desc(const struct iommu_dump_sink *s, uint32_t slot, uint64_t l
 			       (unsigned long long)(hi & ~3ull));
 		break;
 	default:
-		iommu_dump_out(s, "  [%3u] type %#llx      %#018llx %#018llx\n", slot,
+		iommu_dump_out(s, "  [%3u] type %#llx      0x%016llx 0x%016llx\n", slot,
 			       (unsigned long long)(lo & 0xF), (unsigned long long)hi,
 			       (unsigned long long)lo);
 	}
