@@ -403,12 +403,14 @@ check: efi-fixtures
 # --- running it -----------------------------------------------------------------
 
 # make run [CMDLINE="test"] [UEFI=1 | EFI_DIRECT=1] [QEMU_ARGS="-smp 4"]
+# From a terminal without CMDLINE, the kernel starts the serial shell.
 RUN_DEVICES := -device intel-iommu -device edu
-QEMU_RUN_FLAGS = $(if $(EFI_DIRECT),--efi-direct,$(if $(UEFI),--uefi,--bios)) \
-                 $(if $(CMDLINE),--cmdline "$(CMDLINE)")
+RUN_FW = $(if $(EFI_DIRECT),--efi-direct,$(if $(UEFI),--uefi,--bios))
+QEMU_RUN_FLAGS = $(RUN_FW) $(if $(CMDLINE),--cmdline "$(CMDLINE)")
 run: all
 	@if [ -t 0 ]; then \
-		tools/qemu-run --interactive $(QEMU_RUN_FLAGS) -- $(RUN_DEVICES) $(QEMU_ARGS); \
+		tools/qemu-run --interactive $(RUN_FW) --cmdline "$(if $(CMDLINE),$(CMDLINE),shell)" \
+			-- $(RUN_DEVICES) $(QEMU_ARGS); \
 	else \
 		tools/qemu-run --timeout $(QEMU_TIMEOUT) $(QEMU_RUN_FLAGS) -- $(RUN_DEVICES) $(QEMU_ARGS); \
 	fi
