@@ -270,7 +270,7 @@ static void walk_table(const struct iommu_dump_sink *s, uint64_t table, unsigned
 			iommu_dump_out(s, "  L%u[%3u] at %#llx: 0x%016llx: not present\n", level, i,
 				       (unsigned long long)(table + 8ull * i), (unsigned long long)e);
 			iommu_dump_out(s, "  stops: level %u entry not present: a read faults with "
-				       "reason 0x6, a write with 0x5\n", level);
+				       "reason 0x6, a write with reason 0x5\n", level);
 			return;
 		}
 		iommu_dump_out(s, "  L%u[%3u] at %#llx: 0x%016llx: %s %#llx, %s%s\n", level, i,
