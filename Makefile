@@ -263,7 +263,7 @@ LIB_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc \
                -mgeneral-regs-only -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
                -fno-asynchronous-unwind-tables -fcf-protection=none -MMD -MP
 # The public headers, installed flat so that plat.h finds plat_impl.h.
-LIB_PUBLIC_HDRS := iommu/iommu.h pool/pool.h plat/plat.h plat/extern/plat_impl.h
+LIB_PUBLIC_HDRS := iommu/iommu.h iommu/iommu_dump.h pool/pool.h plat/plat.h plat/extern/plat_impl.h
 LIB_INSTALLED   := $(addprefix $(LIB_DIR)/include/,$(notdir $(LIB_PUBLIC_HDRS)))
 
 # Rewritten only when the flags change (another LIB_MCMODEL), so the objects
