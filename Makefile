@@ -263,7 +263,7 @@ LIB_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc \
                -mgeneral-regs-only -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
                -fno-asynchronous-unwind-tables -fcf-protection=none -MMD -MP
 # The public headers, installed flat so that plat.h finds plat_impl.h.
-LIB_PUBLIC_HDRS := iommu/iommu.h pool/pool.h plat/plat.h plat/extern/plat_impl.h
+LIB_PUBLIC_HDRS := iommu/iommu.h iommu/iommu_dump.h pool/pool.h plat/plat.h plat/extern/plat_impl.h
 LIB_INSTALLED   := $(addprefix $(LIB_DIR)/include/,$(notdir $(LIB_PUBLIC_HDRS)))
 
 # Rewritten only when the flags change (another LIB_MCMODEL), so the objects
@@ -403,12 +403,14 @@ check: efi-fixtures
 # --- running it -----------------------------------------------------------------
 
 # make run [CMDLINE="test"] [UEFI=1 | EFI_DIRECT=1] [QEMU_ARGS="-smp 4"]
+# From a terminal without CMDLINE, the kernel starts the serial shell.
 RUN_DEVICES := -device intel-iommu -device edu
-QEMU_RUN_FLAGS = $(if $(EFI_DIRECT),--efi-direct,$(if $(UEFI),--uefi,--bios)) \
-                 $(if $(CMDLINE),--cmdline "$(CMDLINE)")
+RUN_FW = $(if $(EFI_DIRECT),--efi-direct,$(if $(UEFI),--uefi,--bios))
+QEMU_RUN_FLAGS = $(RUN_FW) $(if $(CMDLINE),--cmdline "$(CMDLINE)")
 run: all
 	@if [ -t 0 ]; then \
-		tools/qemu-run --interactive $(QEMU_RUN_FLAGS) -- $(RUN_DEVICES) $(QEMU_ARGS); \
+		tools/qemu-run --interactive $(RUN_FW) --cmdline "$(if $(CMDLINE),$(CMDLINE),shell)" \
+			-- $(RUN_DEVICES) $(QEMU_ARGS); \
 	else \
 		tools/qemu-run --timeout $(QEMU_TIMEOUT) $(QEMU_RUN_FLAGS) -- $(RUN_DEVICES) $(QEMU_ARGS); \
 	fi

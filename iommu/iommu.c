@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "dmar.h"
+#include "dump_impl.h"
 #include "iommu_bench.h"
 #include "iova.h"
 #include "pgtable.h"
@@ -574,6 +575,7 @@ static void note_fault(void *arg, const struct iommu_fault *fl)
 		}
 	}
 	plat_unlock(&layer_lock);
+	iommu_fault_log_note(fl);
 	if (host_fault_fn)
 		host_fault_fn(host_fault_arg, fl);
 }
@@ -833,6 +835,27 @@ int iommu_shutdown(void)
 	memset(&layer_scan, 0, sizeof(layer_scan));
 	memset(attached, 0, sizeof(attached));
 	iommu_set_fault_handler(NULL, NULL);
+	iommu_dump_reset();
 	up = false;
 	return 0;
+}
+
+/* The dumps' view of a domain (dump_impl.h). */
+int iommu_domain_view(uint16_t id, struct iommu_domain_view *out)
+{
+	struct iommu_domain *d;
+
+	plat_lock(&layer_lock);
+	d = id && id < MAX_DOMAINS ? domains[id] : NULL;
+	if (d && !d->pgt)
+		d = NULL; /* still being made */
+	if (d)
+		*out = (struct iommu_domain_view){
+			.id = d->id, .root_pa = pgt_root_pa(d->pgt), .levels = d->levels,
+			.width = d->width, .iova = d->iova, .attached = d->attached,
+			.faults = atomic_load(&d->faults),
+			.identity = d->flags & IOMMU_DOMAIN_IDENTITY,
+		};
+	plat_unlock(&layer_lock);
+	return d ? 0 : IOMMU_ENOENT;
 }

@@ -209,4 +209,8 @@ void iova_domain_flush_cpu(struct iova_domain *d);
 /* Fill *out: the range allocator's counts plus the caches' (quiescent). */
 void iova_domain_count(struct iova_domain *d, struct iova_counts *out);
 
+/* Pages in CPU cpu's magazines of every cached size: a snapshot, exact
+ * while that CPU is quiescent (0 for a cpu out of range). */
+uint64_t iova_domain_cpu_cached(struct iova_domain *d, uint32_t cpu);
+
 #endif /* IOVA_H */

@@ -504,3 +504,12 @@ void iova_domain_count(struct iova_domain *d, struct iova_counts *out)
 	out->free_errors = atomic_load_explicit(&d->free_errors, memory_order_relaxed);
 	out->record_pages = atomic_load_explicit(&d->live.pages, memory_order_relaxed);
 }
+
+uint64_t iova_domain_cpu_cached(struct iova_domain *d, uint32_t cpu)
+{
+	uint64_t pages = 0;
+
+	for (uint32_t k = 0; k < IOVA_CACHE_CLASSES; k++)
+		pages += pool_count_cpu(d->cls[k].pool, cpu) << k;
+	return pages;
+}

@@ -19,6 +19,7 @@
 
 #include <string.h>
 
+#include "dump_impl.h"
 #include "pgtable.h"
 
 #define IQ_ENTRIES 256 /* one 4 KiB page of 128-bit descriptors (IQA.QS = 0) */
@@ -153,7 +154,7 @@ static int wait_reg64_clear(struct vtd_unit *u, uint32_t off, uint64_t bit, cons
 
 /* Context-cache invalidation [VT-d 6.5.1.1, 6.5.2.1]: global (sid < 0), or
  * of one source id tagged with domain did. */
-static int inv_context(struct vtd_unit *u, int sid, uint16_t did)
+static int inv_context_now(struct vtd_unit *u, int sid, uint16_t did)
 {
 	if (u->iq)
 		return qi_submit(u, VTD_QI_CC | (sid < 0 ? VTD_QI_GLOBAL
@@ -165,12 +166,22 @@ static int inv_context(struct vtd_unit *u, int sid, uint16_t did)
 	return wait_reg64_clear(u, VTD_CCMD, VTD_CCMD_ICC, "context-cache invalidation");
 }
 
+/* The same, timed for the dumps' latency statistics (dump_log.c). */
+static int inv_context(struct vtd_unit *u, int sid, uint16_t did)
+{
+	uint64_t t0 = plat_cycles();
+	int err = inv_context_now(u, sid, did);
+
+	vtd_lat_note(sid < 0 ? IOMMU_LAT_CC_GLOBAL : IOMMU_LAT_CC_DEVICE, plat_cycles() - t0, !err);
+	return err;
+}
+
 enum iotlb_scope { IOTLB_GLOBAL, IOTLB_DOMAIN, IOTLB_PAGES };
 
 /* IOTLB invalidation [VT-d 6.5.1.2, 6.5.2.3], draining reads and writes:
  * everything, one domain, or 2^am pages of one domain from addr. */
-static int inv_iotlb(struct vtd_unit *u, enum iotlb_scope what, uint16_t did, uint64_t addr,
-		     unsigned int am)
+static int inv_iotlb_now(struct vtd_unit *u, enum iotlb_scope what, uint16_t did,
+			 uint64_t addr, unsigned int am)
 {
 	static const uint64_t qi_gran[] = {VTD_QI_GLOBAL, VTD_QI_DOMAIN, VTD_QI_PAGE};
 	static const uint64_t reg_gran[] = {VTD_IOTLB_GLOBAL, VTD_IOTLB_DOMAIN, VTD_IOTLB_PAGE};
@@ -188,6 +199,17 @@ static int inv_iotlb(struct vtd_unit *u, enum iotlb_scope what, uint16_t did, ui
 	wr64(u, iotlb, VTD_IOTLB_IVT | reg_gran[what] | VTD_IOTLB_DR | VTD_IOTLB_DW |
 			       VTD_IOTLB_DID(did));
 	return wait_reg64_clear(u, iotlb, VTD_IOTLB_IVT, "IOTLB invalidation");
+}
+
+/* The same, timed for the dumps' latency statistics (dump_log.c). */
+static int inv_iotlb(struct vtd_unit *u, enum iotlb_scope what, uint16_t did, uint64_t addr,
+		     unsigned int am)
+{
+	uint64_t t0 = plat_cycles();
+	int err = inv_iotlb_now(u, what, did, addr, am);
+
+	vtd_lat_note((enum iommu_lat_kind)(IOMMU_LAT_IOTLB_GLOBAL + what), plat_cycles() - t0, !err);
+	return err;
 }
 
 int vtd_invalidate_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size)

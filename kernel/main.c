@@ -23,6 +23,7 @@
 #include "qemu_exit.h"
 #include "report.h"
 #include "serial.h"
+#include "shell.h"
 #include "smp.h"
 #include "idle.h"
 #include "iommu_host.h"
@@ -122,5 +123,7 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 		selftest_run_and_exit();
 	if (kopt.bench)
 		bench_run_and_exit();
+	if (kopt.shell)
+		shell_run();
 	idle_loop();
 }

@@ -28,6 +28,7 @@ void options_parse(const char *cl)
 	kopt.selftest = cmdline_has(cl, "selftest");
 	kopt.selftest_clear = cmdline_has_arg(cl, "selftest", "clear");
 	kopt.efi_rt_fault_test = cmdline_has(cl, "efi_rt_fault_test");
+	kopt.shell = cmdline_has(cl, "shell");
 	if (!cmdline_get(cl, "efi_rt_fault_test", kopt.efi_rt_fault_kind,
 			 sizeof(kopt.efi_rt_fault_kind)))
 		kopt.efi_rt_fault_kind[0] = '\0';

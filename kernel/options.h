@@ -31,6 +31,8 @@ struct kernel_options {
 	bool efi_rt_fault_test; /* "efi_rt_fault_test[=data|flash]": make a
 				 * runtime call fault, to check it is caught */
 	char efi_rt_fault_kind[8]; /* "data" (default) or "flash" */
+	bool shell;             /* "shell": the serial shell after ready:
+				 * (kernel/shell.c) */
 };
 
 extern struct kernel_options kopt;

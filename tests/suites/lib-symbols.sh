@@ -135,7 +135,7 @@ inc = os.path.join(build, "lib", "include")
 gccinc = subprocess.run(["gcc", "-print-file-name=include"], capture_output=True,
                         text=True).stdout.strip()
 fails = []
-for h in ("iommu.h", "pool.h", "plat.h", "plat_impl.h"):
+for h in ("iommu.h", "iommu_dump.h", "pool.h", "plat.h", "plat_impl.h"):
     for mode in (["-ffreestanding", "-nostdinc", "-isystem", gccinc], []):
         rc, out = run("gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-fsyntax-only",
                       *mode, "-I", inc, "-x", "c", "-include", h, "/dev/null")
