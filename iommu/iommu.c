@@ -49,7 +49,6 @@ struct attachment {
 	struct dmar_bdf bdf;
 	struct iommu_domain *d;
 	struct vtd_unit *u;
-	uint64_t faults;
 };
 
 static struct iommu_domain *domains[MAX_DOMAINS]; /* by id; 0 unused */
@@ -67,6 +66,8 @@ static _Atomic uint64_t iova_remote_flushes; /* dom_iova_get_flushing's */
 static unsigned int common_levels;
 static uint32_t common_width, common_sp;
 static bool all_coherent, any_cm;
+static uint32_t id_limit;      /* domain ids 1 .. id_limit - 1: every unit has them */
+static uint32_t common_sagaw;  /* SAGAW bits every unit has (0: none shared) */
 
 bool iommu_active(void)
 {
@@ -137,7 +138,25 @@ static bool find_common_caps(void)
 		all_coherent &= c->coherent;
 		any_cm |= c->caching_mode;
 	}
+	/* Domain ids are global, so every unit must have each one (CAP.ND). */
+	id_limit = MAX_DOMAINS;
+	for (uint32_t i = 0; i < vtd_unit_count(); i++)
+		if (vtd_unit_at(i)->caps.domains < id_limit)
+			id_limit = vtd_unit_at(i)->caps.domains;
+	common_sagaw = sagaw;
 	levels = pgt_levels_for(sagaw, &common_width);
+	if (levels < 0 && vtd_unit_count()) {
+		/* No table format every unit walks: domains take the first
+		 * unit's, and functions behind units without it are refused
+		 * at attach (they stay blocked). */
+		uint32_t w = common_width;
+
+		levels = pgt_levels_for(vtd_unit_at(0)->caps.sagaw, &w);
+		common_width = w;
+		plat_warn("iommu: the units share no page-table format (SAGAW); domains use unit "
+			  "0's %d levels, and functions behind units without them cannot be "
+			  "attached\n", levels);
+	}
 	common_levels = levels > 0 ? (unsigned int)levels : 0;
 	return levels > 0;
 }
@@ -174,7 +193,7 @@ static int alloc_id(struct iommu_domain *d)
 	int id = IOMMU_ENOMEM;
 
 	plat_lock(&layer_lock);
-	for (int i = 1; i < MAX_DOMAINS; i++)
+	for (int i = 1; i < (int)id_limit; i++)
 		if (!domains[i]) {
 			domains[i] = d;
 			ndomains++;
@@ -319,9 +338,14 @@ int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size,
 		return err;
 	}
 	/* Caching-mode units may cache not-present entries: invalidate the
-	 * range that just became present [VT-d 6.1]. */
+	 * range that just became present [VT-d 6.1].  Other units cache no
+	 * not-present entry; those with CAP.RWBF need their write buffer
+	 * flushed to see the new entries [VT-d 6.8]. */
 	if (any_cm)
 		return invalidate_span(d, iova, iova + size);
+	for (uint32_t i = 0; i < vtd_unit_count(); i++)
+		if (d->units & (1u << i))
+			vtd_flush_write_buffer(vtd_unit_at(i));
 	return 0;
 }
 
@@ -501,6 +525,18 @@ static struct attachment *find_attachment(struct dmar_bdf bdf)
 	return NULL;
 }
 
+/* d->units again from its attachments: the units an unmap invalidates.
+ * Called with layer_lock held. */
+static void recount_units(struct iommu_domain *d)
+{
+	uint32_t units = 0;
+
+	for (uint32_t i = 0; i < MAX_ATTACHED; i++)
+		if (attached[i].d == d)
+			units |= 1u << attached[i].u->index;
+	d->units = units;
+}
+
 static struct attachment *free_attachment(void)
 {
 	for (uint32_t i = 0; i < MAX_ATTACHED; i++)
@@ -512,6 +548,7 @@ static struct attachment *free_attachment(void)
 int iommu_attach(struct iommu_domain *d, uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
 {
 	struct dmar_bdf bdf = {seg, bus, dev, fn};
+	struct iommu_domain *old;
 	struct vtd_unit *u;
 	struct attachment *a;
 	int err;
@@ -520,6 +557,17 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint8_t bus, uint8_t dev,
 		return IOMMU_EINVAL;
 	if (!(u = vtd_unit_for(bdf)))
 		return IOMMU_ENODEV;
+	if (u->failed) {
+		plat_err("iommu: %02x:%02x.%x: its unit %u does not translate; not attached\n",
+			 bus, dev, fn, u->index);
+		return IOMMU_EIO;
+	}
+	/* SAGAW bit n: n + 2 levels [VT-d 11.4.2]. */
+	if (!(u->caps.sagaw & (1u << (d->levels - 2)))) {
+		plat_err("iommu: %02x:%02x.%x: unit %u cannot walk %u-level tables; not attached\n",
+			 bus, dev, fn, u->index, d->levels);
+		return IOMMU_EINVAL;
+	}
 	if ((err = map_rmrrs(d, bdf)) != 0)
 		return err;
 	plat_lock(&layer_lock);
@@ -528,11 +576,14 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint8_t bus, uint8_t dev,
 		plat_unlock(&layer_lock);
 		return IOMMU_ENOMEM;
 	}
-	if (a->d)
-		a->d->attached--;
-	*a = (struct attachment){bdf, d, u, 0};
+	old = a->d;
+	if (old)
+		old->attached--;
+	*a = (struct attachment){bdf, d, u};
 	d->attached++;
 	d->units |= 1u << u->index;
+	if (old)
+		recount_units(old);
 	plat_unlock(&layer_lock);
 	err = vtd_set_context(u, bdf, d->id, pgt_root_pa(d->pgt), d->levels);
 	return err ? IOMMU_EIO : 0;
@@ -541,6 +592,7 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint8_t bus, uint8_t dev,
 int iommu_detach(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
 {
 	struct dmar_bdf bdf = {seg, bus, dev, fn};
+	struct iommu_domain *d;
 	struct attachment *a;
 	struct vtd_unit *u;
 
@@ -552,7 +604,9 @@ int iommu_detach(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
 	}
 	u = a->u;
 	a->d->attached--;
+	d = a->d;
 	a->d = NULL;
+	recount_units(d);
 	plat_unlock(&layer_lock);
 	return vtd_set_context(u, bdf, 0, 0, 0) ? IOMMU_EIO : 0;
 }
@@ -569,7 +623,6 @@ static void note_fault(void *arg, const struct iommu_fault *fl)
 
 		if (a->d && a->u && a->u->index == fl->unit &&
 		    dmar_source_id(a->bdf) == fl->source_id) {
-			a->faults++;
 			atomic_fetch_add(&a->d->faults, 1);
 			break;
 		}
@@ -789,8 +842,19 @@ int iommu_init(const struct iommu_dmar_table *tables, uint32_t count,
 	active = true;
 	if ((err = attach_rmrr_devices()) != 0)
 		plat_err("iommu: RMRR identity mappings failed (%d); their devices stay blocked\n", err);
-	for (uint32_t i = 0; i < vtd_unit_count(); i++)
-		on += vtd_enable(vtd_unit_at(i)) == 0;
+	for (uint32_t i = 0; i < vtd_unit_count(); i++) {
+		struct vtd_unit *u = vtd_unit_at(i);
+
+		if (vtd_enable(u) == 0) {
+			on++;
+			continue;
+		}
+		/* Its devices' DMA is not translated: say so, and refuse every
+		 * attach behind it rather than pretend. */
+		u->failed = true;
+		plat_err("iommu: unit %u does not translate; DMA of the functions behind it is "
+			 "NOT remapped and attaching them is refused\n", i);
+	}
 	active = on > 0;
 	plat_info("iommu: %u unit%s translating; domains of %u levels, %u-bit IOVAs, "
 		  "superpages%s%s, page walks %s\n", on, on == 1 ? "" : "s", common_levels,

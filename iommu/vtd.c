@@ -87,6 +87,9 @@ static int gcmd_oneshot(struct vtd_unit *u, uint32_t bit, const char *what)
 	return wait_reg(u, VTD_GSTS, bit, bit == VTD_GCMD_WBF ? 0 : bit, what);
 }
 
+/* CAP.RWBF: the unit may hold the CPU's writes to its tables in a write
+ * buffer until told to flush it [VT-d 6.8]; needed after table updates
+ * that no invalidation follows (an invalidation flushes it first). */
 static void flush_write_buffer(struct vtd_unit *u)
 {
 	if (u->caps.rwbf)
@@ -152,6 +155,38 @@ static int wait_reg64_clear(struct vtd_unit *u, uint32_t off, uint64_t bit, cons
 	return 0;
 }
 
+/* A register-based invalidation's end: the command bit clears, then the
+ * actual granularity (CAIG, IAIG) says what was done; 0 is nothing
+ * [VT-d 11.4.7, 11.4.8.1], an error like a timeout. */
+static int reg_inv_done(struct vtd_unit *u, uint32_t off, uint64_t busy, const char *what)
+{
+	int err = wait_reg64_clear(u, off, busy, what);
+	uint64_t v;
+
+	if (err)
+		return err;
+	v = rd64(u, off);
+	if ((off == VTD_CCMD ? VTD_CCMD_CAIG(v) : VTD_IOTLB_IAIG(v)) == 0) {
+		plat_err("vtd: unit %u: %s reported as not performed (actual granularity 0)\n",
+			 u->index, what);
+		return PLAT_EIO;
+	}
+	return 0;
+}
+
+/* IOTLB invalidations drain reads and writes where the unit can
+ * (CAP.DRD, CAP.DWD); elsewhere the bits are reserved. */
+static uint64_t drain_qi(const struct vtd_unit *u)
+{
+	return (VTD_CAP_DRD(u->cap) ? VTD_QI_IOTLB_DR : 0) |
+	       (VTD_CAP_DWD(u->cap) ? VTD_QI_IOTLB_DW : 0);
+}
+
+static uint64_t drain_reg(const struct vtd_unit *u)
+{
+	return (VTD_CAP_DRD(u->cap) ? VTD_IOTLB_DR : 0) | (VTD_CAP_DWD(u->cap) ? VTD_IOTLB_DW : 0);
+}
+
 /* Context-cache invalidation [VT-d 6.5.1.1, 6.5.2.1]: global (sid < 0), or
  * of one source id tagged with domain did. */
 static int inv_context_now(struct vtd_unit *u, int sid, uint16_t did)
@@ -163,7 +198,7 @@ static int inv_context_now(struct vtd_unit *u, int sid, uint16_t did)
 	wr64(u, VTD_CCMD, VTD_CCMD_ICC | (sid < 0 ? VTD_CCMD_GLOBAL
 					  : VTD_CCMD_DEVICE | VTD_CCMD_SID(sid) |
 					    VTD_CCMD_DID(did)));
-	return wait_reg64_clear(u, VTD_CCMD, VTD_CCMD_ICC, "context-cache invalidation");
+	return reg_inv_done(u, VTD_CCMD, VTD_CCMD_ICC, "context-cache invalidation");
 }
 
 /* The same, timed for the dumps' latency statistics (dump_log.c). */
@@ -178,8 +213,8 @@ static int inv_context(struct vtd_unit *u, int sid, uint16_t did)
 
 enum iotlb_scope { IOTLB_GLOBAL, IOTLB_DOMAIN, IOTLB_PAGES };
 
-/* IOTLB invalidation [VT-d 6.5.1.2, 6.5.2.3], draining reads and writes:
- * everything, one domain, or 2^am pages of one domain from addr. */
+/* IOTLB invalidation [VT-d 6.5.1.2, 6.5.2.3]: everything, one domain, or
+ * 2^am pages of one domain from addr. */
 static int inv_iotlb_now(struct vtd_unit *u, enum iotlb_scope what, uint16_t did,
 			 uint64_t addr, unsigned int am)
 {
@@ -190,15 +225,13 @@ static int inv_iotlb_now(struct vtd_unit *u, enum iotlb_scope what, uint16_t did
 	if (what == IOTLB_GLOBAL)
 		did = 0;
 	if (u->iq)
-		return qi_submit(u, VTD_QI_IOTLB | qi_gran[what] | VTD_QI_IOTLB_DR |
-				     VTD_QI_IOTLB_DW | VTD_QI_DID(did),
+		return qi_submit(u, VTD_QI_IOTLB | qi_gran[what] | drain_qi(u) | VTD_QI_DID(did),
 				 what == IOTLB_PAGES ? VTD_QI_IOTLB_ADDR(addr, am) : 0);
 	/* IVA first: the IOTLB register's write starts the command. */
 	if (what == IOTLB_PAGES)
 		wr64(u, u->caps.iro, VTD_IVA_ADDR(addr) | VTD_IVA_AM(am));
-	wr64(u, iotlb, VTD_IOTLB_IVT | reg_gran[what] | VTD_IOTLB_DR | VTD_IOTLB_DW |
-			       VTD_IOTLB_DID(did));
-	return wait_reg64_clear(u, iotlb, VTD_IOTLB_IVT, "IOTLB invalidation");
+	wr64(u, iotlb, VTD_IOTLB_IVT | reg_gran[what] | drain_reg(u) | VTD_IOTLB_DID(did));
+	return reg_inv_done(u, iotlb, VTD_IOTLB_IVT, "IOTLB invalidation");
 }
 
 /* The same, timed for the dumps' latency statistics (dump_log.c). */
@@ -225,11 +258,20 @@ int vtd_invalidate_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64
 	if (!u->caps.psi || am > VTD_CAP_MAMV(u->cap) ||
 	    (iova & ((PLAT_PAGE_SIZE << am) - 1)))
 		what = IOTLB_DOMAIN;
+	/* No write-buffer flush: an invalidation does one first [VT-d 6.8]. */
 	plat_lock(&u->lock);
-	flush_write_buffer(u);
 	err = inv_iotlb(u, what, did, iova, am);
 	plat_unlock(&u->lock);
 	return err;
+}
+
+void vtd_flush_write_buffer(struct vtd_unit *u)
+{
+	if (!u->caps.rwbf)
+		return;
+	plat_lock(&u->lock);
+	flush_write_buffer(u);
+	plat_unlock(&u->lock);
 }
 
 /* --- faults ------------------------------------------------------------------------- */
@@ -392,18 +434,39 @@ static struct vtd_context_entry *context_table(struct vtd_unit *u, uint8_t bus)
 	return t;
 }
 
-/* Context entry writes [VT-d 6.5.3.3, 6.1]: the high half before the low
- * half that holds Present.  Replacing or clearing a present entry: the
- * device's context cache and the old domain's IOTLB.  Making a not-present
- * entry present needs nothing more unless the unit is in caching mode,
- * where not-present entries may be cached under domain id 0. */
+/* Clear a present context entry and invalidate what the unit may hold of
+ * it: Present (low word) cleared and written back, then the device's
+ * context-cache entry and the old domain's IOTLB.  After this the unit
+ * has no copy of the entry.  Called with u->lock held. */
+static int clear_context(struct vtd_unit *u, struct vtd_context_entry *e, uint16_t sid)
+{
+	uint16_t old_did = VTD_CTX_HI_DID(e->hi);
+	int err;
+
+	atomic_store_explicit((_Atomic uint64_t *)&e->lo, 0, memory_order_release);
+	vtd_flush_cache(u, e, sizeof(*e));
+	err = inv_context(u, sid, old_did);
+	if (!err)
+		err = inv_iotlb(u, IOTLB_DOMAIN, old_did, 0, 0);
+	return err;
+}
+
+/*
+ * Context entry writes [VT-d 6.5.3.3, 6.1, 9.3].  A present entry is never
+ * rewritten in place: it is cleared and invalidated first (clear_context).
+ * Then the high word (domain id, address width), a release store of the
+ * low word that holds Present (so the compiler cannot put it first, and
+ * x86 keeps the order for the unit), the write-back of both.  A
+ * not-present entry made present needs no invalidation, unless the unit
+ * is in caching mode (it may have cached the not-present entry, tagged
+ * with domain id 0); otherwise a write-buffer flush on CAP.RWBF units.
+ */
 int vtd_set_context(struct vtd_unit *u, struct dmar_bdf bdf, uint16_t did, uint64_t root_pa,
 		    unsigned int levels)
 {
 	struct vtd_context_entry *t, *e;
-	uint16_t old_did;
-	bool was_present;
-	int err;
+	uint16_t sid = dmar_source_id(bdf);
+	int err = 0;
 
 	plat_lock(&u->lock);
 	t = context_table(u, bdf.bus);
@@ -412,29 +475,25 @@ int vtd_set_context(struct vtd_unit *u, struct dmar_bdf bdf, uint16_t did, uint6
 		return PLAT_ENOMEM;
 	}
 	e = &t[bdf.dev << 3 | bdf.fn];
-	was_present = e->lo & VTD_CTX_P;
-	old_did = VTD_CTX_HI_DID(e->hi);
-	/* Not present first, so the unit never sees a new high half with
-	 * the old low half (or the reverse) as one present entry. */
-	e->lo = 0;
-	vtd_flush_cache(u, e, sizeof(*e));
-	if (root_pa) {
-		e->hi = VTD_CTX_AW(levels) | VTD_CTX_DID(did);
-		e->lo = VTD_CTX_SLPTPTR(root_pa) | VTD_CTX_TT_SL | VTD_CTX_P;
-	} else {
-		e->hi = 0;
-	}
-	vtd_flush_cache(u, e, sizeof(*e));
-	flush_write_buffer(u);
-	err = 0;
-	if (was_present) {
-		err = inv_context(u, dmar_source_id(bdf), old_did);
+	if (e->lo & VTD_CTX_P)
+		err = clear_context(u, e, sid);
+	if (err || !root_pa) {
 		if (!err)
-			err = inv_iotlb(u, IOTLB_DOMAIN, old_did, 0, 0);
-	} else if (u->caps.caching_mode && root_pa) {
-		err = inv_context(u, dmar_source_id(bdf), 0);
+			e->hi = 0;
+		plat_unlock(&u->lock);
+		return err;
+	}
+	e->hi = VTD_CTX_AW(levels) | VTD_CTX_DID(did);
+	atomic_store_explicit((_Atomic uint64_t *)&e->lo,
+			      VTD_CTX_SLPTPTR(root_pa) | VTD_CTX_TT_SL | VTD_CTX_P,
+			      memory_order_release);
+	vtd_flush_cache(u, e, sizeof(*e));
+	if (u->caps.caching_mode) {
+		err = inv_context(u, sid, 0);
 		if (!err)
 			err = inv_iotlb(u, IOTLB_DOMAIN, did, 0, 0);
+	} else {
+		flush_write_buffer(u);
 	}
 	plat_unlock(&u->lock);
 	return err;
@@ -462,8 +521,35 @@ static void print_caps(const struct vtd_unit *u)
 		  c->rwbf ? "required" : "not required", c->scalable ? "yes" : "no");
 }
 
-/* Undo what firmware or an earlier kernel left running. */
-static int quiesce(struct vtd_unit *u)
+/* Turn off queued invalidation left on by someone else: first let the
+ * unit finish what is queued (IQH reaches IQT), so nothing of theirs is
+ * cut off half done [VT-d 6.5.2]. */
+static int take_queue(struct vtd_unit *u)
+{
+	uint64_t start = plat_cycles(), limit = wait_cycles(wait_ms);
+
+	while (rd64(u, VTD_IQH) != rd64(u, VTD_IQT)) {
+		if (plat_cycles() - start > limit) {
+			plat_err("vtd: unit %u: the queue left on never drained (IQH %#llx, IQT "
+				 "%#llx)\n", u->index, (unsigned long long)rd64(u, VTD_IQH),
+				 (unsigned long long)rd64(u, VTD_IQT));
+			return PLAT_ETIMEDOUT;
+		}
+		plat_cpu_relax();
+	}
+	return gcmd_state(u, VTD_GCMD_QIE, false, "disabling queued invalidation");
+}
+
+/*
+ * Take over what firmware or an earlier kernel left running, never leaving
+ * DMA open on the way.  Translation left on stays on: set_root then points
+ * the unit at our empty root table (SRTP with TE on is allowed; the global
+ * invalidations after it drop the old owner's cached entries), so from
+ * that moment every device is blocked, and a previous kernel's IOVAs never
+ * become physical addresses.  The PMRs stay on until TE is (pmr_off, after
+ * TE=1): with TE off they are all that protects their regions.
+ */
+static int take_over(struct vtd_unit *u)
 {
 	uint32_t gsts = rd32(u, VTD_GSTS);
 	int err = 0;
@@ -471,21 +557,28 @@ static int quiesce(struct vtd_unit *u)
 	u->gcmd = gsts & VTD_GSTS_PERSIST;
 	if (gsts & VTD_GCMD_TE) {
 		plat_warn("vtd: unit %u: translation was left on (firmware or an earlier kernel); "
-			  "turning it off\n", u->index);
-		err |= gcmd_state(u, VTD_GCMD_TE, false, "disabling translation");
+			  "keeping it on, every device blocked, while the unit is taken over\n",
+			  u->index);
+		u->enabled = true;
 	}
 	if (gsts & VTD_GCMD_IRE) {
 		plat_warn("vtd: unit %u: interrupt remapping was left on; turning it off\n", u->index);
 		err |= gcmd_state(u, VTD_GCMD_IRE, false, "disabling interrupt remapping");
 	}
 	if (gsts & VTD_GCMD_QIE)
-		err |= gcmd_state(u, VTD_GCMD_QIE, false, "disabling queued invalidation");
-	if ((u->caps.plmr || u->caps.phmr) && (rd32(u, VTD_PMEN) & VTD_PMEN_PRS)) {
-		plat_warn("vtd: unit %u: protected memory regions were on; turning them off\n", u->index);
-		wr32(u, VTD_PMEN, 0);
-		err |= wait_reg(u, VTD_PMEN, VTD_PMEN_PRS, 0, "disabling protected memory");
-	}
+		err |= take_queue(u);
 	return err ? PLAT_ETIMEDOUT : 0;
+}
+
+/* The PMRs off, once TE is on and translation protects memory instead. */
+static int pmr_off(struct vtd_unit *u)
+{
+	if (!(u->caps.plmr || u->caps.phmr) || !(rd32(u, VTD_PMEN) & VTD_PMEN_PRS))
+		return 0;
+	plat_warn("vtd: unit %u: protected memory regions were on; turning them off now that "
+		  "translation is\n", u->index);
+	wr32(u, VTD_PMEN, 0);
+	return wait_reg(u, VTD_PMEN, VTD_PMEN_PRS, 0, "disabling protected memory");
 }
 
 static int start_queue(struct vtd_unit *u)
@@ -512,7 +605,10 @@ static int set_root(struct vtd_unit *u)
 	/* An empty root table, in memory before the unit latches it. */
 	vtd_flush_cache(u, u->root, PLAT_PAGE_SIZE);
 	wr64(u, VTD_RTADDR, plat_virt_to_phys(u->root)); /* legacy mode: TTM 00 */
-	return gcmd_oneshot(u, VTD_GCMD_SRTP, "setting the root table pointer");
+	if (gcmd_oneshot(u, VTD_GCMD_SRTP, "setting the root table pointer") != 0)
+		return PLAT_ETIMEDOUT;
+	u->root_set = true;
+	return 0;
 }
 
 /* Give back what unit_init allocated (any part may be missing). */
@@ -542,12 +638,27 @@ static int unit_init(struct vtd_unit *u, const struct vtd_options *opt)
 	u->cap = rd64(u, VTD_CAP);
 	u->ecap = rd64(u, VTD_ECAP);
 	if (u->ver == 0xFFFFFFFFu || u->cap == ~0ull || u->ecap == ~0ull) {
+		u->absent = true;
 		plat_err("vtd: unit at %#llx: registers read all ones (no unit there); left out\n",
 		         (unsigned long long)u->base_pa);
 		return PLAT_EIO;
 	}
 	vtd_caps_decode(u->ver, u->cap, u->ecap, &u->caps);
 	print_caps(u);
+	if (vtd_reg_span(&u->caps) > u->reg_len) {
+		/* Fault records or IOTLB registers past the page mapped so far. */
+		uint64_t span = vtd_reg_span(&u->caps);
+		volatile uint8_t *regs = plat_mmio_map(u->base_pa, span);
+
+		if (!regs) {
+			plat_err("vtd: unit %u: cannot map its %llu KiB of registers; left out\n",
+				 u->index, (unsigned long long)(span >> 10));
+			return PLAT_ENOMEM;
+		}
+		plat_mmio_unmap(u->regs, u->reg_len);
+		u->regs = regs;
+		u->reg_len = span;
+	}
 	{
 		uint32_t width = u->caps.mgaw;
 
@@ -557,7 +668,7 @@ static int unit_init(struct vtd_unit *u, const struct vtd_options *opt)
 			return PLAT_EINVAL;
 		}
 	}
-	if ((err = quiesce(u)) != 0)
+	if ((err = take_over(u)) != 0)
 		return err;
 	drain_faults(u); /* faults left over from before */
 	if ((err = set_root(u)) != 0)
@@ -571,6 +682,8 @@ static int unit_init(struct vtd_unit *u, const struct vtd_options *opt)
 	if ((err = inv_context(u, -1, 0)) != 0 ||
 	    (err = inv_iotlb(u, IOTLB_GLOBAL, 0, 0, 0)) != 0)
 		return err;
+	if (u->enabled && (err = pmr_off(u)) != 0)
+		return err;
 	route_fault_events(u);
 	if (u->msi_connected)
 		plat_info("vtd: unit %u ready: root table set, %s invalidation, faults to MSI data "
@@ -582,17 +695,29 @@ static int unit_init(struct vtd_unit *u, const struct vtd_options *opt)
 }
 
 /* Leave translation on and bring the unit up again from scratch: what a
- * kernel started after this one (kexec, a crash kernel) finds. */
+ * kernel started after this one (kexec, a crash kernel) finds.  The old
+ * tables and queue go only after the new root is latched and the caches
+ * invalidated: until then the unit may still walk them. */
 static int reinit(struct vtd_unit *u, const struct vtd_options *opt)
 {
+	struct vtd_unit old;
 	int err = vtd_enable(u);
 
 	if (err)
 		return err;
 	plat_info("vtd: unit %u: bringing it up again with translation on (vtd_reinit)\n", u->index);
-	free_tables(u);
-	u->enabled = false;
-	return unit_init(u, opt);
+	old = *u;
+	memset(u->ctx, 0, sizeof(u->ctx));
+	u->root = NULL;
+	u->iq = NULL;
+	u->iq_status = NULL;
+	err = unit_init(u, opt);
+	if (err == 0)
+		free_tables(&old); /* the unit no longer reaches them */
+	else
+		plat_err("vtd: unit %u: bring-up again failed; the old tables are kept, as the "
+			 "unit may still walk them\n", u->index);
+	return err;
 }
 
 /* Turn off what unit_init turned on, in the reverse order, and give back
@@ -611,9 +736,42 @@ static void unit_down(struct vtd_unit *u)
 	u->msi_connected = false;
 	free_tables(u);
 	if (u->regs)
-		plat_mmio_unmap(u->regs, PLAT_PAGE_SIZE);
+		plat_mmio_unmap(u->regs, u->reg_len);
 	u->regs = NULL;
 	u->enabled = false;
+}
+
+/*
+ * A unit whose bring-up failed is left blocking, not open: with our empty
+ * root latched, translation is turned on (or stays on), so every device
+ * behind it is blocked; it is kept aside (stuck[]) with that root, out of
+ * the units the layer uses.  Only a unit that cannot be made to translate
+ * at all is given back, and said to leave DMA unremapped.
+ */
+static struct vtd_unit stuck[VTD_MAX_UNITS];
+static uint32_t nstuck;
+
+static void unit_fail(struct vtd_unit *u)
+{
+	if (u->absent) {
+		unit_down(u);
+		return;
+	}
+	if (u->root_set && !u->enabled && gcmd_state(u, VTD_GCMD_TE, true, "blocking DMA") == 0)
+		u->enabled = true;
+	if (u->enabled && nstuck < VTD_MAX_UNITS) {
+		plat_err("vtd: unit at %#llx: bring-up failed; translation is left on%s, so every "
+			 "device behind it is blocked\n", (unsigned long long)u->base_pa,
+			 u->root_set ? " through an empty root table" : " with the tables found");
+		if (u->msi_connected)
+			plat_msi_disconnect(&u->msi);
+		u->msi_connected = false;
+		stuck[nstuck++] = *u;
+		return;
+	}
+	plat_err("vtd: unit at %#llx: bring-up failed and translation cannot be turned on: DMA "
+		 "behind it is NOT remapped\n", (unsigned long long)u->base_pa);
+	unit_down(u);
 }
 
 uint32_t vtd_init_units(const struct iommu_scan *s, const struct vtd_options *opt)
@@ -630,13 +788,14 @@ uint32_t vtd_init_units(const struct iommu_scan *s, const struct vtd_options *op
 		u->base_pa = s->unit[i].reg_base;
 		u->segment = s->unit[i].segment;
 		u->include_all = s->unit[i].include_all;
-		u->regs = plat_mmio_map(u->base_pa, PLAT_PAGE_SIZE);
+		u->reg_len = PLAT_PAGE_SIZE;
+		u->regs = plat_mmio_map(u->base_pa, u->reg_len);
 		if (!u->regs) {
 			plat_err("vtd: cannot map the unit at %#llx\n", (unsigned long long)u->base_pa);
 			continue;
 		}
 		if (unit_init(u, opt) != 0 || (opt->reinit && reinit(u, opt) != 0)) {
-			unit_down(u);
+			unit_fail(u);
 			continue;
 		}
 		nunits++;
@@ -651,7 +810,10 @@ void vtd_shutdown_units(void)
 {
 	for (uint32_t i = 0; i < nunits; i++)
 		unit_down(&units[i]);
+	for (uint32_t i = 0; i < nstuck; i++)
+		unit_down(&stuck[i]);
 	nunits = 0;
+	nstuck = 0;
 	scan = NULL;
 	vtd_set_fault_notify(NULL, NULL);
 	atomic_store_explicit(&fault_total, 0, memory_order_relaxed);
@@ -676,11 +838,19 @@ struct vtd_unit *vtd_unit_for(struct dmar_bdf bdf)
 
 int vtd_enable(struct vtd_unit *u)
 {
-	int err = gcmd_state(u, VTD_GCMD_TE, true, "enabling translation");
+	int err;
 
+	/* The tables TE makes the unit walk are in memory (written back),
+	 * and out of its write buffer. */
+	plat_lock(&u->lock);
+	flush_write_buffer(u);
+	plat_unlock(&u->lock);
+	err = gcmd_state(u, VTD_GCMD_TE, true, "enabling translation");
 	u->enabled = err == 0;
-	if (!err)
-		plat_info("vtd: unit %u: DMA remapping on; devices not attached are blocked\n",
-			  u->index);
-	return err;
+	if (err)
+		return err;
+	plat_info("vtd: unit %u: DMA remapping on; devices not attached are blocked\n",
+		  u->index);
+	(void)pmr_off(u); /* said when it fails; translation protects memory now */
+	return 0;
 }

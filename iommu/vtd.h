@@ -24,6 +24,7 @@ struct vtd_unit {
 	uint32_t dmar_index;                /* in the scan's units */
 	uint64_t base_pa;
 	volatile uint8_t *regs;
+	uint64_t reg_len;                   /* bytes mapped at regs */
 	uint16_t segment;
 	bool include_all;
 	struct vtd_caps caps;
@@ -38,6 +39,9 @@ struct vtd_unit {
 	struct plat_lock lock;              /* the tables and the queue */
 	_Atomic uint64_t faults;            /* fault records seen */
 	bool enabled;
+	bool failed;                        /* TE would not set: nothing attaches */
+	bool absent;                        /* registers read all ones */
+	bool root_set;                      /* our root table is latched (SRTP done) */
 	bool msi_connected;
 	struct plat_msi msi;
 };
@@ -71,6 +75,9 @@ int vtd_set_context(struct vtd_unit *u, struct dmar_bdf bdf, uint16_t did, uint6
  * where supported and small enough, else domain-selective). */
 int vtd_invalidate_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size)
 	__attribute__((warn_unused_result));
+/* After table updates no invalidation follows (a map on a unit without
+ * caching mode): the write-buffer flush CAP.RWBF units need [VT-d 6.8]. */
+void vtd_flush_write_buffer(struct vtd_unit *u);
 /* Turn translation on (after the RMRR mappings are in place). */
 int vtd_enable(struct vtd_unit *u) __attribute__((warn_unused_result));
 

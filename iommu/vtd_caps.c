@@ -33,6 +33,19 @@ void vtd_caps_decode(uint32_t ver, uint64_t cap, uint64_t ecap, struct vtd_caps 
 	c->scalable = VTD_ECAP_SMTS(ecap);
 }
 
+uint64_t vtd_reg_span(const struct vtd_caps *c)
+{
+	uint64_t end = 0x1000;
+
+	/* The fault recording registers (CAP.FRO, NFR of 16 bytes) and the
+	 * IVA/IOTLB pair (ECAP.IRO, 16 bytes) may lie past the first page. */
+	if (c->fro + (uint64_t)c->nfr * 16 > end)
+		end = c->fro + (uint64_t)c->nfr * 16;
+	if (c->iro + 16ull > end)
+		end = c->iro + 16ull;
+	return (end + 0xFFF) & ~0xFFFull;
+}
+
 /* [VT-d 7.1.3, table 7-6]: legacy-mode primary fault reasons. */
 static const char *const reasons[] = {
 	[0x1] = "root entry not present",

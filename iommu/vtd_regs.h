@@ -86,6 +86,7 @@
 #define VTD_CCMD_GLOBAL    (1ull << 61)
 #define VTD_CCMD_DOMAIN    (2ull << 61)
 #define VTD_CCMD_DEVICE    (3ull << 61)
+#define VTD_CCMD_CAIG(c)   ((unsigned)((c) >> 59) & 3) /* what was done; 0: nothing */
 #define VTD_CCMD_SID(s)    ((uint64_t)((s) & 0xFFFF) << 16)
 #define VTD_CCMD_DID(d)    ((uint64_t)(d) & 0xFFFF)
 
@@ -100,6 +101,7 @@
 #define VTD_IOTLB_GLOBAL   (1ull << 60)
 #define VTD_IOTLB_DOMAIN   (2ull << 60)
 #define VTD_IOTLB_PAGE     (3ull << 60)
+#define VTD_IOTLB_IAIG(v)  ((unsigned)((v) >> 57) & 3) /* what was done; 0: nothing */
 #define VTD_IOTLB_DR       (1ull << 49)
 #define VTD_IOTLB_DW       (1ull << 48)
 #define VTD_IOTLB_DID(d)   ((uint64_t)((d) & 0xFFFF) << 32)
@@ -199,6 +201,9 @@ struct vtd_caps {
 };
 
 void vtd_caps_decode(uint32_t ver, uint64_t cap, uint64_t ecap, struct vtd_caps *out);
+/* Bytes of registers to map: the first page, and as far as the fault
+ * recording and IOTLB registers reach, in whole pages. */
+uint64_t vtd_reg_span(const struct vtd_caps *c);
 /* The name of a primary fault reason code [VT-d 7.1.3, table 7-6]. */
 const char *vtd_fault_reason(unsigned int fr);
 

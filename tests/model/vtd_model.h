@@ -41,6 +41,8 @@ struct vtd_model; /* one unit; opaque */
 #define VTD_MODEL_CAP_PSI      (1ull << 39)
 #define VTD_MODEL_CAP_NFR(n)   ((uint64_t)((n) - 1) << 40) /* n records */
 #define VTD_MODEL_CAP_MAMV(m)  (((uint64_t)(m) & 0x3F) << 48)
+#define VTD_MODEL_CAP_DWD      (1ull << 54) /* write draining */
+#define VTD_MODEL_CAP_DRD      (1ull << 55) /* read draining */
 #define VTD_MODEL_ECAP_C       (1ull << 0)
 #define VTD_MODEL_ECAP_QI      (1ull << 1)
 #define VTD_MODEL_ECAP_DT      (1ull << 2)
@@ -86,6 +88,8 @@ struct vtd_model_inject {
 			      * queued) complete but drop nothing, as if the
 			      * driver had not sent them */
 	uint32_t skip_iotlb; /* self-check: the same for IOTLB invalidations */
+	bool aig_zero;       /* register-based invalidations complete with
+			      * CAIG/IAIG 0: "not performed", and do nothing */
 	uint32_t latency;    /* > 0: a GCMD command, CCMD.ICC or IOTLB.IVT
 			      * completes (and takes effect) only after this
 			      * many reads of the register reporting it */
@@ -126,6 +130,9 @@ struct vtd_model_counters {
 	uint64_t faults, faults_fpd, faults_lost;        /* recorded, FPD, overflow */
 	uint64_t events;                                 /* MSIs emitted */
 	uint64_t violations;  /* programming errors the spec leaves undefined */
+	/* Moments DMA was left unprotected: TE turned off, or the PMRs
+	 * turned off while TE was off. */
+	uint64_t unprotected;
 	uint64_t inv_skipped; /* invalidations skip_cc/skip_iotlb dropped */
 };
 

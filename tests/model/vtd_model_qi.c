@@ -51,6 +51,9 @@ static enum desc_result desc_cc(struct vtd_model *m, uint64_t lo, uint64_t hi)
 
 	if ((lo & CC_RSVD_LO) || hi || g == 0)
 		return DESC_BAD;
+	/* An invalidation flushes the write buffer first [VT-d 6.8]. */
+	if (m->caps.rwbf)
+		vm_flush_write_buffer(m);
 	if (g == 1)
 		vm_inv_context_all(m);
 	else if (g == 2)
@@ -67,6 +70,11 @@ static enum desc_result desc_iotlb(struct vtd_model *m, uint64_t lo, uint64_t hi
 
 	if ((lo & IOTLB_RSVD_LO) || (hi & IOTLB_RSVD_HI) || g == 0)
 		return DESC_BAD;
+	if (((lo & VTD_QI_IOTLB_DR) && !VTD_CAP_DRD(m->cfg.cap)) ||
+	    ((lo & VTD_QI_IOTLB_DW) && !VTD_CAP_DWD(m->cfg.cap)))
+		vm_violation(m, "IOTLB descriptor drain bit on a unit without CAP.DRD/DWD");
+	if (m->caps.rwbf)
+		vm_flush_write_buffer(m);
 	if (g == 1) {
 		vm_inv_iotlb_all(m);
 	} else if (g == 2) {

@@ -160,6 +160,8 @@ static void frcd_write(struct vtd_model *m, uint32_t off, uint32_t val)
 static void set_te(struct vtd_model *m, bool on)
 {
 	if (!on) {
+		if (m->gsts & VTD_GCMD_TE)
+			m->cnt.unprotected++; /* every DMA untranslated from now */
 		m->gsts &= ~VTD_GCMD_TE;
 		return;
 	}
@@ -297,6 +299,13 @@ static void ccmd_do(struct vtd_model *m)
 
 	if (m->ccmd & 0x07FFFFFC00000000ull)
 		vm_violation(m, "CCMD reserved bits set");
+	if (m->inj.aig_zero) {
+		m->ccmd &= ~(VTD_CCMD_ICC | VM_CCMD_CAIG(3)); /* done: nothing */
+		return;
+	}
+	/* An invalidation flushes the write buffer first [VT-d 6.8]. */
+	if (m->caps.rwbf)
+		vm_flush_write_buffer(m);
 	if (g == 1)
 		vm_inv_context_all(m);
 	else if (g == 2)
@@ -341,6 +350,15 @@ static void iotlb_do(struct vtd_model *m)
 	unsigned int g = VM_IOTLB_IIRG(m->iotlb), done = g;
 	uint16_t did = VM_IOTLB_DID(m->iotlb);
 
+	if (((m->iotlb & VTD_IOTLB_DR) && !VTD_CAP_DRD(m->cfg.cap)) ||
+	    ((m->iotlb & VTD_IOTLB_DW) && !VTD_CAP_DWD(m->cfg.cap)))
+		vm_violation(m, "IOTLB drain bit on a unit without CAP.DRD/DWD");
+	if (m->inj.aig_zero) {
+		m->iotlb &= ~(VTD_IOTLB_IVT | VM_IOTLB_IAIG(3));
+		return;
+	}
+	if (m->caps.rwbf)
+		vm_flush_write_buffer(m);
 	if (g == 1)
 		vm_inv_iotlb_all(m);
 	else if (g == 2)
@@ -498,6 +516,8 @@ static void pmen_write(struct vtd_model *m, uint32_t val)
 		vm_violation(m, "PMEN on a unit without protected memory regions");
 		return;
 	}
+	if ((m->pmen & VTD_PMEN_PRS) && !(val & VTD_PMEN_EPM) && !(m->gsts & VTD_GCMD_TE))
+		m->cnt.unprotected++; /* the protected regions open, untranslated */
 	m->pmen = val & VTD_PMEN_EPM ? VTD_PMEN_EPM | VTD_PMEN_PRS : 0;
 }
 

@@ -39,7 +39,7 @@ SCENARIOS = [
         musts=[r"vtd: unit 0 ready: root table set, register-based invalidation"]),
     run("iommu_edu_translation_left_on", "intel-iommu", tests="test=iommu_,edu_ vtd_reinit",
         musts=[r"vtd: unit 0: bringing it up again with translation on",
-               r"warning: vtd: unit 0: translation was left on \(firmware or an earlier kernel\); turning it off",
+               r"warning: vtd: unit 0: translation was left on \(firmware or an earlier kernel\); keeping it on, every device blocked",
                r"vtd: unit 0 ready: root table set, queued invalidation"]),
     {
         # A second DMAR (chosen with dmar_table=1) whose RMRR names edu 00:03.0.

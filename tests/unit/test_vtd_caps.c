@@ -26,6 +26,23 @@ KTEST(vtd_caps_qemu_default)
 	KT_EXPECT(!c.scalable);
 }
 
+KTEST(vtd_caps_register_span)
+{
+	struct vtd_caps c;
+
+	memset(&c, 0, sizeof(c));
+	c.fro = 0x220;
+	c.nfr = 1;
+	c.iro = 0xF0;
+	KT_EXPECT_EQ(vtd_reg_span(&c), 0x1000); /* QEMU's: one page */
+	c.fro = 0x400;
+	c.nfr = 256;                            /* to 0x1400 */
+	KT_EXPECT_EQ(vtd_reg_span(&c), 0x2000);
+	c.nfr = 1;
+	c.iro = 0x1FF8;                         /* IOTLB register at 0x2000 */
+	KT_EXPECT_EQ(vtd_reg_span(&c), 0x3000);
+}
+
 KTEST(vtd_fault_reasons_named)
 {
 	KT_EXPECT(strcmp(vtd_fault_reason(5), "write to a page without write permission") == 0);

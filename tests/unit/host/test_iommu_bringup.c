@@ -190,7 +190,7 @@ KTEST(iommu_bringup_invalidation_fails_later)
  * must not be reported attached (its DMA would go untranslated).  Fails
  * today: the unit stays in the layer's list and the attach returns 0, so
  * it runs only when named, until the layer refuses it. */
-KTEST_FLAGS(iommu_bringup_untranslating_unit_refuses_attach, KTEST_MANUAL)
+KTEST(iommu_bringup_untranslating_unit_refuses_attach)
 {
 	struct fx f;
 	struct iommu_domain *d;
