@@ -412,6 +412,17 @@ static void *zeroed_page(void)
 	return p;
 }
 
+/* One 64-bit word of a root or context entry, as the unit may read it at
+ * any moment: a single-copy-atomic store.  The word holding Present is
+ * stored with release, so every write before it (the other word, a new
+ * table's zeroing) is visible first: the compiler may not move them past
+ * it, and x86 keeps stores in order for the unit. */
+static void entry_set(uint64_t *word, uint64_t v, bool present_word)
+{
+	atomic_store_explicit((_Atomic uint64_t *)word, v,
+			      present_word ? memory_order_release : memory_order_relaxed);
+}
+
 /* The context table of 'bus', made and hooked into the root table when
  * missing.  Called with u->lock held. */
 static struct vtd_context_entry *context_table(struct vtd_unit *u, uint8_t bus)
@@ -428,8 +439,8 @@ static struct vtd_context_entry *context_table(struct vtd_unit *u, uint8_t bus)
 	 * needs invalidating [VT-d 6.5.3]. */
 	vtd_flush_cache(u, t, PLAT_PAGE_SIZE);
 	u->ctx[bus] = t;
-	u->root[bus].hi = 0;
-	u->root[bus].lo = VTD_ROOT_CTP(plat_virt_to_phys(t)) | VTD_ROOT_P;
+	entry_set(&u->root[bus].hi, 0, false);
+	entry_set(&u->root[bus].lo, VTD_ROOT_CTP(plat_virt_to_phys(t)) | VTD_ROOT_P, true);
 	vtd_flush_cache(u, &u->root[bus], sizeof(u->root[bus]));
 	return t;
 }
@@ -443,7 +454,7 @@ static int clear_context(struct vtd_unit *u, struct vtd_context_entry *e, uint16
 	uint16_t old_did = VTD_CTX_HI_DID(e->hi);
 	int err;
 
-	atomic_store_explicit((_Atomic uint64_t *)&e->lo, 0, memory_order_release);
+	entry_set(&e->lo, 0, true);
 	vtd_flush_cache(u, e, sizeof(*e));
 	err = inv_context(u, sid, old_did);
 	if (!err)
@@ -479,14 +490,12 @@ int vtd_set_context(struct vtd_unit *u, struct dmar_bdf bdf, uint16_t did, uint6
 		err = clear_context(u, e, sid);
 	if (err || !root_pa) {
 		if (!err)
-			e->hi = 0;
+			entry_set(&e->hi, 0, false);
 		plat_unlock(&u->lock);
 		return err;
 	}
-	e->hi = VTD_CTX_AW(levels) | VTD_CTX_DID(did);
-	atomic_store_explicit((_Atomic uint64_t *)&e->lo,
-			      VTD_CTX_SLPTPTR(root_pa) | VTD_CTX_TT_SL | VTD_CTX_P,
-			      memory_order_release);
+	entry_set(&e->hi, VTD_CTX_AW(levels) | VTD_CTX_DID(did), false);
+	entry_set(&e->lo, VTD_CTX_SLPTPTR(root_pa) | VTD_CTX_TT_SL | VTD_CTX_P, true);
 	vtd_flush_cache(u, e, sizeof(*e));
 	if (u->caps.caching_mode) {
 		err = inv_context(u, sid, 0);

@@ -3,6 +3,8 @@
  * on bring-up, write buffers, capability limits and detach), each shown on
  * the strict model: every test here failed before its fix.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "iommu_fixture.h"
@@ -234,5 +236,67 @@ KTEST(iommu_harden_failed_bringup_left_blocking)
 	KT_EXPECT(fx_dma_write32(&f, 0, DEV, fx_pa(page), 0x77) != 0);
 	KT_EXPECT_EQ(page[0], 0);
 	set_inject(&f, 0, &(struct vtd_model_inject){0});
+	fx_down(&f);
+}
+
+/* A device moved between two domains while its DMA runs: the unit reads
+ * context entries while the CPU writes them.  Each word is one atomic
+ * store, Present last by release (TSan reports plain or unordered stores
+ * as races against the model's acquire reads), and a present entry is
+ * never rewritten in place: a DMA sees the old domain, no entry, or the
+ * new domain, never a mix (reasons 3h or Bh, or an old root under the new
+ * domain id that no invalidation then removes). */
+struct mover {
+	struct iommu_domain *a, *b;
+	_Atomic bool done;
+	uint32_t bad;
+};
+
+static void *move_loop(void *p)
+{
+	struct mover *m = p;
+
+	plat_host_set_cpu(1);
+	for (uint32_t i = 0; i < 60; i++)
+		if (fx_attach(m->a, DEV) != 0 || fx_attach(m->b, DEV) != 0)
+			m->bad++;
+	atomic_store(&m->done, true);
+	return NULL;
+}
+
+KTEST(iommu_harden_context_rewritten_under_dma)
+{
+	struct fx f;
+	struct mover m = {0};
+	uint32_t *pa, *pb, odd = 0;
+	pthread_t t;
+
+	fx_config(&f, 1);
+	KT_ASSERT(fx_up(&f));
+	pa = fx_page(&f);
+	pb = fx_page(&f);
+	KT_ASSERT_EQ(iommu_domain_create(0, &m.a), 0);
+	KT_ASSERT_EQ(iommu_domain_create(0, &m.b), 0);
+	KT_ASSERT_EQ(iommu_map(m.a, IOVA, fx_pa(pa), FX_4K, IOMMU_WRITE), 0);
+	KT_ASSERT_EQ(iommu_map(m.b, IOVA, fx_pa(pb), FX_4K, IOMMU_WRITE), 0);
+	plat_host_set_cpu(2);
+	KT_ASSERT_EQ(pthread_create(&t, NULL, move_loop, &m), 0);
+	while (!atomic_load(&m.done)) {
+		int r = fx_dma_write32(&f, 0, DEV, IOVA, 1);
+
+		if (r != 0 && r != VTD_MODEL_FR_CTX_NP && r != VTD_MODEL_FR_ROOT_NP)
+			odd++;
+	}
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(m.bad, 0);
+	KT_EXPECT_EQ(odd, 0);
+	/* Attached to b at the end: b's page, whatever was cached on the way. */
+	pb[1] = 0;
+	KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV, IOVA + 4, 0xb), 0);
+	KT_EXPECT_EQ(pb[1], 0xb);
+	KT_EXPECT_EQ(fx_detach(DEV), 0);
+	KT_EXPECT_EQ(iommu_domain_destroy(m.a), 0);
+	KT_EXPECT_EQ(iommu_domain_destroy(m.b), 0);
+	plat_host_set_cpu(0);
 	fx_down(&f);
 }
