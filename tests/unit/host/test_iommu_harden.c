@@ -300,3 +300,70 @@ KTEST(iommu_harden_context_rewritten_under_dma)
 	plat_host_set_cpu(0);
 	fx_down(&f);
 }
+
+/* A map that makes new tables while the device's DMA to that IOVA is
+ * already being attempted: the unit walks the new tables the moment the
+ * link to them is visible.  The link is a release store after the table
+ * is zeroed and filled (TSan reports the zeroing as a race with the
+ * model's reads otherwise), and the DMA lands once the map returns. */
+struct publisher {
+	struct iommu_domain *d;
+	uint64_t pa;
+	_Atomic uint32_t mapped, seen;
+	uint32_t bad;
+};
+
+#define PUB_ROUNDS 24
+#define PUB_IOVA(k) (0x40000000ull + (uint64_t)(k) * 0x40000000ull) /* new L3 table each */
+
+static void *publish_loop(void *p)
+{
+	struct publisher *pub = p;
+
+	plat_host_set_cpu(1);
+	for (uint32_t k = 0; k < PUB_ROUNDS; k++) {
+		if (iommu_map(pub->d, PUB_IOVA(k), pub->pa, FX_4K, IOMMU_WRITE) != 0)
+			pub->bad++;
+		atomic_store(&pub->mapped, k + 1);
+		while (atomic_load(&pub->seen) < k + 1)
+			plat_cpu_relax();
+	}
+	return NULL;
+}
+
+KTEST(iommu_harden_new_tables_published_under_dma)
+{
+	struct fx f;
+	struct publisher pub = {0};
+	uint32_t *page, late = 0;
+	pthread_t t;
+
+	fx_config(&f, 1);
+	f.cfg[0].cap = (f.cfg[0].cap & ~VTD_MODEL_CAP_NFR(256)) | VTD_MODEL_CAP_NFR(8);
+	KT_ASSERT(fx_up(&f));
+	page = fx_page(&f);
+	KT_ASSERT((pub.d = fx_domain_attached(DEV)) != NULL);
+	pub.pa = fx_pa(page);
+	plat_host_set_cpu(2);
+	KT_ASSERT_EQ(pthread_create(&t, NULL, publish_loop, &pub), 0);
+	for (uint32_t k = 0; k < PUB_ROUNDS; k++) {
+		/* Try before and while the map runs; after it returns the DMA
+		 * must land at the first try. */
+		while (fx_dma_write32(&f, 0, DEV, PUB_IOVA(k), k) != 0)
+			if (atomic_load(&pub.mapped) > k &&
+			    fx_dma_write32(&f, 0, DEV, PUB_IOVA(k), k) != 0) {
+				late++;
+				break;
+			}
+		atomic_store(&pub.seen, k + 1);
+	}
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(pub.bad, 0);
+	KT_EXPECT_EQ(late, 0);
+	KT_EXPECT_EQ(page[0], PUB_ROUNDS - 1);
+	iommu_poll_faults();
+	KT_EXPECT_EQ(fx_detach(DEV), 0);
+	KT_EXPECT_EQ(iommu_domain_destroy(pub.d), 0);
+	plat_host_set_cpu(0);
+	fx_down(&f);
+}
