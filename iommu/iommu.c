@@ -681,6 +681,7 @@ uint32_t iommu_background(uint32_t budget)
 {
 	struct pool *p = pt_pages;
 
+	vtd_drain_left(); /* fault records a handler left pending */
 	return p ? pool_maintain(p, budget) : 0;
 }
 

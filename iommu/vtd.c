@@ -240,26 +240,98 @@ static void record_fault(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 		  vtd_fault_reason(f.reason));
 }
 
-/* Read every primary fault record with F set, log it, clear it [VT-d 7.1.4]. */
-static void drain_faults(struct vtd_unit *u)
-{
-	uint32_t fsts = rd32(u, VTD_FSTS);
+/*
+ * Primary fault records [VT-d 7.3.1, 11.4.9-10]: NFR records used as a
+ * ring.  FSTS.FRI names the first record of a pending run, set when a
+ * fault lands with PPF clear; the unit fills the records after it in
+ * turn, and PPF stays set while any record has F.  So a walk starts at
+ * FRI and reads each record until one has F clear, wrapping at NFR.
+ * While it walks, a fault may land behind it (in a record it cleared):
+ * PPF is still set, the unit raises no new event [VT-d 7.3.1], and the
+ * record would wait for someone to poll.  So the drain walks again, from
+ * where it stopped, while PPF is set, a bounded number of times; a storm
+ * beyond that is left for iommu_background (plat_idle_wake).
+ */
+#define DRAIN_PASSES 4
 
-	for (uint32_t i = 0; i < u->caps.nfr; i++) {
-		uint32_t off = u->caps.fro + VTD_FRCD_SIZE * i;
-		uint64_t hi = rd64(u, off + VTD_FRCD_HI_OFF);
+static uint32_t frcd_off(const struct vtd_unit *u, uint32_t i)
+{
+	return u->caps.fro + VTD_FRCD_SIZE * i;
+}
+
+/* Read, clear and report records from i on until one has F clear;
+ * returns where it stopped. */
+static uint32_t walk_records(struct vtd_unit *u, uint32_t i)
+{
+	for (uint32_t n = 0; n < u->caps.nfr; n++, i = (i + 1) % u->caps.nfr) {
+		uint32_t off = frcd_off(u, i);
+		uint64_t hi = rd64(u, off + VTD_FRCD_HI_OFF), lo;
 
 		if (!(hi & VTD_FRCD_HI_F))
-			continue;
-		record_fault(u, rd64(u, off + VTD_FRCD_LO_OFF), hi);
-		/* F is write-1-to-clear; the dword write leaves the rest. */
+			return i;
+		lo = rd64(u, off + VTD_FRCD_LO_OFF);
+		/* F is write-1-to-clear; the dword write leaves the rest.  The
+		 * record is read first: once F is clear the unit may fill it. */
 		wr32(u, off + VTD_FRCD_F_OFF, VTD_FRCD_F_DWORD);
+		record_fault(u, lo, hi);
 	}
-	if (fsts & VTD_FSTS_PFO)
+	return i;
+}
+
+/* A pending record the walk from 'from' did not reach: a last look at
+ * every record, for an FRI that no longer names the run's start. */
+static bool scan_all_records(struct vtd_unit *u)
+{
+	bool found = false;
+
+	for (uint32_t i = 0; i < u->caps.nfr; i++)
+		if (rd64(u, frcd_off(u, i) + VTD_FRCD_HI_OFF) & VTD_FRCD_HI_F) {
+			walk_records(u, i);
+			found = true;
+		}
+	return found;
+}
+
+static void drain_faults(struct vtd_unit *u)
+{
+	uint32_t fsts = rd32(u, VTD_FSTS), at = VTD_FSTS_FRI(fsts) % u->caps.nfr;
+	bool overflowed = false;
+
+	for (uint32_t pass = 0; pass < DRAIN_PASSES; pass++) {
+		if (fsts & VTD_FSTS_PPF) {
+			uint32_t stop = walk_records(u, at);
+
+			if (stop == at && pass > 0)
+				(void)scan_all_records(u);
+			at = stop;
+		}
+		/* PFO after the records: while it is set nothing is recorded,
+		 * so it is cleared only once the ring has room again. */
+		if (fsts & VTD_FSTS_PFO) {
+			overflowed = true;
+			wr32(u, VTD_FSTS, VTD_FSTS_PFO);
+		}
+		fsts = rd32(u, VTD_FSTS);
+		if (!(fsts & (VTD_FSTS_PPF | VTD_FSTS_PFO)))
+			break;
+	}
+	if (overflowed)
 		plat_warn("vtd: unit %u: fault records overflowed; some faults were lost\n", u->index);
-	if (fsts & (VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE))
+	/* IQE is not cleared here: that would restart the queue at the same
+	 * descriptor, which fails again and raises the event again, without
+	 * end.  It is the queue's to repair (qi_repair, under the unit's
+	 * lock).  ICE and ITE come from device-TLB invalidations, which the
+	 * layer never sends: reported and cleared. */
+	if (fsts & (VTD_FSTS_ICE | VTD_FSTS_ITE)) {
 		plat_warn("vtd: unit %u: invalidation error status %#x\n", u->index, fsts);
-	wr32(u, VTD_FSTS, fsts & VTD_FSTS_CLEAR);
+		wr32(u, VTD_FSTS, fsts & (VTD_FSTS_ICE | VTD_FSTS_ITE));
+	}
+	if (fsts & (VTD_FSTS_PPF | VTD_FSTS_PFO)) {
+		plat_warn("vtd: unit %u: faults still arriving after %u passes; the rest are read "
+			  "from the background\n", u->index, DRAIN_PASSES);
+		atomic_store_explicit(&u->faults_left, true, memory_order_release);
+		plat_idle_wake();
+	}
 }
 
 /* One drainer at a time, so a record is never counted twice by the
@@ -272,6 +344,21 @@ void vtd_poll_faults(void)
 	for (uint32_t i = 0; i < nunits; i++)
 		drain_faults(&units[i]);
 	plat_unlock(&drain_lock);
+}
+
+void vtd_drain_left(void)
+{
+	for (uint32_t i = 0; i < nunits; i++) {
+		struct vtd_unit *u = &units[i];
+
+		/* Acquire: pairs with the release that set it (drain_faults,
+		 * qi_repair). */
+		if (!atomic_exchange_explicit(&u->faults_left, false, memory_order_acquire))
+			continue;
+		plat_lock(&drain_lock);
+		drain_faults(u);
+		plat_unlock(&drain_lock);
+	}
 }
 
 /* The fault event's MSI: interrupt context, any CPU; the host EOIs. */

@@ -35,6 +35,7 @@ struct vtd_unit {
 	uint64_t *iq;                       /* invalidation queue (QI), 256 slots */
 	uint32_t iq_tail;
 	_Atomic uint32_t *iq_status;        /* wait-descriptor status word */
+	_Atomic bool faults_left;           /* records left pending for iommu_background */
 	struct plat_lock lock;              /* the tables and the queue */
 	_Atomic uint64_t faults;            /* fault records seen */
 	bool enabled;
@@ -79,6 +80,10 @@ uint64_t vtd_fault_count(void);
 bool vtd_last_fault(struct iommu_fault *out);
 bool vtd_wait_fault(uint64_t seen, uint32_t timeout_ms, struct iommu_fault *out);
 void vtd_poll_faults(void);
+/* Drain the units whose fault handler left records pending (a storm
+ * beyond its bound, or faults that arrived while IQE hid them): what
+ * iommu_background does, as the handler asked with plat_idle_wake. */
+void vtd_drain_left(void);
 /* Called for every fault record, after it is counted (the domain layer's
  * per-domain count, then the host's handler). */
 void vtd_set_fault_notify(void (*fn)(void *arg, const struct iommu_fault *f), void *arg);
