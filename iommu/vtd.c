@@ -26,7 +26,19 @@
 static struct vtd_unit units[VTD_MAX_UNITS];
 static uint32_t nunits;
 static const struct iommu_scan *scan;
-static uint32_t wait_ms = 100;
+/*
+ * How long any command may take before the unit is given up on.  Real
+ * units finish an invalidation in microseconds; a virtual one (QEMU's
+ * intel-iommu, in caching mode above all, where every invalidation is an
+ * exit to the host that re-syncs its shadow tables) has been seen to take
+ * over 100 ms when the host is loaded.  1 s is far beyond both, and is
+ * what Xen allows (DMAR_OPERATION_TIMEOUT).  After it: the command is
+ * abandoned where it is, the caller gets EIO, and a unit whose
+ * invalidation timed out is fenced (vtd_fence): nothing is freed that it
+ * may still use, and nothing more is asked of it.
+ */
+#define VTD_WAIT_MS_DEFAULT 1000
+static uint32_t wait_ms = VTD_WAIT_MS_DEFAULT;
 static _Atomic uint64_t fault_total;
 static struct iommu_fault last_fault;
 static struct plat_lock fault_lock = PLAT_LOCK_INIT;
@@ -94,41 +106,136 @@ static void flush_write_buffer(struct vtd_unit *u)
 
 /* --- invalidation ------------------------------------------------------------------ */
 
+/*
+ * The invalidation queue [VT-d 6.5.2]: IQ_ENTRIES slots of two quadwords.
+ * The unit fetches from IQH up to IQT; software writes only the free
+ * slots, from IQT up to one before IQH:
+ *
+ *     0        IQH                  IQT              IQ_ENTRIES
+ *     | free   | the unit's: written, | free: software |
+ *     |        | not yet done         | may write      |
+ *
+ * One slot always stays free, so IQT == IQH means empty, never full.
+ * A submission is one descriptor and an invalidation wait whose status
+ * write [VT-d 6.5.2.8] carries the submission's own number (u->iq_seq):
+ * a wait abandoned at the time limit that writes later writes an older
+ * number, which completes no later submission.
+ */
+#define IQ_IDX(reg) ((uint32_t)((reg) >> 4) % IQ_ENTRIES)
+#define IQ_NOOP     VTD_QI_WAIT /* a wait with no status write and no interrupt */
+
+/* Spin until the unit has fetched enough that 'need' slots are free
+ * (after an abandoned submission the queue may still hold its slots). */
+static int qi_room(struct vtd_unit *u, uint32_t need, uint64_t start, uint64_t limit)
+{
+	for (;;) {
+		uint32_t head = IQ_IDX(rd64(u, VTD_IQH));
+
+		if ((head + IQ_ENTRIES - u->iq_tail - 1) % IQ_ENTRIES >= need)
+			return 0;
+		if (plat_cycles() - start > limit) {
+			plat_err("vtd: unit %u: invalidation queue full (head %u, tail %u) for %u ms\n",
+				 u->index, head, u->iq_tail, wait_ms);
+			return PLAT_ETIMEDOUT;
+		}
+		plat_cpu_relax();
+	}
+}
+
+/* The widest invalidation of a descriptor's type: what an IQE repair puts
+ * in its place.  0 when it is that already (or has no wider form). */
+static uint64_t qi_widest(uint64_t lo)
+{
+	uint64_t wide;
+
+	switch (lo & 0xF) {
+	case VTD_QI_CC:    wide = VTD_QI_CC | VTD_QI_GLOBAL; break;
+	case VTD_QI_IOTLB: wide = VTD_QI_IOTLB | VTD_QI_GLOBAL | VTD_QI_IOTLB_DR | VTD_QI_IOTLB_DW; break;
+	case VTD_QI_IEC:   wide = VTD_QI_IEC; break; /* G = 0: global */
+	default:           return 0;
+	}
+	return wide == lo ? 0 : wide;
+}
+
+/*
+ * FSTS.IQE [VT-d 6.5.2.10]: the unit stopped at the descriptor at IQH and
+ * fetches nothing until IQE is cleared, then fetches IQH again.  Cleared
+ * alone, a malformed descriptor fails again, and every later submission
+ * behind it.  So the slot is rewritten first:
+ *   - this submission's invalidation: the widest one of its type, which
+ *     covers what was asked (once);
+ *   - this submission's wait: the same wait again (once);
+ *   - anything else, or a second error: a wait that does nothing, and the
+ *     submission fails (PLAT_EIO): its invalidation was not done.
+ * The fault handler never clears IQE (drain_faults); only this, under the
+ * unit's lock.  Called with u->lock held.
+ */
+static int qi_repair(struct vtd_unit *u, uint32_t inv, uint32_t wait, uint32_t *tries)
+{
+	uint32_t h = IQ_IDX(rd64(u, VTD_IQH));
+	uint64_t *d = &u->iq[2 * h], wide = h == inv ? qi_widest(d[0]) : 0;
+	int err = 0;
+
+	plat_err("vtd: unit %u: invalidation queue error (FSTS.IQE) at descriptor %u "
+		 "(%#llx %#llx)\n", u->index, h, (unsigned long long)d[0], (unsigned long long)d[1]);
+	if (*tries == 0 && wide) {
+		d[1] = 0;
+		d[0] = wide;
+	} else if (*tries == 0 && h == wait) {
+		/* the same bytes: an error that does not repeat passes */
+	} else {
+		d[1] = 0;
+		d[0] = IQ_NOOP;
+		err = PLAT_EIO;
+	}
+	(*tries)++;
+	/* The rewritten slot reaches memory (write-back and its fence, or x86
+	 * store order) before the FSTS write that makes the unit fetch it. */
+	vtd_flush_cache(u, d, 16);
+	wr32(u, VTD_FSTS, VTD_FSTS_IQE);
+	/* Faults recorded while IQE was set raised no event (one status was
+	 * set already): have them read from iommu_background. */
+	if (rd32(u, VTD_FSTS) & VTD_FSTS_PPF) {
+		atomic_store_explicit(&u->faults_left, true, memory_order_release);
+		plat_idle_wake();
+	}
+	return err;
+}
+
 /* Queue one descriptor and a wait descriptor whose status write tells us
- * the unit has done everything before it [VT-d 6.5.2.8].
- * Called with u->lock held. */
+ * the unit has done everything before it [VT-d 6.5.2.8], and wait for it,
+ * at most wait_ms (room in the queue included).  0, PLAT_EIO (an IQE that
+ * could not be repaired), or PLAT_ETIMEDOUT: the submission is abandoned
+ * where it is, and the caller fences the unit (iommu.c).  Called with
+ * u->lock held. */
 static int qi_submit(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 {
-	uint64_t start, limit = wait_cycles(wait_ms);
-	uint32_t t = u->iq_tail, first = t;
+	uint64_t start = plat_cycles(), limit = wait_cycles(wait_ms);
+	uint32_t inv = u->iq_tail, wait = (inv + 1) % IQ_ENTRIES, seq, tries = 0;
+	int err;
 
-	u->iq[2 * t] = lo;
-	u->iq[2 * t + 1] = hi;
-	t = (t + 1) % IQ_ENTRIES;
-	atomic_store_explicit(u->iq_status, 0, memory_order_relaxed);
-	u->iq[2 * t] = VTD_QI_WAIT | VTD_QI_WAIT_SW | VTD_QI_WAIT_DATA(1);
-	u->iq[2 * t + 1] = plat_virt_to_phys((const void *)u->iq_status);
-	t = (t + 1) % IQ_ENTRIES;
-	u->iq_tail = t;
-	/* The two descriptors (they wrap at most once) and the status word
-	 * reach memory before the tail write hands them to the unit: the
-	 * flush's fence, or x86 store order and the uncached write. */
-	vtd_flush_cache(u, &u->iq[2 * first], 16);
-	vtd_flush_cache(u, &u->iq[2 * ((first + 1) % IQ_ENTRIES)], 16);
-	vtd_flush_cache(u, (const void *)u->iq_status, sizeof(*u->iq_status));
-	wr64(u, VTD_IQT, VTD_IQT_TAIL(t));
-	start = plat_cycles();
+	if ((err = qi_room(u, 2, start, limit)) != 0)
+		return err;
+	seq = ++u->iq_seq ? u->iq_seq : ++u->iq_seq; /* never 0: the word's first value */
+	u->iq[2 * inv] = lo;
+	u->iq[2 * inv + 1] = hi;
+	u->iq[2 * wait] = VTD_QI_WAIT | VTD_QI_WAIT_SW | VTD_QI_WAIT_DATA(seq);
+	u->iq[2 * wait + 1] = plat_virt_to_phys((const void *)u->iq_status);
+	u->iq_tail = (wait + 1) % IQ_ENTRIES;
+	/* The two descriptors (they wrap at most once) reach memory before
+	 * the tail write hands them to the unit: the flush's fence, or x86
+	 * store order and the uncached write. */
+	vtd_flush_cache(u, &u->iq[2 * inv], 16);
+	vtd_flush_cache(u, &u->iq[2 * wait], 16);
+	wr64(u, VTD_IQT, VTD_IQT_TAIL(u->iq_tail));
 	/* Acquire: pairs with the unit's status write after the queue. */
-	while (atomic_load_explicit(u->iq_status, memory_order_acquire) != 1) {
-		if (rd32(u, VTD_FSTS) & VTD_FSTS_IQE) {
-			plat_err("vtd: unit %u: invalidation queue error (FSTS.IQE) at head %#llx\n",
-			         u->index, (unsigned long long)rd64(u, VTD_IQH));
-			wr32(u, VTD_FSTS, VTD_FSTS_IQE);
-			return PLAT_EIO;
-		}
+	while (atomic_load_explicit(u->iq_status, memory_order_acquire) != seq) {
+		if ((rd32(u, VTD_FSTS) & VTD_FSTS_IQE) &&
+		    (err = qi_repair(u, inv, wait, &tries)) != 0)
+			return err;
 		if (plat_cycles() - start > limit) {
-			plat_err("vtd: unit %u: invalidation wait did not complete within %u ms\n",
-			         u->index, wait_ms);
+			plat_err("vtd: unit %u: invalidation wait %u did not complete within %u ms\n",
+			         u->index, seq, wait_ms);
 			return PLAT_ETIMEDOUT;
 		}
 		plat_cpu_relax();
@@ -684,7 +791,7 @@ static void unit_down(struct vtd_unit *u)
 uint32_t vtd_init_units(const struct iommu_scan *s, const struct vtd_options *opt)
 {
 	scan = s;
-	wait_ms = opt->timeout_ms ? opt->timeout_ms : 100;
+	wait_ms = opt->timeout_ms ? opt->timeout_ms : VTD_WAIT_MS_DEFAULT;
 	for (uint32_t i = 0; i < s->info.unit_count && nunits < VTD_MAX_UNITS; i++) {
 		struct vtd_unit *u = &units[nunits];
 

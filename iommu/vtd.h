@@ -35,6 +35,7 @@ struct vtd_unit {
 	uint64_t *iq;                       /* invalidation queue (QI), 256 slots */
 	uint32_t iq_tail;
 	_Atomic uint32_t *iq_status;        /* wait-descriptor status word */
+	uint32_t iq_seq;                    /* the last submission's number, its wait's data */
 	_Atomic bool faults_left;           /* records left pending for iommu_background */
 	struct plat_lock lock;              /* the tables and the queue */
 	_Atomic uint64_t faults;            /* fault records seen */
