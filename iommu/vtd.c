@@ -478,6 +478,23 @@ static void on_fault_event(void *arg)
 	plat_unlock(&drain_lock);
 }
 
+void vtd_fence(struct vtd_unit *u, const char *what)
+{
+	/* Relaxed: a flag each caller reads before it touches the unit; the
+	 * unit's lock orders the hardware accesses themselves. */
+	if (atomic_exchange_explicit(&u->failed, true, memory_order_relaxed))
+		return;
+	plat_err("vtd: unit %u FAILED: %s did not complete.  It is fenced: every later unmap, "
+		 "attach and detach through it fails with EIO, and the table pages and IOVAs "
+		 "those would free are kept, never reused (iommu_leaks).  DMA of functions "
+		 "attached to it goes on through whatever it holds; quiesce them\n", u->index, what);
+}
+
+bool vtd_unit_failed(const struct vtd_unit *u)
+{
+	return atomic_load_explicit(&u->failed, memory_order_relaxed);
+}
+
 void vtd_set_fault_notify(void (*fn)(void *arg, const struct iommu_fault *f), void *arg)
 {
 	plat_lock(&fault_lock);
@@ -769,13 +786,16 @@ static int reinit(struct vtd_unit *u, const struct vtd_options *opt)
 
 /* Turn off what unit_init turned on, in the reverse order, and give back
  * its memory: translation first (the tables may go only once the unit no
- * longer walks them), then the queue, the fault MSI, the registers. */
-static void unit_down(struct vtd_unit *u)
+ * longer walks them), then the queue, the fault MSI, the registers.
+ * Whether translation and the queue are confirmed off. */
+static bool unit_down(struct vtd_unit *u)
 {
+	bool off = true;
+
 	if (u->regs && u->gcmd & VTD_GCMD_TE)
-		(void)gcmd_state(u, VTD_GCMD_TE, false, "disabling translation");
+		off &= gcmd_state(u, VTD_GCMD_TE, false, "disabling translation") == 0;
 	if (u->regs && u->gcmd & VTD_GCMD_QIE)
-		(void)gcmd_state(u, VTD_GCMD_QIE, false, "disabling queued invalidation");
+		off &= gcmd_state(u, VTD_GCMD_QIE, false, "disabling queued invalidation") == 0;
 	if (u->regs)
 		wr32(u, VTD_FECTL, VTD_FECTL_IM);
 	if (u->msi_connected)
@@ -786,6 +806,7 @@ static void unit_down(struct vtd_unit *u)
 		plat_mmio_unmap(u->regs, PLAT_PAGE_SIZE);
 	u->regs = NULL;
 	u->enabled = false;
+	return off;
 }
 
 uint32_t vtd_init_units(const struct iommu_scan *s, const struct vtd_options *opt)
@@ -819,14 +840,17 @@ uint32_t vtd_init_units(const struct iommu_scan *s, const struct vtd_options *op
 	return nunits;
 }
 
-void vtd_shutdown_units(void)
+bool vtd_shutdown_units(void)
 {
+	bool off = true;
+
 	for (uint32_t i = 0; i < nunits; i++)
-		unit_down(&units[i]);
+		off &= unit_down(&units[i]);
 	nunits = 0;
 	scan = NULL;
 	vtd_set_fault_notify(NULL, NULL);
 	atomic_store_explicit(&fault_total, 0, memory_order_relaxed);
+	return off;
 }
 
 /* Which unit translates bdf: a unit whose DMAR scopes list it, else the

@@ -36,6 +36,7 @@ struct vtd_unit {
 	uint32_t iq_tail;
 	_Atomic uint32_t *iq_status;        /* wait-descriptor status word */
 	uint32_t iq_seq;                    /* the last submission's number, its wait's data */
+	_Atomic bool failed;                /* fenced: an invalidation did not complete */
 	_Atomic bool faults_left;           /* records left pending for iommu_background */
 	struct plat_lock lock;              /* the tables and the queue */
 	_Atomic uint64_t faults;            /* fault records seen */
@@ -53,8 +54,10 @@ struct vtd_options {
 /* Bring up every usable unit of the scan; returns how many.  The scan
  * stays the caller's and must outlive the units. */
 uint32_t vtd_init_units(const struct iommu_scan *scan, const struct vtd_options *opt);
-/* Translation off, everything given back; the units are gone. */
-void vtd_shutdown_units(void);
+/* Translation off, everything given back; the units are gone.  Whether
+ * every unit confirmed translation and its queue off (nothing walks the
+ * domains' tables any more). */
+bool vtd_shutdown_units(void);
 uint32_t vtd_unit_count(void);
 struct vtd_unit *vtd_unit_at(uint32_t i);
 /* The unit that translates this function, or NULL. */
@@ -73,6 +76,12 @@ int vtd_set_context(struct vtd_unit *u, struct dmar_bdf bdf, uint16_t did, uint6
  * where supported and small enough, else domain-selective). */
 int vtd_invalidate_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size)
 	__attribute__((warn_unused_result));
+/* The fence [docs/IOMMU.md "After a failed invalidation"]: the domain
+ * layer marks a unit failed when one of its invalidations did not
+ * complete (timed out, or an IQE the queue could not repair), and from
+ * then on refuses every call that would rely on it.  Logged loudly once. */
+void vtd_fence(struct vtd_unit *u, const char *what);
+bool vtd_unit_failed(const struct vtd_unit *u);
 /* Turn translation on (after the RMRR mappings are in place). */
 int vtd_enable(struct vtd_unit *u) __attribute__((warn_unused_result));
 
