@@ -43,6 +43,11 @@ struct iommu_domain {
 	uint32_t units;          /* bit i: attached to unit i */
 	uint32_t attached;       /* functions attached */
 	_Atomic uint64_t faults;
+	/* An invalidation of its translations failed: a unit may still walk
+	 * its tables, so destroy keeps them (iommu_leaks). */
+	_Atomic bool tainted;
+	struct pgt_gather kept;       /* table pages not reused (layer_lock) */
+	struct iommu_domain *next_kept; /* destroyed but kept (layer_lock) */
 };
 
 struct attachment {
@@ -62,6 +67,10 @@ static void (*host_fault_fn)(void *arg, const struct iommu_fault *f);
 static void *host_fault_arg;
 static struct iommu_domain *rmrr_domain; /* the layer's own, for RMRR functions */
 static _Atomic uint64_t iova_remote_flushes; /* dom_iova_get_flushing's */
+/* After failed invalidations: pages and IOVAs kept since iommu_init, and
+ * the destroyed domains holding kept tables (layer_lock). */
+static _Atomic uint64_t kept_table_pages, kept_iova_pages;
+static struct iommu_domain *kept_domains;
 /* What every unit supports, for domains that may span units. */
 static unsigned int common_levels;
 static uint32_t common_width, common_sp;
@@ -163,27 +172,83 @@ static bool find_common_caps(void)
 
 /* --- invalidation ------------------------------------------------------------------ */
 
+/*
+ * After a failed invalidation [docs/IOMMU.md]: the unit may still hold
+ * translations through the changed entries and pointers to the freed
+ * tables, so nothing it may use is given back.  The unit is fenced
+ * (vtd_fence): every later call that needs it refuses with IOMMU_EIO
+ * without touching it.  The table pages of the change, and for
+ * iommu_dma_unmap the IOVAs, are kept and counted (iommu_leaks); the
+ * domain is tainted, so its destroy keeps its tables too.  Kept pages go
+ * back only at iommu_shutdown, once every unit has turned translation off.
+ */
+static int unit_failed(struct vtd_unit *u, int err, const char *what)
+{
+	if (err == IOMMU_ENOMEM)
+		return err;
+	vtd_fence(u, what);
+	return IOMMU_EIO;
+}
+
 /* Invalidate [start, end) of d's translations on every unit it is
- * attached to. */
+ * attached to; IOMMU_EIO when a unit is fenced or did not complete. */
 static int invalidate_span(struct iommu_domain *d, uint64_t start, uint64_t end)
 {
 	int err = 0;
 
-	for (uint32_t i = 0; start < end && i < vtd_unit_count(); i++)
-		if ((d->units & (1u << i)) && vtd_invalidate_iotlb(vtd_unit_at(i), d->id, start,
-								   end - start) != 0)
+	for (uint32_t i = 0; start < end && i < vtd_unit_count(); i++) {
+		struct vtd_unit *u = vtd_unit_at(i);
+
+		if (!(d->units & (1u << i)))
+			continue;
+		if (vtd_unit_failed(u))
 			err = IOMMU_EIO;
+		else if (vtd_invalidate_iotlb(u, d->id, start, end - start) != 0)
+			err = unit_failed(u, IOMMU_EIO, "an IOTLB invalidation");
+	}
+	if (err)
+		atomic_store_explicit(&d->tainted, true, memory_order_relaxed); /* read at destroy */
 	return err;
 }
 
+/* Keep g's pages out of use: a unit that missed the invalidation may
+ * still walk them through a stale pointer. */
+static void keep_pages(struct iommu_domain *d, struct pgt_gather *g)
+{
+	uint32_t n = g->nfree;
+
+	if (!n)
+		return;
+	plat_lock(&layer_lock);
+	pgt_gather_keep(&d->kept, g);
+	plat_unlock(&layer_lock);
+	/* Relaxed: a count. */
+	atomic_fetch_add_explicit(&kept_table_pages, n, memory_order_relaxed);
+	plat_err("iommu: domain %u: %u table page%s kept, never reused: the invalidation failed\n",
+		 d->id, n, n == 1 ? "" : "s");
+}
+
 /* After a change: invalidate what the gather says changed, then free its
- * pages. */
+ * pages; when the invalidation failed, keep them instead. */
 static int settle(struct iommu_domain *d, struct pgt_gather *g)
 {
 	int err = invalidate_span(d, g->start, g->end);
 
-	pgt_gather_release(d->pgt, g);
+	if (err)
+		keep_pages(d, g);
+	else
+		pgt_gather_release(d->pgt, g);
 	return err;
+}
+
+void iommu_leaks(struct iommu_leaks *out)
+{
+	*out = (struct iommu_leaks){
+		.table_pages = atomic_load_explicit(&kept_table_pages, memory_order_relaxed),
+		.iova_pages = atomic_load_explicit(&kept_iova_pages, memory_order_relaxed),
+	};
+	for (uint32_t i = 0; i < vtd_unit_count(); i++)
+		out->units_failed += vtd_unit_failed(vtd_unit_at(i));
 }
 
 /* --- domains ------------------------------------------------------------------------ */
@@ -300,16 +365,64 @@ void iommu_domain_alloc_time(const struct iommu_domain *d, struct iommu_alloc_ti
 		policy_time(d->policy, out);
 }
 
+/* Whether a unit may still walk d's tables: an invalidation of d failed,
+ * or a unit d was attached to is fenced. */
+static bool tables_in_doubt(struct iommu_domain *d)
+{
+	if (atomic_load_explicit(&d->tainted, memory_order_relaxed))
+		return true;
+	for (uint32_t i = 0; i < vtd_unit_count(); i++)
+		if ((d->units & (1u << i)) && vtd_unit_failed(vtd_unit_at(i)))
+			return true;
+	return false;
+}
+
 int iommu_domain_destroy(struct iommu_domain *d)
 {
+	uint64_t n;
+
 	if (!d)
 		return IOMMU_EINVAL;
 	if (d->attached)
 		return IOMMU_EBUSY;
+	if (tables_in_doubt(d)) {
+		n = pgt_pages(d->pgt);
+		atomic_fetch_add_explicit(&kept_table_pages, n, memory_order_relaxed); /* a count */
+		plat_err("iommu: domain %u destroyed, but its %llu table pages are kept, never "
+			 "reused: a unit may still walk them\n", d->id, (unsigned long long)n);
+		free_id(d->id);
+		plat_lock(&layer_lock);
+		d->next_kept = kept_domains;
+		kept_domains = d;
+		plat_unlock(&layer_lock);
+		return 0;
+	}
 	free_tables(d);
 	free_id(d->id);
 	plat_free(d);
 	return 0;
+}
+
+/* At shutdown, once every unit turned translation off: what was kept
+ * goes back.  Else it stays kept for good. */
+static void release_kept(bool units_off)
+{
+	struct iommu_domain *d = kept_domains;
+
+	if (d && !units_off) {
+		plat_err("iommu: a unit did not turn translation off; the kept table pages stay "
+			 "kept\n");
+		return;
+	}
+	kept_domains = NULL;
+	while (d) {
+		struct iommu_domain *next = d->next_kept;
+
+		pgt_gather_release(d->pgt, &d->kept);
+		free_tables(d);
+		plat_free(d);
+		d = next;
+	}
 }
 
 /* --- mapping ------------------------------------------------------------------------ */
@@ -451,7 +564,16 @@ int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	if (!d || !aligned_range(iova, 0, size))
 		return IOMMU_EINVAL;
 	err = iommu_unmap(d, iova, size);
-	if (err && err != IOMMU_EIO)
+	if (err == IOMMU_EIO) {
+		/* The unit may still translate it: handing it out again would
+		 * give the next user's DMA to this mapping's pages. */
+		atomic_fetch_add_explicit(&kept_iova_pages, size >> PLAT_PAGE_SHIFT,
+					  memory_order_relaxed); /* a count */
+		plat_err("iommu: domain %u: IOVA %#llx+%#llx kept, never reused: the invalidation "
+			 "failed\n", d->id, (unsigned long long)iova, (unsigned long long)size);
+		return err;
+	}
+	if (err)
 		return err;
 	/* The IOVA goes back only after the IOTLB flush in iommu_unmap. */
 	if (dom_iova_free(d, iova >> PLAT_PAGE_SHIFT, size >> PLAT_PAGE_SHIFT) != 0)
@@ -557,10 +679,10 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint8_t bus, uint8_t dev,
 		return IOMMU_EINVAL;
 	if (!(u = vtd_unit_for(bdf)))
 		return IOMMU_ENODEV;
-	if (u->failed) {
-		plat_err("iommu: %02x:%02x.%x: its unit %u does not translate; not attached\n",
-			 bus, dev, fn, u->index);
-		return IOMMU_EIO;
+	if (vtd_unit_failed(u)) {
+		plat_err("iommu: %02x:%02x.%x: its unit %u is fenced or does not translate; not "
+			 "attached\n", bus, dev, fn, u->index);
+		return IOMMU_EIO; /* it gets no new work */
 	}
 	/* SAGAW bit n: n + 2 levels [VT-d 11.4.2]. */
 	if (!(u->caps.sagaw & (1u << (d->levels - 2)))) {
@@ -586,29 +708,53 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint8_t bus, uint8_t dev,
 		recount_units(old);
 	plat_unlock(&layer_lock);
 	err = vtd_set_context(u, bdf, d->id, pgt_root_pa(d->pgt), d->levels);
-	return err ? IOMMU_EIO : 0;
+	if (!err)
+		return 0;
+	if (err != IOMMU_ENOMEM) {
+		/* Which of the two tables the unit walks is not known. */
+		atomic_store_explicit(&d->tainted, true, memory_order_relaxed);
+		if (old)
+			atomic_store_explicit(&old->tainted, true, memory_order_relaxed);
+	}
+	return unit_failed(u, err, "the invalidation of an attach");
 }
 
+/*
+ * The context entry is cleared and invalidated first; only then is the
+ * attachment dropped, so the domain cannot be destroyed (its tables
+ * freed) while the unit may still walk them.  When that fails, or the
+ * unit is fenced (then it is not touched), the attachment is dropped all
+ * the same but the domain is tainted: its destroy keeps its tables.
+ */
 int iommu_detach(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
 {
 	struct dmar_bdf bdf = {seg, bus, dev, fn};
-	struct iommu_domain *d;
 	struct attachment *a;
+	struct iommu_domain *d;
 	struct vtd_unit *u;
+	int err = IOMMU_EIO;
 
 	plat_lock(&layer_lock);
 	a = find_attachment(bdf);
-	if (!a) {
-		plat_unlock(&layer_lock);
-		return IOMMU_ENOENT;
-	}
-	u = a->u;
-	a->d->attached--;
-	d = a->d;
-	a->d = NULL;
-	recount_units(d);
+	d = a ? a->d : NULL;
+	u = a ? a->u : NULL;
 	plat_unlock(&layer_lock);
-	return vtd_set_context(u, bdf, 0, 0, 0) ? IOMMU_EIO : 0;
+	if (!a)
+		return IOMMU_ENOENT;
+	if (!vtd_unit_failed(u) && (err = vtd_set_context(u, bdf, 0, 0, 0)) != 0)
+		err = unit_failed(u, err, "the invalidation of a detach");
+	if (err == IOMMU_ENOMEM)
+		return err; /* nothing changed */
+	if (err)
+		atomic_store_explicit(&d->tainted, true, memory_order_relaxed);
+	plat_lock(&layer_lock);
+	if (a->d == d && dmar_bdf_eq(a->bdf, bdf)) { /* not moved meanwhile */
+		d->attached--;
+		a->d = NULL;
+		recount_units(d);
+	}
+	plat_unlock(&layer_lock);
+	return err;
 }
 
 /* Count a fault against the domain and function that caused it, then
@@ -704,6 +850,7 @@ int iommu_unit_info(uint32_t i, struct iommu_unit_info *out)
 		.cap = u->cap, .ecap = u->ecap, .translating = u->enabled,
 		.queued = u->iq != NULL,
 		.faults = atomic_load_explicit(&u->faults, memory_order_relaxed),
+		.failed = vtd_unit_failed(u),
 	};
 	return 0;
 }
@@ -736,6 +883,7 @@ uint32_t iommu_background(uint32_t budget)
 {
 	struct pool *p = pt_pages;
 
+	vtd_drain_left(); /* fault records a handler left pending */
 	return p ? pool_maintain(p, budget) : 0;
 }
 
@@ -819,6 +967,8 @@ int iommu_init(const struct iommu_dmar_table *tables, uint32_t count,
 		if (!tables[i].data || tables[i].len == 0)
 			return IOMMU_EINVAL;
 	up = true;
+	atomic_store_explicit(&kept_table_pages, 0, memory_order_relaxed); /* counts of this run */
+	atomic_store_explicit(&kept_iova_pages, 0, memory_order_relaxed);
 	if (!take_table(tables, count, opt))
 		return 0;
 	vo = (struct vtd_options){opt->register_invalidation, opt->reinit, opt->timeout_ms};
@@ -851,7 +1001,7 @@ int iommu_init(const struct iommu_dmar_table *tables, uint32_t count,
 		}
 		/* Its devices' DMA is not translated: say so, and refuse every
 		 * attach behind it rather than pretend. */
-		u->failed = true;
+		vtd_fence(u, "enabling translation");
 		plat_err("iommu: unit %u does not translate; DMA of the functions behind it is "
 			 "NOT remapped and attaching them is refused\n", i);
 	}
@@ -866,7 +1016,7 @@ int iommu_init(const struct iommu_dmar_table *tables, uint32_t count,
 int iommu_shutdown(void)
 {
 	struct pool *pool = pt_pages;
-	bool busy;
+	bool busy, units_off;
 
 	if (!up)
 		return 0;
@@ -891,7 +1041,8 @@ int iommu_shutdown(void)
 	}
 	/* Translation off before the tables go (vtd_shutdown_units), the pool
 	 * last: nothing walks its pages any more. */
-	vtd_shutdown_units();
+	units_off = vtd_shutdown_units();
+	release_kept(units_off);
 	active = false;
 	pt_pages = NULL;
 	if (pool)

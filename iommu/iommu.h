@@ -60,7 +60,10 @@ struct iommu_options {
 	 * kernel) finds, done here to test that path (vtd_reinit). */
 	bool reinit;
 	/* How long a unit may take over one command before it is given up
-	 * on, in ms; 0: 100. */
+	 * on, in ms; 0: 1000.  Real units take microseconds, a virtual one
+	 * in caching mode over 100 ms when its host is loaded.  A command
+	 * past it is abandoned and the call returns IOMMU_EIO; when it was
+	 * an invalidation, the unit is fenced (iommu_leaks). */
 	uint32_t timeout_ms;
 };
 
@@ -138,6 +141,7 @@ struct iommu_unit_info {
 	bool translating;    /* TE is on */
 	bool queued;         /* queued invalidation (else register-based) */
 	uint64_t faults;     /* fault records read from it */
+	bool failed;         /* fenced: an invalidation did not complete (iommu_leaks) */
 };
 
 /* All of these: any context, valid from iommu_init to iommu_shutdown
@@ -161,6 +165,32 @@ struct iommu_rmrr {
 	uint8_t bus, dev, fn;
 };
 int iommu_rmrr_at(uint32_t i, struct iommu_rmrr *out) __attribute__((warn_unused_result));
+
+/*
+ * After a failed invalidation.  When a unit does not complete an
+ * invalidation within timeout_ms (or reports an invalidation queue error
+ * it cannot be made to pass), the call returns IOMMU_EIO, the error is
+ * logged, and:
+ *   - the unit is fenced (iommu_unit_info.failed) until iommu_shutdown:
+ *     every later iommu_unmap, iommu_dma_unmap, iommu_attach and
+ *     iommu_detach that needs it fails with IOMMU_EIO at once, without
+ *     touching it (iommu_map needs it only in caching mode).  DMA of the
+ *     functions attached to it is not stopped: the host quiesces them;
+ *   - nothing the unit may still use is given back: the table pages an
+ *     unmap freed, the IOVA of an iommu_dma_unmap, and at
+ *     iommu_domain_destroy all tables of a domain whose invalidation
+ *     failed or that was attached to a fenced unit.  They are counted
+ *     here and given back at iommu_shutdown once every unit turned
+ *     translation off (else never).
+ * An unmap that fails so has still removed the range from the domain's
+ * table; a detach has still dropped the attachment.
+ */
+struct iommu_leaks {
+	uint64_t table_pages;  /* page-table pages kept since iommu_init */
+	uint64_t iova_pages;   /* IOVA pages kept out of their domain's allocator */
+	uint32_t units_failed; /* units fenced */
+};
+void iommu_leaks(struct iommu_leaks *out);
 
 /* --- DMA faults -------------------------------------------------------------------- */
 

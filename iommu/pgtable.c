@@ -223,6 +223,23 @@ void pgt_gather_release(struct pgt *pgt, struct pgt_gather *g)
 	pgt_gather_init(g);
 }
 
+void pgt_gather_keep(struct pgt_gather *keep, struct pgt_gather *g)
+{
+	uint64_t tail = g->freelist;
+	_Atomic uint64_t *t;
+
+	if (tail) {
+		while (pte_get(&(t = pgt_table_va(tail))[0]))
+			tail = pte_get(&t[0]);
+		/* A page address again (or 0): still not present to a unit
+		 * walking the page through a stale pointer. */
+		pte_set(&t[0], keep->freelist);
+		keep->freelist = g->freelist;
+		keep->nfree += g->nfree;
+	}
+	pgt_gather_init(g);
+}
+
 /* --- the page pool ------------------------------------------------------------ */
 
 static int pool_src_reserve(void *ctx, uint32_t n)

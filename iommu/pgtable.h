@@ -184,6 +184,11 @@ void pgt_gather_init(struct pgt_gather *g);
  * pool (zeroed) and empty g. */
 void pgt_gather_release(struct pgt *pgt, struct pgt_gather *g);
 
+/* When the invalidation failed: move g's pages onto 'keep' (which only
+ * collects pages: its span means nothing) and empty g.  They are not
+ * reused until pgt_gather_release(keep), once no unit can walk them. */
+void pgt_gather_keep(struct pgt_gather *keep, struct pgt_gather *g);
+
 /* --- the page pool ----------------------------------------------------------- */
 
 /* The source and prepare hook of a page-table page pool: elements are

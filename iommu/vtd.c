@@ -27,7 +27,19 @@
 static struct vtd_unit units[VTD_MAX_UNITS];
 static uint32_t nunits;
 static const struct iommu_scan *scan;
-static uint32_t wait_ms = 100;
+/*
+ * How long any command may take before the unit is given up on.  Real
+ * units finish an invalidation in microseconds; a virtual one (QEMU's
+ * intel-iommu, in caching mode above all, where every invalidation is an
+ * exit to the host that re-syncs its shadow tables) has been seen to take
+ * over 100 ms when the host is loaded.  1 s is far beyond both, and is
+ * what Xen allows (DMAR_OPERATION_TIMEOUT).  After it: the command is
+ * abandoned where it is, the caller gets EIO, and a unit whose
+ * invalidation timed out is fenced (vtd_fence): nothing is freed that it
+ * may still use, and nothing more is asked of it.
+ */
+#define VTD_WAIT_MS_DEFAULT 1000
+static uint32_t wait_ms = VTD_WAIT_MS_DEFAULT;
 static _Atomic uint64_t fault_total;
 static struct iommu_fault last_fault;
 static struct plat_lock fault_lock = PLAT_LOCK_INIT;
@@ -98,41 +110,136 @@ static void flush_write_buffer(struct vtd_unit *u)
 
 /* --- invalidation ------------------------------------------------------------------ */
 
+/*
+ * The invalidation queue [VT-d 6.5.2]: IQ_ENTRIES slots of two quadwords.
+ * The unit fetches from IQH up to IQT; software writes only the free
+ * slots, from IQT up to one before IQH:
+ *
+ *     0        IQH                  IQT              IQ_ENTRIES
+ *     | free   | the unit's: written, | free: software |
+ *     |        | not yet done         | may write      |
+ *
+ * One slot always stays free, so IQT == IQH means empty, never full.
+ * A submission is one descriptor and an invalidation wait whose status
+ * write [VT-d 6.5.2.8] carries the submission's own number (u->iq_seq):
+ * a wait abandoned at the time limit that writes later writes an older
+ * number, which completes no later submission.
+ */
+#define IQ_IDX(reg) ((uint32_t)((reg) >> 4) % IQ_ENTRIES)
+#define IQ_NOOP     VTD_QI_WAIT /* a wait with no status write and no interrupt */
+
+/* Spin until the unit has fetched enough that 'need' slots are free
+ * (after an abandoned submission the queue may still hold its slots). */
+static int qi_room(struct vtd_unit *u, uint32_t need, uint64_t start, uint64_t limit)
+{
+	for (;;) {
+		uint32_t head = IQ_IDX(rd64(u, VTD_IQH));
+
+		if ((head + IQ_ENTRIES - u->iq_tail - 1) % IQ_ENTRIES >= need)
+			return 0;
+		if (plat_cycles() - start > limit) {
+			plat_err("vtd: unit %u: invalidation queue full (head %u, tail %u) for %u ms\n",
+				 u->index, head, u->iq_tail, wait_ms);
+			return PLAT_ETIMEDOUT;
+		}
+		plat_cpu_relax();
+	}
+}
+
+/* The widest invalidation of a descriptor's type: what an IQE repair puts
+ * in its place.  0 when it is that already (or has no wider form). */
+static uint64_t qi_widest(uint64_t lo)
+{
+	uint64_t wide;
+
+	switch (lo & 0xF) {
+	case VTD_QI_CC:    wide = VTD_QI_CC | VTD_QI_GLOBAL; break;
+	case VTD_QI_IOTLB: wide = VTD_QI_IOTLB | VTD_QI_GLOBAL | VTD_QI_IOTLB_DR | VTD_QI_IOTLB_DW; break;
+	case VTD_QI_IEC:   wide = VTD_QI_IEC; break; /* G = 0: global */
+	default:           return 0;
+	}
+	return wide == lo ? 0 : wide;
+}
+
+/*
+ * FSTS.IQE [VT-d 6.5.2.10]: the unit stopped at the descriptor at IQH and
+ * fetches nothing until IQE is cleared, then fetches IQH again.  Cleared
+ * alone, a malformed descriptor fails again, and every later submission
+ * behind it.  So the slot is rewritten first:
+ *   - this submission's invalidation: the widest one of its type, which
+ *     covers what was asked (once);
+ *   - this submission's wait: the same wait again (once);
+ *   - anything else, or a second error: a wait that does nothing, and the
+ *     submission fails (PLAT_EIO): its invalidation was not done.
+ * The fault handler never clears IQE (drain_faults); only this, under the
+ * unit's lock.  Called with u->lock held.
+ */
+static int qi_repair(struct vtd_unit *u, uint32_t inv, uint32_t wait, uint32_t *tries)
+{
+	uint32_t h = IQ_IDX(rd64(u, VTD_IQH));
+	uint64_t *d = &u->iq[2 * h], wide = h == inv ? qi_widest(d[0]) : 0;
+	int err = 0;
+
+	plat_err("vtd: unit %u: invalidation queue error (FSTS.IQE) at descriptor %u "
+		 "(%#llx %#llx)\n", u->index, h, (unsigned long long)d[0], (unsigned long long)d[1]);
+	if (*tries == 0 && wide) {
+		d[1] = 0;
+		d[0] = wide;
+	} else if (*tries == 0 && h == wait) {
+		/* the same bytes: an error that does not repeat passes */
+	} else {
+		d[1] = 0;
+		d[0] = IQ_NOOP;
+		err = PLAT_EIO;
+	}
+	(*tries)++;
+	/* The rewritten slot reaches memory (write-back and its fence, or x86
+	 * store order) before the FSTS write that makes the unit fetch it. */
+	vtd_flush_cache(u, d, 16);
+	wr32(u, VTD_FSTS, VTD_FSTS_IQE);
+	/* Faults recorded while IQE was set raised no event (one status was
+	 * set already): have them read from iommu_background. */
+	if (rd32(u, VTD_FSTS) & VTD_FSTS_PPF) {
+		atomic_store_explicit(&u->faults_left, true, memory_order_release);
+		plat_idle_wake();
+	}
+	return err;
+}
+
 /* Queue one descriptor and a wait descriptor whose status write tells us
- * the unit has done everything before it [VT-d 6.5.2.8].
- * Called with u->lock held. */
+ * the unit has done everything before it [VT-d 6.5.2.8], and wait for it,
+ * at most wait_ms (room in the queue included).  0, PLAT_EIO (an IQE that
+ * could not be repaired), or PLAT_ETIMEDOUT: the submission is abandoned
+ * where it is, and the caller fences the unit (iommu.c).  Called with
+ * u->lock held. */
 static int qi_submit(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 {
-	uint64_t start, limit = wait_cycles(wait_ms);
-	uint32_t t = u->iq_tail, first = t;
+	uint64_t start = plat_cycles(), limit = wait_cycles(wait_ms);
+	uint32_t inv = u->iq_tail, wait = (inv + 1) % IQ_ENTRIES, seq, tries = 0;
+	int err;
 
-	u->iq[2 * t] = lo;
-	u->iq[2 * t + 1] = hi;
-	t = (t + 1) % IQ_ENTRIES;
-	atomic_store_explicit(u->iq_status, 0, memory_order_relaxed);
-	u->iq[2 * t] = VTD_QI_WAIT | VTD_QI_WAIT_SW | VTD_QI_WAIT_DATA(1);
-	u->iq[2 * t + 1] = plat_virt_to_phys((const void *)u->iq_status);
-	t = (t + 1) % IQ_ENTRIES;
-	u->iq_tail = t;
-	/* The two descriptors (they wrap at most once) and the status word
-	 * reach memory before the tail write hands them to the unit: the
-	 * flush's fence, or x86 store order and the uncached write. */
-	vtd_flush_cache(u, &u->iq[2 * first], 16);
-	vtd_flush_cache(u, &u->iq[2 * ((first + 1) % IQ_ENTRIES)], 16);
-	vtd_flush_cache(u, (const void *)u->iq_status, sizeof(*u->iq_status));
-	wr64(u, VTD_IQT, VTD_IQT_TAIL(t));
-	start = plat_cycles();
+	if ((err = qi_room(u, 2, start, limit)) != 0)
+		return err;
+	seq = ++u->iq_seq ? u->iq_seq : ++u->iq_seq; /* never 0: the word's first value */
+	u->iq[2 * inv] = lo;
+	u->iq[2 * inv + 1] = hi;
+	u->iq[2 * wait] = VTD_QI_WAIT | VTD_QI_WAIT_SW | VTD_QI_WAIT_DATA(seq);
+	u->iq[2 * wait + 1] = plat_virt_to_phys((const void *)u->iq_status);
+	u->iq_tail = (wait + 1) % IQ_ENTRIES;
+	/* The two descriptors (they wrap at most once) reach memory before
+	 * the tail write hands them to the unit: the flush's fence, or x86
+	 * store order and the uncached write. */
+	vtd_flush_cache(u, &u->iq[2 * inv], 16);
+	vtd_flush_cache(u, &u->iq[2 * wait], 16);
+	wr64(u, VTD_IQT, VTD_IQT_TAIL(u->iq_tail));
 	/* Acquire: pairs with the unit's status write after the queue. */
-	while (atomic_load_explicit(u->iq_status, memory_order_acquire) != 1) {
-		if (rd32(u, VTD_FSTS) & VTD_FSTS_IQE) {
-			plat_err("vtd: unit %u: invalidation queue error (FSTS.IQE) at head %#llx\n",
-			         u->index, (unsigned long long)rd64(u, VTD_IQH));
-			wr32(u, VTD_FSTS, VTD_FSTS_IQE);
-			return PLAT_EIO;
-		}
+	while (atomic_load_explicit(u->iq_status, memory_order_acquire) != seq) {
+		if ((rd32(u, VTD_FSTS) & VTD_FSTS_IQE) &&
+		    (err = qi_repair(u, inv, wait, &tries)) != 0)
+			return err;
 		if (plat_cycles() - start > limit) {
-			plat_err("vtd: unit %u: invalidation wait did not complete within %u ms\n",
-			         u->index, wait_ms);
+			plat_err("vtd: unit %u: invalidation wait %u did not complete within %u ms\n",
+			         u->index, seq, wait_ms);
 			return PLAT_ETIMEDOUT;
 		}
 		plat_cpu_relax();
@@ -304,26 +411,98 @@ static void record_fault(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 		  vtd_fault_reason(f.reason));
 }
 
-/* Read every primary fault record with F set, log it, clear it [VT-d 7.1.4]. */
-static void drain_faults(struct vtd_unit *u)
-{
-	uint32_t fsts = rd32(u, VTD_FSTS);
+/*
+ * Primary fault records [VT-d 7.3.1, 11.4.9-10]: NFR records used as a
+ * ring.  FSTS.FRI names the first record of a pending run, set when a
+ * fault lands with PPF clear; the unit fills the records after it in
+ * turn, and PPF stays set while any record has F.  So a walk starts at
+ * FRI and reads each record until one has F clear, wrapping at NFR.
+ * While it walks, a fault may land behind it (in a record it cleared):
+ * PPF is still set, the unit raises no new event [VT-d 7.3.1], and the
+ * record would wait for someone to poll.  So the drain walks again, from
+ * where it stopped, while PPF is set, a bounded number of times; a storm
+ * beyond that is left for iommu_background (plat_idle_wake).
+ */
+#define DRAIN_PASSES 4
 
-	for (uint32_t i = 0; i < u->caps.nfr; i++) {
-		uint32_t off = u->caps.fro + VTD_FRCD_SIZE * i;
-		uint64_t hi = rd64(u, off + VTD_FRCD_HI_OFF);
+static uint32_t frcd_off(const struct vtd_unit *u, uint32_t i)
+{
+	return u->caps.fro + VTD_FRCD_SIZE * i;
+}
+
+/* Read, clear and report records from i on until one has F clear;
+ * returns where it stopped. */
+static uint32_t walk_records(struct vtd_unit *u, uint32_t i)
+{
+	for (uint32_t n = 0; n < u->caps.nfr; n++, i = (i + 1) % u->caps.nfr) {
+		uint32_t off = frcd_off(u, i);
+		uint64_t hi = rd64(u, off + VTD_FRCD_HI_OFF), lo;
 
 		if (!(hi & VTD_FRCD_HI_F))
-			continue;
-		record_fault(u, rd64(u, off + VTD_FRCD_LO_OFF), hi);
-		/* F is write-1-to-clear; the dword write leaves the rest. */
+			return i;
+		lo = rd64(u, off + VTD_FRCD_LO_OFF);
+		/* F is write-1-to-clear; the dword write leaves the rest.  The
+		 * record is read first: once F is clear the unit may fill it. */
 		wr32(u, off + VTD_FRCD_F_OFF, VTD_FRCD_F_DWORD);
+		record_fault(u, lo, hi);
 	}
-	if (fsts & VTD_FSTS_PFO)
+	return i;
+}
+
+/* A pending record the walk from 'from' did not reach: a last look at
+ * every record, for an FRI that no longer names the run's start. */
+static bool scan_all_records(struct vtd_unit *u)
+{
+	bool found = false;
+
+	for (uint32_t i = 0; i < u->caps.nfr; i++)
+		if (rd64(u, frcd_off(u, i) + VTD_FRCD_HI_OFF) & VTD_FRCD_HI_F) {
+			walk_records(u, i);
+			found = true;
+		}
+	return found;
+}
+
+static void drain_faults(struct vtd_unit *u)
+{
+	uint32_t fsts = rd32(u, VTD_FSTS), at = VTD_FSTS_FRI(fsts) % u->caps.nfr;
+	bool overflowed = false;
+
+	for (uint32_t pass = 0; pass < DRAIN_PASSES; pass++) {
+		if (fsts & VTD_FSTS_PPF) {
+			uint32_t stop = walk_records(u, at);
+
+			if (stop == at && pass > 0)
+				(void)scan_all_records(u);
+			at = stop;
+		}
+		/* PFO after the records: while it is set nothing is recorded,
+		 * so it is cleared only once the ring has room again. */
+		if (fsts & VTD_FSTS_PFO) {
+			overflowed = true;
+			wr32(u, VTD_FSTS, VTD_FSTS_PFO);
+		}
+		fsts = rd32(u, VTD_FSTS);
+		if (!(fsts & (VTD_FSTS_PPF | VTD_FSTS_PFO)))
+			break;
+	}
+	if (overflowed)
 		plat_warn("vtd: unit %u: fault records overflowed; some faults were lost\n", u->index);
-	if (fsts & (VTD_FSTS_IQE | VTD_FSTS_ICE | VTD_FSTS_ITE))
+	/* IQE is not cleared here: that would restart the queue at the same
+	 * descriptor, which fails again and raises the event again, without
+	 * end.  It is the queue's to repair (qi_repair, under the unit's
+	 * lock).  ICE and ITE come from device-TLB invalidations, which the
+	 * layer never sends: reported and cleared. */
+	if (fsts & (VTD_FSTS_ICE | VTD_FSTS_ITE)) {
 		plat_warn("vtd: unit %u: invalidation error status %#x\n", u->index, fsts);
-	wr32(u, VTD_FSTS, fsts & VTD_FSTS_CLEAR);
+		wr32(u, VTD_FSTS, fsts & (VTD_FSTS_ICE | VTD_FSTS_ITE));
+	}
+	if (fsts & (VTD_FSTS_PPF | VTD_FSTS_PFO)) {
+		plat_warn("vtd: unit %u: faults still arriving after %u passes; the rest are read "
+			  "from the background\n", u->index, DRAIN_PASSES);
+		atomic_store_explicit(&u->faults_left, true, memory_order_release);
+		plat_idle_wake();
+	}
 }
 
 /* One drainer at a time, so a record is never counted twice by the
@@ -338,6 +517,21 @@ void vtd_poll_faults(void)
 	plat_unlock(&drain_lock);
 }
 
+void vtd_drain_left(void)
+{
+	for (uint32_t i = 0; i < nunits; i++) {
+		struct vtd_unit *u = &units[i];
+
+		/* Acquire: pairs with the release that set it (drain_faults,
+		 * qi_repair). */
+		if (!atomic_exchange_explicit(&u->faults_left, false, memory_order_acquire))
+			continue;
+		plat_lock(&drain_lock);
+		drain_faults(u);
+		plat_unlock(&drain_lock);
+	}
+}
+
 /* The fault event's MSI: interrupt context, any CPU; the host EOIs. */
 static void on_fault_event(void *arg)
 {
@@ -346,6 +540,23 @@ static void on_fault_event(void *arg)
 	plat_lock(&drain_lock);
 	drain_faults(u);
 	plat_unlock(&drain_lock);
+}
+
+void vtd_fence(struct vtd_unit *u, const char *what)
+{
+	/* Relaxed: a flag each caller reads before it touches the unit; the
+	 * unit's lock orders the hardware accesses themselves. */
+	if (atomic_exchange_explicit(&u->failed, true, memory_order_relaxed))
+		return;
+	plat_err("vtd: unit %u FAILED: %s did not complete.  It is fenced: every later unmap, "
+		 "attach and detach through it fails with EIO, and the table pages and IOVAs "
+		 "those would free are kept, never reused (iommu_leaks).  DMA of functions "
+		 "attached to it goes on through whatever it holds; quiesce them\n", u->index, what);
+}
+
+bool vtd_unit_failed(const struct vtd_unit *u)
+{
+	return atomic_load_explicit(&u->failed, memory_order_relaxed);
 }
 
 void vtd_set_fault_notify(void (*fn)(void *arg, const struct iommu_fault *f), void *arg)
@@ -731,13 +942,16 @@ static int reinit(struct vtd_unit *u, const struct vtd_options *opt)
 
 /* Turn off what unit_init turned on, in the reverse order, and give back
  * its memory: translation first (the tables may go only once the unit no
- * longer walks them), then the queue, the fault MSI, the registers. */
-static void unit_down(struct vtd_unit *u)
+ * longer walks them), then the queue, the fault MSI, the registers.
+ * Whether translation and the queue are confirmed off. */
+static bool unit_down(struct vtd_unit *u)
 {
+	bool off = true;
+
 	if (u->regs && u->gcmd & VTD_GCMD_TE)
-		(void)gcmd_state(u, VTD_GCMD_TE, false, "disabling translation");
+		off &= gcmd_state(u, VTD_GCMD_TE, false, "disabling translation") == 0;
 	if (u->regs && u->gcmd & VTD_GCMD_QIE)
-		(void)gcmd_state(u, VTD_GCMD_QIE, false, "disabling queued invalidation");
+		off &= gcmd_state(u, VTD_GCMD_QIE, false, "disabling queued invalidation") == 0;
 	if (u->regs)
 		wr32(u, VTD_FECTL, VTD_FECTL_IM);
 	if (u->msi_connected)
@@ -748,6 +962,7 @@ static void unit_down(struct vtd_unit *u)
 		plat_mmio_unmap(u->regs, u->reg_len);
 	u->regs = NULL;
 	u->enabled = false;
+	return off;
 }
 
 /*
@@ -786,7 +1001,7 @@ static void unit_fail(struct vtd_unit *u)
 uint32_t vtd_init_units(const struct iommu_scan *s, const struct vtd_options *opt)
 {
 	scan = s;
-	wait_ms = opt->timeout_ms ? opt->timeout_ms : 100;
+	wait_ms = opt->timeout_ms ? opt->timeout_ms : VTD_WAIT_MS_DEFAULT;
 	for (uint32_t i = 0; i < s->info.unit_count && nunits < VTD_MAX_UNITS; i++) {
 		struct vtd_unit *u = &units[nunits];
 
@@ -815,17 +1030,20 @@ uint32_t vtd_init_units(const struct iommu_scan *s, const struct vtd_options *op
 	return nunits;
 }
 
-void vtd_shutdown_units(void)
+bool vtd_shutdown_units(void)
 {
+	bool off = true;
+
 	for (uint32_t i = 0; i < nunits; i++)
-		unit_down(&units[i]);
+		off &= unit_down(&units[i]);
 	for (uint32_t i = 0; i < nstuck; i++)
-		unit_down(&stuck[i]);
+		off &= unit_down(&stuck[i]);
 	nunits = 0;
 	nstuck = 0;
 	scan = NULL;
 	vtd_set_fault_notify(NULL, NULL);
 	atomic_store_explicit(&fault_total, 0, memory_order_relaxed);
+	return off;
 }
 
 /* Which unit translates bdf: a unit whose DMAR scopes list it, else the

@@ -36,10 +36,12 @@ struct vtd_unit {
 	uint64_t *iq;                       /* invalidation queue (QI), 256 slots */
 	uint32_t iq_tail;
 	_Atomic uint32_t *iq_status;        /* wait-descriptor status word */
+	uint32_t iq_seq;                    /* the last submission's number, its wait's data */
+	_Atomic bool failed;                /* fenced: an invalidation did not complete */
+	_Atomic bool faults_left;           /* records left pending for iommu_background */
 	struct plat_lock lock;              /* the tables and the queue */
 	_Atomic uint64_t faults;            /* fault records seen */
 	bool enabled;
-	bool failed;                        /* TE would not set: nothing attaches */
 	bool absent;                        /* registers read all ones */
 	bool root_set;                      /* our root table is latched (SRTP done) */
 	bool msi_connected;
@@ -55,8 +57,10 @@ struct vtd_options {
 /* Bring up every usable unit of the scan; returns how many.  The scan
  * stays the caller's and must outlive the units. */
 uint32_t vtd_init_units(const struct iommu_scan *scan, const struct vtd_options *opt);
-/* Translation off, everything given back; the units are gone. */
-void vtd_shutdown_units(void);
+/* Translation off, everything given back; the units are gone.  Whether
+ * every unit confirmed translation and its queue off (nothing walks the
+ * domains' tables any more). */
+bool vtd_shutdown_units(void);
 uint32_t vtd_unit_count(void);
 struct vtd_unit *vtd_unit_at(uint32_t i);
 /* The unit that translates this function, or NULL. */
@@ -78,6 +82,12 @@ int vtd_invalidate_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64
 /* After table updates no invalidation follows (a map on a unit without
  * caching mode): the write-buffer flush CAP.RWBF units need [VT-d 6.8]. */
 void vtd_flush_write_buffer(struct vtd_unit *u);
+/* The fence [docs/IOMMU.md "After a failed invalidation"]: the domain
+ * layer marks a unit failed when one of its invalidations did not
+ * complete (timed out, or an IQE the queue could not repair), and from
+ * then on refuses every call that would rely on it.  Logged loudly once. */
+void vtd_fence(struct vtd_unit *u, const char *what);
+bool vtd_unit_failed(const struct vtd_unit *u);
 /* Turn translation on (after the RMRR mappings are in place). */
 int vtd_enable(struct vtd_unit *u) __attribute__((warn_unused_result));
 
@@ -86,6 +96,10 @@ uint64_t vtd_fault_count(void);
 bool vtd_last_fault(struct iommu_fault *out);
 bool vtd_wait_fault(uint64_t seen, uint32_t timeout_ms, struct iommu_fault *out);
 void vtd_poll_faults(void);
+/* Drain the units whose fault handler left records pending (a storm
+ * beyond its bound, or faults that arrived while IQE hid them): what
+ * iommu_background does, as the handler asked with plat_idle_wake. */
+void vtd_drain_left(void);
 /* Called for every fault record, after it is counted (the domain layer's
  * per-domain count, then the host's handler). */
 void vtd_set_fault_notify(void (*fn)(void *arg, const struct iommu_fault *f), void *arg);

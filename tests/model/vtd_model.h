@@ -79,6 +79,9 @@ struct vtd_model_inject {
 			      * write, IQH stays on it (lifting it resumes) */
 	int32_t iqe_in;      /* > 0: the iqe_in-th descriptor fetched from now on
 			      * raises IQE once; 0: none */
+	bool iqe_sticky;     /* with iqe_in: that descriptor raises IQE again at
+			      * every fetch until its 16 bytes change, as a
+			      * malformed one does on real hardware */
 	bool te_never;       /* GSTS.TES never sets */
 	bool rtps_never;     /* GSTS.RTPS never sets (the root is not latched) */
 	bool all_ones;       /* registers read all ones, writes are dropped */

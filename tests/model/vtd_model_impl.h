@@ -129,6 +129,11 @@ struct vtd_model {
 	uint32_t pmen, plmbase, plmlimit;
 	uint64_t phmbase, phmlimit;
 	uint64_t iqh, iqt, iqa;
+	/* A sticky injected IQE (inject.iqe_sticky): the slot and the bytes
+	 * that raise it again until software rewrites them. */
+	bool iqe_stuck;
+	uint32_t iqe_slot;
+	uint64_t iqe_desc[2];
 	uint32_t ics, iectl, iedata, ieaddr, ieuaddr;
 	uint64_t irta;
 	uint64_t iva, iotlb;

@@ -189,8 +189,20 @@ void vm_qi_run(struct vtd_model *m)
 		memcpy(&d, at, sizeof(d));
 		lo = d.lo;
 		hi = d.hi;
+		if (m->iqe_stuck && idx == m->iqe_slot && lo == m->iqe_desc[0] &&
+		    hi == m->iqe_desc[1]) {
+			vm_fsts_set(m, VTD_FSTS_IQE); /* still the bad bytes */
+			return;
+		}
+		m->iqe_stuck = false;
 		if (!(DESC_TYPE(lo) == DESC_WAIT && m->inj.qi_wait_hang) && iqe_injected(m)) {
 			vm_fsts_set(m, VTD_FSTS_IQE); /* injected: no violation */
+			if (m->inj.iqe_sticky) {
+				m->iqe_stuck = true;
+				m->iqe_slot = idx;
+				m->iqe_desc[0] = lo;
+				m->iqe_desc[1] = hi;
+			}
 			return;
 		}
 		r = desc_run(m, lo, hi);

@@ -198,6 +198,7 @@ static void set_qie(struct vtd_model *m, bool on)
 		return;
 	}
 	m->iqh = 0;
+	m->iqe_stuck = false; /* a new queue */
 	if (!on) {
 		m->gsts &= ~VTD_GCMD_QIE;
 		return;

@@ -208,7 +208,7 @@ KTEST(iommu_dump_qi_descriptors)
 	snprintf(line, sizeof(line), "iotlb          page, domain %u, addr %#llx, AM 0, IH 0, "
 		 "drain reads, drain writes", iommu_domain_id(d), IOVA);
 	KT_EXPECT(capture_has(&cap, line));
-	KT_EXPECT(capture_has(&cap, "] wait           SW, status 0x1 to 0x"));
+	KT_EXPECT(capture_has(&cap, "] wait           SW, status 0x")); /* a sequence number */
 	KT_EXPECT(capture_has(&cap, "the last 4 written:"));
 	KT_EXPECT_EQ(cap.lines, 5);
 	fx_ignore(fx_detach(DEV));

@@ -14,7 +14,7 @@
 #define DEV  FX_SID(0, 3, 0)
 #define IOVA 0x800000ull
 
-#define MAX_SEEN 16
+#define MAX_SEEN 32
 
 struct collect {
 	uint32_t n;
@@ -184,8 +184,7 @@ KTEST(iommu_faults_name_their_unit)
  * (the ring wrapped): PPF stays set, so the unit raises no further event
  * [VT-d 7.3.1] and every later fault waits for someone to poll.  A
  * handler that drains until PPF is clear reports all four faults from the
- * MSI alone.  Fails today (the layer scans the records once, from 0), so
- * it runs only when named.
+ * MSI alone.
  */
 struct inject_once {
 	struct vtd_model *m;
@@ -201,7 +200,7 @@ static void inject_during_drain(void *arg, const struct iommu_fault *f)
 		vtd_model_inject_faults(io->m, DEV, IOVA + 0x10000, VTD_MODEL_FR_WRITE, 1, true);
 }
 
-KTEST_FLAGS(iommu_faults_recorded_while_draining, KTEST_MANUAL)
+KTEST(iommu_faults_recorded_while_draining)
 {
 	struct fx f;
 	struct inject_once io;
@@ -218,6 +217,40 @@ KTEST_FLAGS(iommu_faults_recorded_while_draining, KTEST_MANUAL)
 	/* No poll: what the MSIs delivered. */
 	KT_EXPECT_EQ(iommu_fault_count(), 4);
 	KT_EXPECT_EQ(vtd_model_read32(fx_model(&f, 0), VTD_FSTS) & VTD_FSTS_PPF, 0);
+	iommu_set_fault_handler(NULL, NULL);
+	fx_down(&f);
+}
+
+/* Eight records; three faults first (so the ring's next record is 3),
+ * then a burst of 20: eight are recorded, from record 3 round to 2, and
+ * twelve lost (PFO).  The MSI handler reads them from FSTS.FRI in the
+ * order they came (a reader starting at record 0 gives 5, 6, 7, 0...),
+ * clears PFO, and the next fault is delivered by the MSI again. */
+KTEST(iommu_faults_burst_from_fri)
+{
+	struct fx f;
+	struct collect c = {0};
+
+	fx_config(&f, 1);
+	nfr(&f, 8);
+	KT_ASSERT(fx_up(&f));
+	iommu_set_fault_handler(collect_fault, &c);
+	for (uint32_t i = 0; i < 3; i++)
+		vtd_model_inject_faults(fx_model(&f, 0), DEV, IOVA + 0x100000, VTD_MODEL_FR_WRITE, 1,
+					true);
+	KT_EXPECT_EQ(c.n, 3);
+	c.n = 0;
+	vtd_model_inject_faults(fx_model(&f, 0), DEV, IOVA, VTD_MODEL_FR_WRITE, 20, true);
+	KT_EXPECT_EQ(fx_counters(&f, 0).faults, 11);
+	KT_EXPECT_EQ(fx_counters(&f, 0).faults_lost, 12);
+	KT_ASSERT_EQ(c.n, 8); /* no poll: what the MSI delivered */
+	for (uint32_t i = 0; i < 8; i++)
+		KT_EXPECT_EQ(c.f[i].address, IOVA + i * FX_4K);
+	KT_EXPECT_EQ(vtd_model_read32(fx_model(&f, 0), VTD_FSTS) & (VTD_FSTS_PFO | VTD_FSTS_PPF), 0);
+	vtd_model_inject_faults(fx_model(&f, 0), DEV, IOVA + 0x200000, VTD_MODEL_FR_WRITE, 1, true);
+	KT_ASSERT_EQ(c.n, 9);
+	KT_EXPECT_EQ(c.f[8].address, IOVA + 0x200000);
+	KT_EXPECT_EQ(iommu_fault_count(), 12);
 	iommu_set_fault_handler(NULL, NULL);
 	fx_down(&f);
 }
