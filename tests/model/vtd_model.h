@@ -1,7 +1,9 @@
 /*
  * vtd_model.h - a strict software VT-d remapping unit (legacy mode) for host
  * tests: a 4 KiB register file, a DMA entry point that walks root, context
- * and second-level tables as hardware does, caches, and injectable faults.
+ * and second-level tables as hardware does, an interrupt entry point that
+ * remaps through the interrupt remapping table, caches, and injectable
+ * faults.
  *
  * The model is driven the way a driver drives a unit: 32- and 64-bit
  * register reads and writes at byte offsets of iommu/vtd_regs.h.  A 64-bit
