@@ -438,13 +438,30 @@ int iommu_dump_qi(const struct iommu_dump_sink *s, uint32_t unit, uint32_t n)
 
 void iommu_dump_ir(const struct iommu_dump_sink *s)
 {
-	iommu_dump_out(s, "interrupt remapping: not driven yet: the layer sets up no interrupt "
-		       "remapping table, so there are no IRTEs to show\n");
+	iommu_dump_out(s, "interrupt remapping: %s, %u IRTE%s in use\n",
+		       iommu_ir_active() ? "on" : "off", iommu_irq_count(),
+		       iommu_irq_count() == 1 ? "" : "s");
 	for (uint32_t i = 0; i < vtd_unit_count(); i++) {
 		const struct vtd_unit *u = vtd_unit_at(i);
+		uint32_t gsts = rd32(u, VTD_GSTS);
 
-		iommu_dump_out(s, "  unit %u: ECAP.IR %u (the unit %s it), GSTS.IRES %u\n", i,
-			       u->caps.ir, u->caps.ir ? "supports" : "lacks",
-			       (unsigned)(rd32(u, VTD_GSTS) >> 25 & 1));
+		iommu_dump_out(s, "  unit %u: ECAP.IR %u (the unit %s it), GSTS.IRES %u, CFIS %u, "
+			       "%s destinations\n", i, u->caps.ir,
+			       u->caps.ir ? "supports" : "lacks", (unsigned)(gsts >> 25 & 1),
+			       (unsigned)(gsts >> 23 & 1), u->eime ? "x2APIC" : "xAPIC");
+		for (uint32_t k = 0; u->ir_on && k < 256; k++) {
+			uint64_t lo = u->irt[k].lo, hi = u->irt[k].hi;
+
+			if (!(lo & VTD_IRTE_P))
+				continue;
+			iommu_dump_out(s, "    IRTE %3u: vector %#x to %s %u, %s, %s, source %02x:%02x.%x"
+				       "%s\n", k, (unsigned)(lo >> 16 & 0xFF),
+				       lo & VTD_IRTE_DM_LOGICAL ? "logical" : "APIC id",
+				       u->eime ? (unsigned)(lo >> 32) : (unsigned)(lo >> 40 & 0xFF),
+				       (lo >> 5 & 7) == 1 ? "lowest priority" : "fixed",
+				       lo & VTD_IRTE_TM_LEVEL ? "level" : "edge",
+				       (unsigned)(hi >> 8 & 0xFF), (unsigned)(hi >> 3 & 0x1F),
+				       (unsigned)(hi & 7), lo & VTD_IRTE_FPD ? ", faults not recorded" : "");
+		}
 	}
 }

@@ -971,7 +971,17 @@ int iommu_init(const struct iommu_dmar_table *tables, uint32_t count,
 	atomic_store_explicit(&kept_iova_pages, 0, memory_order_relaxed);
 	if (!take_table(tables, count, opt))
 		return 0;
-	vo = (struct vtd_options){opt->register_invalidation, opt->reinit, opt->timeout_ms};
+	vo = (struct vtd_options){
+		.register_invalidation = opt->register_invalidation,
+		.reinit = opt->reinit,
+		.timeout_ms = opt->timeout_ms,
+		.no_ir = opt->no_interrupt_remapping,
+		.x2apic = opt->x2apic && !(layer_scan.info.flags & DMAR_F_X2APIC_OPT_OUT),
+		.block_compat = opt->block_compat_interrupts,
+	};
+	if (opt->x2apic && (layer_scan.info.flags & DMAR_F_X2APIC_OPT_OUT))
+		plat_info("iommu: the DMAR opts out of x2APIC mode; interrupt destinations are "
+			  "xAPIC ids\n");
 	if (!vtd_init_units(&layer_scan, &vo))
 		return 0;
 	for (uint32_t i = 0; i < vtd_unit_count(); i++)
@@ -1073,4 +1083,86 @@ int iommu_domain_view(uint16_t id, struct iommu_domain_view *out)
 		};
 	plat_unlock(&layer_lock);
 	return d ? 0 : IOMMU_ENOENT;
+}
+
+/* --- interrupt remapping ------------------------------------------------------------ */
+
+#define IRQ_HANDLE(unit, index) ((unit) << 16 | (index))
+
+static struct vtd_unit *irq_unit(uint32_t handle, uint32_t *index)
+{
+	*index = handle & 0xFFFF;
+	return vtd_unit_at(handle >> 16);
+}
+
+bool iommu_ir_active(void)
+{
+	for (uint32_t i = 0; i < vtd_unit_count(); i++)
+		if (vtd_unit_at(i)->ir_on)
+			return true;
+	return false;
+}
+
+uint32_t iommu_irq_count(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < vtd_unit_count(); i++)
+		n += vtd_ir_in_use(vtd_unit_at(i));
+	return n;
+}
+
+int iommu_irq_alloc(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn, uint32_t *handle)
+{
+	struct dmar_bdf bdf = {seg, bus, dev, fn};
+	struct vtd_unit *u;
+	uint32_t index;
+	int err;
+
+	if (!handle || dev > 31 || fn > 7)
+		return IOMMU_EINVAL;
+	if (!(u = vtd_unit_for(bdf)) || !u->ir_on)
+		return IOMMU_ENODEV;
+	if ((err = vtd_irte_alloc(u, &index)) != 0)
+		return err;
+	u->irt_sid[index] = dmar_source_id(bdf);
+	*handle = IRQ_HANDLE(u->index, index);
+	return 0;
+}
+
+int iommu_irq_set(uint32_t handle, const struct iommu_irq *irq, uint64_t *msi_addr,
+		  uint32_t *msi_data)
+{
+	uint32_t index;
+	struct vtd_unit *u = irq_unit(handle, &index);
+	struct vtd_irte_cfg c;
+	int err;
+
+	if (!u || !irq || !msi_addr || !msi_data)
+		return IOMMU_EINVAL;
+	if (irq->vector < 0x10)
+		return IOMMU_EINVAL; /* 0-15 are reserved for exceptions' use */
+	c = (struct vtd_irte_cfg){irq->vector, irq->dest, irq->level, irq->lowest_priority,
+				  irq->logical, u->irt_sid[index & 0xFF], false};
+	if ((err = vtd_irte_set(u, index, &c)) != 0)
+		return err;
+	*msi_addr = VTD_MSI_REMAP_ADDR(index);
+	*msi_data = 0;
+	return 0;
+}
+
+int iommu_irq_set_dest(uint32_t handle, uint32_t dest)
+{
+	uint32_t index;
+	struct vtd_unit *u = irq_unit(handle, &index);
+
+	return u ? vtd_irte_set_dest(u, index, dest) : IOMMU_ENOENT;
+}
+
+int iommu_irq_free(uint32_t handle)
+{
+	uint32_t index;
+	struct vtd_unit *u = irq_unit(handle, &index);
+
+	return u ? vtd_irte_free(u, index) : IOMMU_ENOENT;
 }

@@ -65,6 +65,14 @@ struct iommu_options {
 	 * past it is abandoned and the call returns IOMMU_EIO; when it was
 	 * an invalidation, the unit is fenced (iommu_leaks). */
 	uint32_t timeout_ms;
+	/* Interrupt remapping: leave it off (vtd_noir); destinations are
+	 * x2APIC ids (the host runs its APICs in x2APIC mode; honoured only
+	 * where ECAP.EIM is set and the DMAR does not opt out); block
+	 * compatibility-format interrupts (CFI = 0) because every interrupt
+	 * the host programs uses the remappable format. */
+	bool no_interrupt_remapping;
+	bool x2apic;
+	bool block_compat_interrupts;
 };
 
 /*
@@ -191,6 +199,40 @@ struct iommu_leaks {
 	uint32_t units_failed; /* units fenced */
 };
 void iommu_leaks(struct iommu_leaks *out);
+
+/* --- interrupt remapping ----------------------------------------------------------
+ *
+ * Where a unit remaps interrupts (ECAP.IR and queued invalidation), each
+ * interrupt a device may send gets an IRTE: allocated for the function
+ * that sends it (the unit then checks its requester id), programmed with
+ * where it goes, and turned into the remappable-format MSI address and
+ * data the host writes into the device.  Handles name an IRTE on a unit.
+ */
+struct iommu_irq {
+	uint8_t vector;          /* 0x10 .. 0xFF */
+	uint32_t dest;           /* destination APIC id (x2APIC id in x2APIC mode) */
+	bool level;              /* level triggered (else edge) */
+	bool lowest_priority;    /* delivery mode lowest priority (else fixed) */
+	bool logical;            /* logical destination mode (else physical) */
+};
+
+/* Whether any unit remaps interrupts, and IRTEs in use on all units. */
+bool iommu_ir_active(void);
+uint32_t iommu_irq_count(void);
+/* An IRTE for interrupts from seg:bus:dev.fn, not present yet: *handle.
+ * IOMMU_ENODEV (no unit, or it does not remap), IOMMU_ENOSPC (table full). */
+int iommu_irq_alloc(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn, uint32_t *handle)
+	__attribute__((warn_unused_result));
+/* Program it and give the MSI address and data that select it.
+ * IOMMU_EINVAL: a vector below 0x10, or a destination the unit's mode
+ * cannot name (above 255 in xAPIC mode). */
+int iommu_irq_set(uint32_t handle, const struct iommu_irq *irq, uint64_t *msi_addr,
+		  uint32_t *msi_data) __attribute__((warn_unused_result));
+/* Move it to another CPU: one store, then the unit's cached copy dropped;
+ * no interrupt is lost or sent twice. */
+int iommu_irq_set_dest(uint32_t handle, uint32_t dest) __attribute__((warn_unused_result));
+/* Not present again, and the handle free. */
+int iommu_irq_free(uint32_t handle) __attribute__((warn_unused_result));
 
 /* --- DMA faults -------------------------------------------------------------------- */
 

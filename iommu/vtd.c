@@ -769,7 +769,7 @@ static int take_queue(struct vtd_unit *u)
  * become physical addresses.  The PMRs stay on until TE is (pmr_off, after
  * TE=1): with TE off they are all that protects their regions.
  */
-static int take_over(struct vtd_unit *u)
+static int take_over(struct vtd_unit *u, bool take_ir)
 {
 	uint32_t gsts = rd32(u, VTD_GSTS);
 	int err = 0;
@@ -782,8 +782,16 @@ static int take_over(struct vtd_unit *u)
 		u->enabled = true;
 	}
 	if (gsts & VTD_GCMD_IRE) {
-		plat_warn("vtd: unit %u: interrupt remapping was left on; turning it off\n", u->index);
-		err |= gcmd_state(u, VTD_GCMD_IRE, false, "disabling interrupt remapping");
+		/* Kept on: vtd_ir_init latches our empty table with IRE on, so
+		 * no old entry passes; turned off only when IR will not run. */
+		if (!u->caps.ir || !take_ir) {
+			plat_warn("vtd: unit %u: interrupt remapping was left on; turning it off\n",
+				  u->index);
+			err |= gcmd_state(u, VTD_GCMD_IRE, false, "disabling interrupt remapping");
+		} else {
+			plat_warn("vtd: unit %u: interrupt remapping was left on; keeping it on "
+				  "while the unit is taken over\n", u->index);
+		}
 	}
 	if (gsts & VTD_GCMD_QIE)
 		err |= take_queue(u);
@@ -845,6 +853,9 @@ static void free_tables(struct vtd_unit *u)
 		plat_page_free((void *)u->iq_status);
 	if (u->root)
 		plat_page_free(u->root);
+	if (u->irt)
+		plat_page_free(u->irt);
+	u->irt = NULL;
 	u->iq = NULL;
 	u->iq_status = NULL;
 	u->root = NULL;
@@ -888,7 +899,8 @@ static int unit_init(struct vtd_unit *u, const struct vtd_options *opt)
 			return PLAT_EINVAL;
 		}
 	}
-	if ((err = take_over(u)) != 0)
+	/* IR runs only with the queue (the IEC is invalidated through it). */
+	if ((err = take_over(u, !opt->no_ir && !opt->register_invalidation && u->caps.qi)) != 0)
 		return err;
 	drain_faults(u); /* faults left over from before */
 	if ((err = set_root(u)) != 0)
@@ -898,6 +910,8 @@ static int unit_init(struct vtd_unit *u, const struct vtd_options *opt)
 	/* Interrupt-entry cache: nothing of ours is in it, but an earlier
 	 * owner's entries may be [VT-d 6.5.2.7]. */
 	if (u->iq && u->caps.ir && (err = qi_submit(u, VTD_QI_IEC, 0)) != 0)
+		return err;
+	if ((err = vtd_ir_init(u, opt)) != 0)
 		return err;
 	if ((err = inv_context(u, -1, 0)) != 0 ||
 	    (err = inv_iotlb(u, IOTLB_GLOBAL, 0, 0, 0)) != 0)
@@ -931,6 +945,8 @@ static int reinit(struct vtd_unit *u, const struct vtd_options *opt)
 	u->root = NULL;
 	u->iq = NULL;
 	u->iq_status = NULL;
+	u->irt = NULL;
+	u->ir_on = false;
 	err = unit_init(u, opt);
 	if (err == 0)
 		free_tables(&old); /* the unit no longer reaches them */
@@ -950,6 +966,7 @@ static bool unit_down(struct vtd_unit *u)
 
 	if (u->regs && u->gcmd & VTD_GCMD_TE)
 		off &= gcmd_state(u, VTD_GCMD_TE, false, "disabling translation") == 0;
+	vtd_ir_down(u);
 	if (u->regs && u->gcmd & VTD_GCMD_QIE)
 		off &= gcmd_state(u, VTD_GCMD_QIE, false, "disabling queued invalidation") == 0;
 	if (u->regs)
@@ -1080,4 +1097,25 @@ int vtd_enable(struct vtd_unit *u)
 		  u->index);
 	(void)pmr_off(u); /* said when it fails; translation protects memory now */
 	return 0;
+}
+
+/* --- for vtd_ir.c ------------------------------------------------------------------- */
+
+int vtd_gcmd_set(struct vtd_unit *u, uint32_t bit, bool on, const char *what)
+{
+	return gcmd_state(u, bit, on, what);
+}
+
+int vtd_gcmd_command(struct vtd_unit *u, uint32_t bit, const char *what)
+{
+	return gcmd_oneshot(u, bit, what);
+}
+
+/* Interrupt-entry cache invalidation [VT-d 6.5.2.7]: queued only. */
+int vtd_iec_invalidate_locked(struct vtd_unit *u, int index)
+{
+	if (!u->iq)
+		return PLAT_ENODEV;
+	return qi_submit(u, VTD_QI_IEC | (index < 0 ? 0 : VTD_QI_IEC_INDEX |
+					  VTD_QI_IEC_IIDX(index) | VTD_QI_IEC_IM(0)), 0);
 }

@@ -46,12 +46,29 @@ struct vtd_unit {
 	bool root_set;                      /* our root table is latched (SRTP done) */
 	bool msi_connected;
 	struct plat_msi msi;
+	/* Interrupt remapping (vtd_ir.c). */
+	struct vtd_irte *irt;               /* one page: 256 IRTEs */
+	uint64_t irt_used[4];               /* bit i: IRTE i handed out */
+	uint16_t irt_sid[256];              /* the requester id each IRTE is for */
+	bool ir_on, eime;
 };
 
 struct vtd_options {
 	bool register_invalidation;
 	bool reinit;
 	uint32_t timeout_ms;
+	bool no_ir;          /* leave interrupt remapping off */
+	bool x2apic;         /* destinations are x2APIC ids (EIME where the unit has it) */
+	bool block_compat;   /* CFI = 0: compatibility-format interrupts blocked */
+};
+
+/* An IRTE's contents: where the interrupt goes, and whose it is. */
+struct vtd_irte_cfg {
+	uint8_t vector;
+	uint32_t dest;
+	bool level, lowest_priority, logical;
+	uint16_t sid;        /* the requester id the unit checks */
+	bool bus_range;      /* SVT 2: sid holds a bus range (a bridge's) */
 };
 
 /* Bring up every usable unit of the scan; returns how many.  The scan
@@ -90,6 +107,22 @@ void vtd_fence(struct vtd_unit *u, const char *what);
 bool vtd_unit_failed(const struct vtd_unit *u);
 /* Turn translation on (after the RMRR mappings are in place). */
 int vtd_enable(struct vtd_unit *u) __attribute__((warn_unused_result));
+
+/* For vtd_ir.c: GCMD commands and the IEC invalidation (index < 0: all;
+ * called with u->lock held). */
+int vtd_gcmd_set(struct vtd_unit *u, uint32_t bit, bool on, const char *what);
+int vtd_gcmd_command(struct vtd_unit *u, uint32_t bit, const char *what);
+int vtd_iec_invalidate_locked(struct vtd_unit *u, int index);
+
+/* Interrupt remapping (vtd_ir.c).  vtd_ir_init: 0 also when the unit does
+ * not remap (no ECAP.IR, no queue, or opt->no_ir); u->ir_on says. */
+int vtd_ir_init(struct vtd_unit *u, const struct vtd_options *opt);
+void vtd_ir_down(struct vtd_unit *u);
+uint32_t vtd_ir_in_use(const struct vtd_unit *u);
+int vtd_irte_alloc(struct vtd_unit *u, uint32_t *index);
+int vtd_irte_set(struct vtd_unit *u, uint32_t index, const struct vtd_irte_cfg *c);
+int vtd_irte_set_dest(struct vtd_unit *u, uint32_t index, uint32_t dest);
+int vtd_irte_free(struct vtd_unit *u, uint32_t index);
 
 /* Faults: the public calls of iommu.h are these. */
 uint64_t vtd_fault_count(void);

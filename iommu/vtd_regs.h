@@ -32,6 +32,7 @@
 #define VTD_IQA      0x090 /* 64: address */
 #define VTD_ICS      0x09C /* 32: invalidation completion status */
 #define VTD_IECTL    0x0A0
+#define VTD_IRTA     0x0B8 /* 64: interrupt remapping table address */
 
 /* CAP fields [VT-d 11.4.2]. */
 #define VTD_CAP_ND(c)     ((unsigned)((c) & 7))            /* domains: 2^(4+2*ND) */
@@ -142,6 +143,47 @@
 /* Wait descriptor: write 'data' to the status address in the high word. */
 #define VTD_QI_WAIT_SW     (1ull << 5)
 #define VTD_QI_WAIT_DATA(v) ((uint64_t)(v) << 32)
+
+/* Interrupt-entry cache invalidation descriptor [VT-d 6.5.2.7]: bit 4 set
+ * is index-selective, of the 2^IM entries from IIDX. */
+#define VTD_QI_IEC_INDEX   (1ull << 4)
+#define VTD_QI_IEC_IM(m)   ((uint64_t)((m) & 0x1F) << 27)
+#define VTD_QI_IEC_IIDX(i) ((uint64_t)((i) & 0xFFFF) << 32)
+
+/* IRTA [VT-d 11.4.12]: the table, EIME (x2APIC mode), S (2^(S+1) entries). */
+#define VTD_IRTA_ADDR(pa)  ((uint64_t)(pa) & ~0xFFFull)
+#define VTD_IRTA_EIME      (1ull << 11)
+#define VTD_IRTA_S(s)      ((uint64_t)(s) & 0xF)
+
+/* GSTS bits that only report: IRTPS (the interrupt table is latched). */
+#define VTD_GSTS_IRTPS     (1u << 24)
+
+/* An interrupt remapping table entry, remapped format [VT-d 9.10]. */
+struct vtd_irte {
+	uint64_t lo, hi;
+};
+_Static_assert(sizeof(struct vtd_irte) == 16, "IRTEs are 128 bits");
+
+#define VTD_IRTE_P          (1ull << 0)
+#define VTD_IRTE_FPD        (1ull << 1)
+#define VTD_IRTE_DM_LOGICAL (1ull << 2)
+#define VTD_IRTE_TM_LEVEL   (1ull << 4)
+#define VTD_IRTE_DLM(d)     ((uint64_t)((d) & 7) << 5) /* 0 fixed, 1 lowest priority */
+#define VTD_IRTE_VECTOR(v)  ((uint64_t)((v) & 0xFF) << 16)
+/* The destination: x2APIC (EIME) all of 63:32; xAPIC the APIC id in 47:40. */
+#define VTD_IRTE_DST_X2APIC(d) ((uint64_t)(uint32_t)(d) << 32)
+#define VTD_IRTE_DST_XAPIC(d)  ((uint64_t)((d) & 0xFF) << 40)
+#define VTD_IRTE_DST_MASK   (0xFFFFFFFFull << 32)
+#define VTD_IRTE_SID(s)     ((uint64_t)((s) & 0xFFFF))
+#define VTD_IRTE_SQ(q)      ((uint64_t)((q) & 3) << 16)
+#define VTD_IRTE_SVT_RID    (1ull << 18) /* verify the requester id (SID, under SQ) */
+#define VTD_IRTE_SVT_BUS    (2ull << 18) /* verify the bus: SID 15:8 to 7:0, a range */
+
+/* The remappable MSI format [VT-d 5.1.5.2]: address 0xFEE in 31:20, the
+ * handle's bits 14:0 in 19:5 and bit 15 in 2, bit 4 set; data 0 (no
+ * subhandle). */
+#define VTD_MSI_REMAP_ADDR(h) (0xFEE00000ull | (uint64_t)((h) & 0x7FFF) << 5 | \
+			       (uint64_t)(((h) >> 15) & 1) << 2 | 1ull << 4)
 
 /* A fault recording register, 128 bits [VT-d 11.4.10.1], the i-th at
  * CAP.FRO + i * VTD_FRCD_SIZE: the low quadword holds the address, the

@@ -11,6 +11,7 @@
 #include "acpi.h"
 #include "format.h"
 #include "idle.h"
+#include "lapic.h"
 #include "iommu.h"
 #include "options.h"
 #include "pci.h"
@@ -56,6 +57,11 @@ uint32_t iommu_host_init(void)
 		.table = kopt.dmar_table < 0 ? ~0u : (uint32_t)kopt.dmar_table,
 		.register_invalidation = kopt.vtd_noqi,
 		.reinit = kopt.vtd_reinit,
+		.no_interrupt_remapping = kopt.vtd_noir,
+		.x2apic = lapic_x2apic(),
+		/* The kernel's own MSIs and I/O APIC entries are not remappable
+		 * yet: compatibility-format interrupts must pass (CFI = 1). */
+		.block_compat_interrupts = false,
 	};
 	const struct acpi_table *t;
 	uint32_t n = 0;
@@ -69,5 +75,8 @@ uint32_t iommu_host_init(void)
 	if (on < 0)
 		pr_err("iommu: bring-up refused (%d)\n", on);
 	report_coverage();
+	if (iommu_ir_active())
+		pr_info("iommu: interrupt remapping on, %u IRTE%s in use\n", iommu_irq_count(),
+			iommu_irq_count() == 1 ? "" : "s");
 	return iommu_unit_count();
 }

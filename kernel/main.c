@@ -26,6 +26,7 @@
 #include "shell.h"
 #include "smp.h"
 #include "idle.h"
+#include "iommu.h"
 #include "iommu_host.h"
 #include "selftest.h"
 #include "hwselftest.h"
@@ -66,9 +67,10 @@ static uint32_t iommu_units;
 static void print_summary(void)
 {
 	pr_info("boot: done\n");
-	kprintf("ready: boot=%s cpus=%u mem_mib=%llu iommu_units=%u\n",
+	kprintf("ready: boot=%s cpus=%u mem_mib=%llu iommu_units=%u ir=%s\n",
 		boot_path_name(), percpu_online(),
-		(unsigned long long)(mm_usable_bytes() >> 20), iommu_units);
+		(unsigned long long)(mm_usable_bytes() >> 20), iommu_units,
+		iommu_ir_active() ? "on" : "off");
 }
 
 /* The report a previous boot kept, and "selftest clear" deleting it. */

@@ -21,6 +21,7 @@ void options_parse(const char *cl)
 	if (cmdline_get(cl, "loglevel", buf, sizeof(buf)) && buf[0] >= '0' && buf[0] <= '9')
 		kopt.loglevel = buf[0] - '0';
 	kopt.vtd_noqi = cmdline_has(cl, "vtd_noqi");
+	kopt.vtd_noir = cmdline_has(cl, "vtd_noir");
 	if (cmdline_get(cl, "dmar_table", buf, sizeof(buf)) && buf[0] >= '0' && buf[0] <= '9')
 		kopt.dmar_table = buf[0] - '0';
 	kopt.acpi_no_loader_rsdp = cmdline_has(cl, "acpi_no_loader_rsdp");

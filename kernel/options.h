@@ -19,6 +19,7 @@ struct kernel_options {
 				   * copies and find it as firmware-only loaders
 				   * would need (EFI table, BIOS scan) */
 	bool vtd_noqi;          /* "vtd_noqi": register-based invalidation only */
+	bool vtd_noir;          /* "vtd_noir": leave interrupt remapping off */
 	int dmar_table;         /* "dmar_table=N": use the N-th DMAR table (0) */
 	bool vtd_reinit;        /* "vtd_reinit": bring each unit up twice, the
 				 * second time finding translation on, as a

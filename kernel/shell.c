@@ -328,7 +328,7 @@ static const struct command commands[] = {
 	{"iova", "DOMAIN", "a domain's IOVA allocator, per CPU", cmd_iova},
 	{"qi", "[UNIT]", "the invalidation queue's last descriptors", cmd_qi},
 	{"lat", "", "invalidation latency per kind", cmd_lat},
-	{"ir", "", "interrupt remapping (not driven yet)", cmd_ir},
+	{"ir", "", "interrupt remapping: state and IRTEs", cmd_ir},
 	{"domain", "new | del DOMAIN | list", "make, destroy or list the shell's domains",
 	 shell_cmd_domain},
 	{"attach", "DOMAIN B:D.F", "attach a function to a domain", shell_cmd_attach},

@@ -41,7 +41,7 @@ void vtd_model_config_default(struct vtd_model_config *c)
 		 VTD_MODEL_CAP_NFR(1) | VTD_MODEL_CAP_MAMV(18) | VTD_MODEL_CAP_DRD |
 		 VTD_MODEL_CAP_DWD;
 	c->ecap = VTD_MODEL_ECAP_C | VTD_MODEL_ECAP_QI | VTD_MODEL_ECAP_IR | VTD_MODEL_ECAP_PT |
-		  VTD_MODEL_ECAP_IRO(0xF0);
+		  VTD_MODEL_ECAP_IRO(0xF0) | VTD_MODEL_ECAP_MHMV(15);
 }
 
 /* --- page maps ------------------------------------------------------------- */
@@ -133,6 +133,14 @@ bool vm_table_read64(struct vtd_model *m, uint64_t pa, uint64_t *val)
 		*val = pagemap_read64(&m->flushed, pa);
 	else
 		*val = source_read64(m, pa);
+	return true;
+}
+
+bool vm_irt_read64(struct vtd_model *m, uint64_t pa, uint64_t *val)
+{
+	if ((pa & 7) || !vm_mem_ok(m, pa, 8))
+		return false;
+	*val = source_read64(m, pa);
 	return true;
 }
 
@@ -283,6 +291,9 @@ static bool config_ok(const struct vtd_model_config *c, const struct vtd_caps *k
 
 	if (!(k->sagaw & 0xE) || (k->sagaw & 0x11) || c->haw > 52 ||
 	    (c->haw && c->haw < 32))
+		return false;
+	/* Posted interrupts (IRTE mode 1) are not modelled. */
+	if (VTD_CAP_PI(c->cap))
 		return false;
 	/* Fault records and the IOTLB pair inside the page, after the
 	 * architectural registers (0x100 and up), not over each other. */

@@ -1,7 +1,9 @@
 /*
  * vtd_model.h - a strict software VT-d remapping unit (legacy mode) for host
  * tests: a 4 KiB register file, a DMA entry point that walks root, context
- * and second-level tables as hardware does, caches, and injectable faults.
+ * and second-level tables as hardware does, an interrupt entry point that
+ * remaps through the interrupt remapping table, caches, and injectable
+ * faults.
  *
  * The model is driven the way a driver drives a unit: 32- and 64-bit
  * register reads and writes at byte offsets of iommu/vtd_regs.h.  A 64-bit
@@ -47,9 +49,11 @@ struct vtd_model; /* one unit; opaque */
 #define VTD_MODEL_ECAP_QI      (1ull << 1)
 #define VTD_MODEL_ECAP_DT      (1ull << 2)
 #define VTD_MODEL_ECAP_IR      (1ull << 3)
+#define VTD_MODEL_ECAP_EIM     (1ull << 4) /* x2APIC (extended interrupt) mode */
 #define VTD_MODEL_ECAP_PT      (1ull << 6)
 #define VTD_MODEL_ECAP_SC      (1ull << 7)
 #define VTD_MODEL_ECAP_IRO(off) ((uint64_t)((off) / 16) << 8)
+#define VTD_MODEL_ECAP_MHMV(m) (((uint64_t)(m) & 0xF) << 20) /* IEC index mask limit */
 
 /* What a DMA request came to: 0, a primary fault reason [VT-d 7.1.3], or
  * one of the outcomes that leave no fault record. */
@@ -67,6 +71,15 @@ enum vtd_model_result {
 	VTD_MODEL_FR_ROOT_RSVD = 0xA,
 	VTD_MODEL_FR_CTX_RSVD = 0xB,
 	VTD_MODEL_FR_SL_RSVD = 0xC,
+	/* Interrupt-remapping faults [VT-d 7.1.3]; the record's FI holds
+	 * the interrupt index in 63:48 [VT-d 11.4.10.1]. */
+	VTD_MODEL_FR_IR_REQ_RSVD = 0x20,  /* reserved bits in a remappable request */
+	VTD_MODEL_FR_IR_INDEX = 0x21,     /* index beyond the table (IRTA.S) */
+	VTD_MODEL_FR_IR_NP = 0x22,        /* IRTE not present */
+	VTD_MODEL_FR_IR_ACCESS = 0x23,    /* the table could not be read */
+	VTD_MODEL_FR_IR_RSVD = 0x24,      /* reserved bits or values in the IRTE */
+	VTD_MODEL_FR_IR_COMPAT = 0x25,    /* compatibility format blocked */
+	VTD_MODEL_FR_IR_SID = 0x26,       /* source-id verification failed */
 	VTD_MODEL_BLOCKED_PMR = 0x100,  /* translation off, address in an enabled PMR */
 	VTD_MODEL_ABORT = 0x101,        /* the target address is not memory */
 };
@@ -96,6 +109,9 @@ struct vtd_model_inject {
 	uint32_t latency;    /* > 0: a GCMD command, CCMD.ICC or IOTLB.IVT
 			      * completes (and takes effect) only after this
 			      * many reads of the register reporting it */
+	uint32_t skip_iec;   /* self-check: the next skip_iec interrupt-entry
+			      * cache invalidations (global or by index)
+			      * complete but drop nothing */
 };
 
 /* What the unit emits instead of an MSI write. */
@@ -109,8 +125,9 @@ struct vtd_model_config {
 	uint64_t cap, ecap;
 	unsigned int haw;        /* host address width, bits (0: 48, which covers host virtual addresses) */
 	/* State left by firmware at creation. */
-	bool fw_te, fw_qie, fw_ire, fw_pmr;
+	bool fw_te, fw_qie, fw_ire, fw_pmr, fw_cfi;
 	uint64_t fw_rtaddr;      /* root latched when fw_te */
+	uint64_t fw_irta;        /* IRTA (table, EIME, S) latched when fw_ire */
 	struct vtd_model_inject inject;
 	/* Optional: false when [pa, pa + len) is not memory (tables there
 	 * fault with 7h/8h/9h, DMA there aborts).  Page 0 never is;
@@ -136,17 +153,39 @@ struct vtd_model_counters {
 	/* Moments DMA was left unprotected: TE turned off, or the PMRs
 	 * turned off while TE was off. */
 	uint64_t unprotected;
-	uint64_t inv_skipped; /* invalidations skip_cc/skip_iotlb dropped */
+	uint64_t inv_skipped; /* invalidations skip_cc/skip_iotlb/skip_iec dropped */
+	/* Interrupts: remapped through an IRTE, passed through in
+	 * compatibility format, blocked (a fault, recorded or not). */
+	uint64_t ir_remapped, ir_compat, ir_blocked;
+	uint64_t iec_hit, iec_miss;  /* IRTE lookups in the interrupt-entry cache */
+	uint64_t iec_index;          /* index-selective IEC invalidations (also in iec) */
+	uint64_t sirtp;              /* interrupt remapping table pointers latched */
+};
+
+/* An interrupt as the unit passes it on to the APICs: decoded from the
+ * IRTE (remapped) or from the compatibility-format address and data. */
+struct vtd_model_irq {
+	bool remapped;          /* false: compatibility format, passed through */
+	uint16_t index;         /* remapped: the IRTE used */
+	uint8_t vector;
+	uint8_t dlm;            /* delivery mode: 0 fixed, 1 lowest priority, 2 SMI,
+				 * 4 NMI, 5 INIT, 7 ExtINT */
+	bool level;             /* trigger mode: level (else edge) */
+	bool logical;           /* destination mode: logical (else physical) */
+	bool rh;                /* redirection hint */
+	uint32_t dest;          /* APIC id: 8 bits (xAPIC), 32 bits (x2APIC, EIME) */
 };
 
 /* A QEMU-like unit: VER 1.0, 64K domains, 3- and 4-level tables (48-bit),
  * 2 MiB and 1 GiB pages, PSI with MAMV 18, one fault record at 0x220,
- * IOTLB registers at 0xF0, QI, IR and PT; coherent walks, no RWBF, no CM. */
+ * IOTLB registers at 0xF0, QI, IR (xAPIC only, MHMV 15) and PT; coherent
+ * walks, no RWBF, no CM. */
 void vtd_model_config_default(struct vtd_model_config *cfg);
 
 /* Make a unit as after reset (plus cfg's firmware state); *out on success.
  * VTD_MODEL_EINVAL: CAP/ECAP this model cannot be (no 3/4/5-level SAGAW,
- * fault records or IOTLB registers outside the 4 KiB or over others);
+ * fault records or IOTLB registers outside the 4 KiB or over others,
+ * posted interrupts);
  * VTD_MODEL_ENOMEM. */
 int vtd_model_create(const struct vtd_model_config *cfg, struct vtd_model **out)
 	__attribute__((warn_unused_result));
@@ -165,6 +204,18 @@ void vtd_model_write64(struct vtd_model *m, uint32_t off, uint64_t val);
  * done).  Returns an enum vtd_model_result; VTD_MODEL_EINVAL for len 0. */
 int vtd_model_dma(struct vtd_model *m, uint16_t sid, uint64_t iova, void *buf, uint32_t len,
 		  bool write);
+
+/* An interrupt request: a device's DWORD write of 'data' to 'addr'
+ * (0xFEEx_xxxx) with requester id 'sid' [VT-d 5.1].  Compatibility format
+ * (addr bit 4 clear) passes through while IRES is clear, or while CFIS is
+ * set and EIME clear; else it is blocked.  Remappable format (bit 4 set)
+ * is looked up in the latched table at handle (addr 19:5, bit 2 as bit 15)
+ * plus, with SHV (bit 3), the subhandle in data 15:0.  Returns 0 with *out
+ * filled, an interrupt-remapping fault reason (VTD_MODEL_FR_IR_*, recorded
+ * unless the IRTE's FPD suppressed it), or VTD_MODEL_EINVAL (not an
+ * interrupt address, or out NULL). */
+int vtd_model_interrupt(struct vtd_model *m, uint16_t sid, uint64_t addr, uint32_t data,
+			struct vtd_model_irq *out);
 
 /* The CPU wrote back [pa, pa + len) (whole 64-byte lines): with ECAP.C = 0
  * the walker sees those lines as they are now, and nothing else changes. */

@@ -1,8 +1,9 @@
 /*
  * vtd_model_impl.h - the software VT-d unit's state and the calls between
  * its parts: registers (vtd_model_regs.c), the invalidation queue
- * (vtd_model_qi.c), the walker and its caches (vtd_model_walk.c), and
- * memory as the unit sees it (vtd_model.c).
+ * (vtd_model_qi.c), the walker and its caches (vtd_model_walk.c),
+ * interrupt remapping and its cache (vtd_model_ir.c), and memory as the
+ * unit sees it (vtd_model.c).
  */
 #ifndef VTD_MODEL_IMPL_H
 #define VTD_MODEL_IMPL_H
@@ -57,6 +58,12 @@
 
 #define VM_REG_SIZE 4096u
 
+/* IRTA [VT-d 11.4.12]: 63:12 the table, 11 EIME (x2APIC mode; reserved
+ * without ECAP.EIM), 10:4 reserved, 3:0 S: 2^(S + 1) entries of 16 bytes. */
+#define VM_IRTA_EIME       (1ull << 11)
+#define VM_IRTA_RSVD       0x7F0ull
+#define VM_IRTA_S(a)       ((unsigned)(a) & 0xF)
+
 /* Root and context entry fields [VT-d 9.1, 9.3]. */
 #define VM_ROOT_P          1ull
 #define VM_ROOT_LO_RSVD    0xFFEull          /* 11:1; 63:HAW added at use */
@@ -110,8 +117,17 @@ struct vm_tlb {
 	uint64_t addr;   /* leaf: page address; else: next table */
 };
 
+/* A cached IRTE, by interrupt index: only present entries without
+ * reserved bits are cached [VT-d 6.4]. */
+struct vm_iec {
+	bool valid;
+	uint16_t index;
+	uint64_t lo, hi;
+};
+
 #define VM_CTX_ENTRIES 64
 #define VM_TLB_ENTRIES 512
+#define VM_IEC_ENTRIES 64
 
 struct vtd_model {
 	pthread_mutex_t lock;
@@ -135,7 +151,11 @@ struct vtd_model {
 	uint32_t iqe_slot;
 	uint64_t iqe_desc[2];
 	uint32_t ics, iectl, iedata, ieaddr, ieuaddr;
-	uint64_t irta;
+	uint64_t irta;               /* the register */
+	/* Latched by SIRTP: the table, its entries, x2APIC mode. */
+	uint64_t irt;
+	uint32_t irt_entries;
+	bool eime;
 	uint64_t iva, iotlb;
 	/* Commands in flight under inject.latency: reads left before each
 	 * completes (0: none), and the GCMD value to carry out. */
@@ -150,7 +170,8 @@ struct vtd_model {
 
 	struct vm_ctx_cache ctx[VM_CTX_ENTRIES];
 	struct vm_tlb tlb[VM_TLB_ENTRIES];
-	uint32_t ctx_victim, tlb_victim;
+	struct vm_iec iec[VM_IEC_ENTRIES];
+	uint32_t ctx_victim, tlb_victim, iec_victim;
 
 	struct vtd_model_counters cnt;
 	const char *violation;
@@ -169,6 +190,9 @@ void vm_unlock(struct vtd_model *m);
 /* Memory as the walker sees it: false when it cannot be read. */
 bool vm_mem_ok(struct vtd_model *m, uint64_t pa, uint64_t len);
 bool vm_table_read64(struct vtd_model *m, uint64_t pa, uint64_t *val);
+/* An IRTE word: memory now (C = 1) or as written back (C = 0); the
+ * write-buffer view (RWBF) covers the DMA-remapping tables only. */
+bool vm_irt_read64(struct vtd_model *m, uint64_t pa, uint64_t *val);
 /* Memory as a DMA master or the queue reads it (coherent). */
 void *vm_direct(struct vtd_model *m, uint64_t pa, uint64_t len);
 /* The view at a write-buffer flush: copy what is reachable from the root. */
@@ -189,6 +213,13 @@ void vm_inv_iotlb_all(struct vtd_model *m);
 void vm_inv_iotlb_domain(struct vtd_model *m, uint16_t did);
 void vm_inv_iotlb_pages(struct vtd_model *m, uint16_t did, uint64_t addr, unsigned int am,
 			bool ih);
+
+/* Interrupt remapping (vtd_model_ir.c): latch IRTA at SIRTP, and the
+ * interrupt-entry cache invalidations (all, or the 2^im indexes around
+ * iidx). */
+void vm_ir_latch(struct vtd_model *m, uint64_t irta);
+void vm_inv_iec_all(struct vtd_model *m);
+void vm_inv_iec_index(struct vtd_model *m, uint16_t iidx, unsigned int im);
 
 /* Run the queue from IQH towards IQT until it is empty, stalls or errs. */
 void vm_qi_run(struct vtd_model *m);

@@ -36,6 +36,7 @@ enum {
 #define IOTLB_RSVD_LO  0xFFFFFFFF0000FF00ull /* 63:32, 15:8 */
 #define IOTLB_RSVD_HI  0xF80ull              /* 11:7 */
 #define IEC_RSVD_LO    0xFFFF000007FFFFE0ull /* 63:48, 26:5 */
+#define IEC_G_INDEX    (1ull << 4)           /* index-selective */
 #define WAIT_RSVD_LO   0xFFFFFF00ull         /* 31:8 */
 #define WAIT_RSVD_HI   0x3ull                /* 1:0 */
 #define WAIT_IF        (1ull << 4)
@@ -90,13 +91,22 @@ static enum desc_result desc_iotlb(struct vtd_model *m, uint64_t lo, uint64_t hi
 	return DESC_DONE;
 }
 
-/* Interrupt-entry cache: the model keeps no interrupt entries, so only
- * the descriptor is checked and counted. */
+/* Interrupt-entry cache invalidation [VT-d 6.5.2.7]: G (bit 4) 0 is
+ * global, 1 index-selective: the 2^IM indexes (IM in 31:27, at most
+ * ECAP.MHMV) that share IIDX (47:32) but for its low IM bits. */
 static enum desc_result desc_iec(struct vtd_model *m, uint64_t lo, uint64_t hi)
 {
+	unsigned int im = (unsigned)(lo >> 27) & 0x1F;
+
 	if (!m->caps.ir || (lo & IEC_RSVD_LO) || hi)
 		return DESC_BAD;
-	m->cnt.iec++;
+	if (!(lo & IEC_G_INDEX)) {
+		vm_inv_iec_all(m);
+		return DESC_DONE;
+	}
+	if (im > VTD_ECAP_MHMV(m->cfg.ecap))
+		return DESC_BAD;
+	vm_inv_iec_index(m, (uint16_t)(lo >> 32), im);
 	return DESC_DONE;
 }
 

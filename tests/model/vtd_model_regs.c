@@ -37,8 +37,13 @@ void vm_regs_reset(struct vtd_model *m)
 	}
 	if (c->fw_qie && m->caps.qi)
 		m->gsts |= VTD_GCMD_QIE;
-	if (c->fw_ire && m->caps.ir)
+	if (c->fw_ire && m->caps.ir) {
+		m->irta = c->fw_irta;
+		vm_ir_latch(m, c->fw_irta);
 		m->gsts |= VTD_GCMD_IRE | VM_GSTS_IRTPS;
+	}
+	if (c->fw_cfi && m->caps.ir)
+		m->gsts |= VTD_GCMD_CFI;
 	if (c->fw_pmr && (m->caps.plmr || m->caps.phmr))
 		m->pmen = VTD_PMEN_EPM | VTD_PMEN_PRS;
 }
@@ -207,15 +212,36 @@ static void set_qie(struct vtd_model *m, bool on)
 	vm_qi_run(m);
 }
 
+/* IRE and CFI [VT-d 11.4.4].  IRE needs a table latched by SIRTP first
+ * (as TE needs SRTP): without one IRES stays clear.  IRE on a unit that
+ * cannot queue invalidations is out of spec (IR needs QI [VT-d 11.4.3]):
+ * its interrupt-entry cache could never be invalidated. */
 static void set_ir(struct vtd_model *m, uint32_t bit, bool on)
 {
 	if (!m->caps.ir) {
 		vm_violation(m, "interrupt remapping command on a unit without IR");
 		return;
 	}
-	if (bit == VTD_GCMD_IRE && on && !(m->gsts & VM_GSTS_IRTPS))
+	if (bit == VTD_GCMD_IRE && on && !(m->gsts & VM_GSTS_IRTPS)) {
 		vm_violation(m, "GCMD.IRE set before SIRTP");
+		return;
+	}
+	if (bit == VTD_GCMD_IRE && on && !m->caps.qi)
+		vm_violation(m, "GCMD.IRE on a unit without queued invalidation");
 	m->gsts = on ? m->gsts | bit : m->gsts & ~bit;
+}
+
+/* SIRTP latches IRTA [VT-d 11.4.4, 11.4.12].  Cached IRTEs stay: software
+ * must invalidate the interrupt-entry cache globally after it. */
+static void set_irtp(struct vtd_model *m)
+{
+	m->cnt.sirtp++;
+	if (!m->caps.ir) {
+		vm_violation(m, "GCMD.SIRTP on a unit without IR");
+		return;
+	}
+	vm_ir_latch(m, m->irta);
+	m->gsts |= VM_GSTS_IRTPS;
 }
 
 static void gcmd_oneshots(struct vtd_model *m, uint32_t val)
@@ -228,12 +254,8 @@ static void gcmd_oneshots(struct vtd_model *m, uint32_t val)
 		if (m->caps.rwbf)
 			vm_flush_write_buffer(m);
 	}
-	if (val & VTD_GCMD_SIRTP) {
-		if (m->caps.ir)
-			m->gsts |= VM_GSTS_IRTPS;
-		else
-			vm_violation(m, "GCMD.SIRTP on a unit without IR");
-	}
+	if (val & VTD_GCMD_SIRTP)
+		set_irtp(m);
 	if (val & VTD_GCMD_SFL)
 		vm_violation(m, "GCMD.SFL: advanced fault logging is not supported");
 }
@@ -260,9 +282,9 @@ static void gcmd_apply(struct vtd_model *m, uint32_t val)
 	gcmd_oneshots(m, val);
 }
 
-/* Under inject.latency a command is held: GSTS shows WBFS (for WBF) and
- * RTPS clear (for SRTP) until it completes, and a second GCMD write
- * meanwhile is dropped. */
+/* Under inject.latency a command is held: GSTS shows WBFS (for WBF),
+ * RTPS clear (for SRTP) and IRTPS clear (for SIRTP) until it completes,
+ * and a second GCMD write meanwhile is dropped. */
 static void gcmd_write(struct vtd_model *m, uint32_t val)
 {
 	if (m->gcmd_wait) {
@@ -279,6 +301,8 @@ static void gcmd_write(struct vtd_model *m, uint32_t val)
 		m->gsts |= VM_GSTS_WBFS;
 	if (val & VTD_GCMD_SRTP)
 		m->gsts &= ~VM_GSTS_RTPS;
+	if ((val & VTD_GCMD_SIRTP) && m->caps.ir)
+		m->gsts &= ~VM_GSTS_IRTPS;
 }
 
 /* --- register-based invalidation [VT-d 6.5.1, 11.4.7, 11.4.8] -------------- */
@@ -511,6 +535,21 @@ static void write_iq(struct vtd_model *m, uint32_t off, uint32_t val)
 	}
 }
 
+/* IRTA takes effect only at SIRTP; each half is checked as written. */
+static void irta_write(struct vtd_model *m, uint32_t off, uint32_t val)
+{
+	uint64_t bad = VM_IRTA_RSVD | (m->caps.eim ? 0 : VM_IRTA_EIME) | (~m->haw_mask & ~0xFFFull);
+
+	if (!m->caps.ir) {
+		vm_violation(m, "IRTA written on a unit without IR");
+		return;
+	}
+	set_half(&m->irta, off, val);
+	if (half(m->irta & bad, off))
+		vm_violation(m, "IRTA reserved bits set (10:4, EIME without ECAP.EIM, "
+				"or an address beyond the host address width)");
+}
+
 static void pmen_write(struct vtd_model *m, uint32_t val)
 {
 	if (!m->caps.plmr && !m->caps.phmr) {
@@ -561,7 +600,7 @@ void vm_reg_write(struct vtd_model *m, uint32_t off, uint32_t val)
 	case VM_IEDATA:    m->iedata = val; break;
 	case VM_IEADDR:    m->ieaddr = val & ~3u; break;
 	case VM_IEUADDR:   m->ieuaddr = val; break;
-	case VM_IRTA: case VM_IRTA + 4: set_half(&m->irta, off, val); break;
+	case VM_IRTA: case VM_IRTA + 4: irta_write(m, off, val); break;
 	default:           write_block(m, off, val); break;
 	}
 }

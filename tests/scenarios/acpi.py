@@ -9,7 +9,7 @@ SCENARIOS = [
         "args": ["--bios", "--timeout", "60", "--cmdline", "acpi_no_loader_rsdp", "--",
                  "-device", "intel-iommu"],
         "must": [r"acpi: RSDP revision \d from BIOS memory scan, RSDT at 0x",
-                 r"acpi:   DMAR at 0x", r"iommu_units=1$"],
+                 r"acpi:   DMAR at 0x", r"iommu_units=1\b"],
     },
     {
         # ... and from the EFI system table's configuration table.
@@ -17,7 +17,7 @@ SCENARIOS = [
         "args": ["--uefi", "--timeout", "150", "--cmdline", "acpi_no_loader_rsdp", "--",
                  "-device", "intel-iommu"],
         "must": [r"acpi: RSDP revision 2 from EFI configuration table, XSDT at 0x",
-                 r"acpi:   DMAR at 0x", r"iommu_units=1$"],
+                 r"acpi:   DMAR at 0x", r"iommu_units=1\b"],
     },
     {
         "name": "acpi_madt_counts_cpus",

@@ -10,7 +10,7 @@ QEMU_DMAR = [
     r"dmar:     scope ioapic, enumeration id 0, start bus ff, path 00.0",
     r"dmar:     scope endpoint, enumeration id 0, start bus 00, path 1f.0",
     r"dmar: 1 remapping unit usable, 0 RMRRs, 0 firmware bugs",
-    r"^ready: .* iommu_units=1$",
+    r"^ready: .* iommu_units=1\b",
 ]
 
 
@@ -20,7 +20,7 @@ def bad(name, reason):
         "args": ["--timeout", "60", "--", "-acpitable", "file=build/fixtures/dmar-%s.bin" % name],
         "must": [r"acpi:   DMAR at 0x[0-9a-f]+, +\d+ bytes, rev 1, OEM \"FIXTUR\"",
                  r"error: dmar: table rejected: %s at offset \d+ \(in \w+\); DMA remapping stays off" % reason,
-                 r"^ready: .* iommu_units=0$"],
+                 r"^ready: .* iommu_units=0\b"],
         "must_not": [r"remapping units? usable"],
     }
 
@@ -35,13 +35,13 @@ SCENARIOS = [
     {
         "name": "dmar_qemu_intel_iommu_aw48",
         "args": ["--timeout", "60", "--", "-device", "intel-iommu,aw-bits=48"],
-        "must": [r"dmar: revision 1, .* host address width 48 bits", r"iommu_units=1$"],
+        "must": [r"dmar: revision 1, .* host address width 48 bits", r"iommu_units=1\b"],
     },
     {
         "name": "dmar_absent_without_intel_iommu",
         "args": ["--timeout", "60"],
         "must": [r"dmar: no DMAR table: this machine reports no DMA remapping hardware",
-                 r"^ready: .* iommu_units=0$"],
+                 r"^ready: .* iommu_units=0\b"],
     },
     bad("truncated", "structure runs past the end of the table"),
     bad("zerolen", "zero-length structure"),

@@ -47,9 +47,9 @@ NVME_IOMMU = NVME_BOTH + [r"^ok \d+ drivers_nvme_identify_through_domain$",
                           r"^ok \d+ drivers_nvme_identify_unmapped_iova$",
                           r"^ok \d+ drivers_nvme_lost_completion_times_out$",
                           r"error: nvme \S+: timed out: no completion of Identify",
-                          r"^ready: .* iommu_units=1$"]
+                          r"^ready: .* iommu_units=1\b"]
 NVME_NO_IOMMU = NVME_BOTH + [r"^ok \d+ drivers_nvme_identify_identity_without_iommu$",
-                             r"^ready: .* iommu_units=0$"]
+                             r"^ready: .* iommu_units=0\b"]
 
 AHCI_BOTH = [r"^ok \d+ drivers_ahci_identify_atapi_cdrom$",
              r"^ok \d+ drivers_ahci_open_close_twice$",
@@ -61,8 +61,8 @@ AHCI_BOTH = [r"^ok \d+ drivers_ahci_identify_atapi_cdrom$",
 AHCI_IOMMU = AHCI_BOTH + [r"^ok \d+ drivers_ahci_identify_unmapped_iova$",
                           r"^ok \d+ drivers_ahci_lost_command_list_returns$",
                           r"error: ahci 00:1f.2: port \d+: timed out: IDENTIFY",
-                          r"^ready: .* iommu_units=1$"]
-AHCI_NO_IOMMU = AHCI_BOTH + [r"^ready: .* iommu_units=0$"]
+                          r"^ready: .* iommu_units=1\b"]
+AHCI_NO_IOMMU = AHCI_BOTH + [r"^ready: .* iommu_units=0\b"]
 ATA = [r"^ok \d+ drivers_ahci_identify_ata_disks$",
        r"# port 1: ATA, model \"QEMU HARDDISK"]
 

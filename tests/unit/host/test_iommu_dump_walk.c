@@ -169,8 +169,8 @@ KTEST(iommu_dump_regs_decode)
 	m = fx_model(&f, 0);
 	capture_init(&cap);
 	KT_ASSERT_EQ(iommu_dump_regs(&cap.sink, 0), 0);
-	KT_EXPECT_EQ(vtd_model_read32(m, VTD_GSTS), 0xC4000000u);
-	KT_EXPECT(capture_has_line(&cap, "  GSTS   0xc4000000: TES RTPS QIES"));
+	KT_EXPECT_EQ(vtd_model_read32(m, VTD_GSTS), 0xC7800000u);
+	KT_EXPECT(capture_has_line(&cap, "  GSTS   0xc7800000: TES RTPS QIES IRES IRTPS CFIS"));
 	KT_EXPECT(capture_has_line(&cap, "  FSTS   0x00000000: -, FRI 0"));
 	snprintf(line, sizeof(line), "  RTADDR 0x%016llx",
 		 (unsigned long long)vtd_model_read64(m, VTD_RTADDR));
@@ -243,7 +243,7 @@ KTEST(iommu_dump_bad_arguments_and_ir)
 	KT_EXPECT_EQ(cap.lines, 0);
 	KT_EXPECT_EQ(iommu_dump_regs(NULL, 0), 0); /* no sink: nothing printed, no crash */
 	iommu_dump_ir(&cap.sink);
-	KT_EXPECT(capture_has(&cap, "interrupt remapping: not driven yet"));
-	KT_EXPECT(capture_has(&cap, "  unit 0: ECAP.IR 1 (the unit supports it), GSTS.IRES 0"));
+	KT_EXPECT(capture_has(&cap, "interrupt remapping: on, 0 IRTEs in use"));
+	KT_EXPECT(capture_has(&cap, "  unit 0: ECAP.IR 1 (the unit supports it), GSTS.IRES 1, CFIS 1"));
 	fx_down(&f);
 }

@@ -60,16 +60,21 @@ void env_fini(struct env *e)
 	e->npages = 0;
 }
 
-void *env_page(struct env *e)
+void *env_alloc(struct env *e, size_t size)
 {
-	void *p = aligned_alloc(SZ_4K, SZ_4K);
+	void *p = aligned_alloc(SZ_4K, size);
 
-	PLAT_ASSERT(p && e->npages < ENV_MAX_PAGES);
-	memset(p, 0, SZ_4K);
+	PLAT_ASSERT(p && size % SZ_4K == 0 && e->npages < ENV_MAX_PAGES);
+	memset(p, 0, size);
 	e->pages[e->npages++] = p;
 	if (e->writeback)
-		vtd_model_writeback(e->m, env_pa(p), SZ_4K);
+		vtd_model_writeback(e->m, env_pa(p), size);
 	return p;
+}
+
+void *env_page(struct env *e)
+{
+	return env_alloc(e, SZ_4K);
 }
 
 uint64_t env_pa(const void *p)
@@ -242,6 +247,64 @@ bool env_qi_sync(struct env *e)
 	return __atomic_load_n(e->iq_status, __ATOMIC_ACQUIRE) == 1;
 }
 
+/* --- interrupt remapping ------------------------------------------------------- */
+
+uint64_t *env_irt(struct env *e, unsigned int s)
+{
+	size_t size = 16ull << (s + 1);
+
+	return env_alloc(e, size < SZ_4K ? SZ_4K : size);
+}
+
+void env_irte_set(struct env *e, uint64_t *irt, uint32_t index, uint64_t lo, uint64_t hi)
+{
+	env_store(e, &irt[2 * index], 0);
+	env_store(e, &irt[2 * index + 1], hi);
+	env_store(e, &irt[2 * index], lo);
+}
+
+void env_iec_global(struct env *e)
+{
+	env_qi_add(e, QD_IEC_GLOBAL, 0);
+	PLAT_ASSERT(env_qi_sync(e));
+}
+
+void env_iec_index(struct env *e, uint16_t index, unsigned int im)
+{
+	env_qi_add(e, QD_IEC_INDEX(index, im), 0);
+	PLAT_ASSERT(env_qi_sync(e));
+}
+
+bool env_ir_enable(struct env *e, uint64_t *irt, unsigned int s, bool eime)
+{
+	if (!e->iq && !env_qi_start(e))
+		return false;
+	vtd_model_write64(e->m, 0xB8, env_pa(irt) | (eime ? IRTA_EIME : 0) | s);
+	env_gcmd_oneshot(e, VTD_GCMD_SIRTP);
+	if (!(vtd_model_read32(e->m, VTD_GSTS) & VTD_GCMD_SIRTP)) /* IRTPS */
+		return false;
+	env_iec_global(e);
+	env_gcmd_set(e, VTD_GCMD_IRE);
+	return vtd_model_read32(e->m, VTD_GSTS) & VTD_GCMD_IRE;
+}
+
+uint64_t *env_ir_init(struct env *e, uint64_t ecap_set, uint64_t ecap_clear, unsigned int s,
+		      bool eime)
+{
+	uint64_t *irt;
+
+	if (!env_init(e, 0, 0, ecap_set, ecap_clear))
+		return NULL;
+	irt = env_irt(e, s);
+	return env_ir_enable(e, irt, s, eime) ? irt : NULL;
+}
+
+int env_irq(struct env *e, uint16_t sid, uint64_t addr, uint32_t data, struct vtd_model_irq *out)
+{
+	memset(out, 0, sizeof(*out));
+	return vtd_model_interrupt(e->m, sid, addr, data, out);
+}
+
 /* --- DMA and faults ------------------------------------------------------------ */
 
 int env_dma_write32(struct env *e, uint16_t sid, uint64_t iova, uint32_t v)
@@ -262,6 +325,11 @@ uint64_t env_frcd_lo(struct env *e, uint32_t i)
 uint64_t env_frcd_hi(struct env *e, uint32_t i)
 {
 	return vtd_model_read64(e->m, VTD_CAP_FRO(e->cfg.cap) * 16 + 16 * i + 8);
+}
+
+void env_frcd_clear(struct env *e, uint32_t i)
+{
+	vtd_model_write32(e->m, VTD_CAP_FRO(e->cfg.cap) * 16 + 16 * i + 12, 1u << 31);
 }
 
 struct vtd_model_counters env_counters(struct env *e)

@@ -46,6 +46,8 @@ void env_fini(struct env *e);
 
 /* A zeroed page; its physical address is its address. */
 void *env_page(struct env *e);
+/* Zeroed memory of 'size' bytes (a multiple of 4 KiB), 4 KiB aligned. */
+void *env_alloc(struct env *e, size_t size);
 uint64_t env_pa(const void *p);
 
 /* Tables: a context entry for sid (making its bus's context table), and a
@@ -79,6 +81,23 @@ void env_qi_add(struct env *e, uint64_t lo, uint64_t hi);
 void env_qi_go(struct env *e);
 bool env_qi_sync(struct env *e);
 
+/* Interrupt remapping: a table of 2^(s + 1) IRTEs; an IRTE written as a
+ * driver would (high half first, the present bit last); IRTA, SIRTP, a
+ * global IEC (starting the queue if needed) and IRE, true when IRES. */
+uint64_t *env_irt(struct env *e, unsigned int s);
+void env_irte_set(struct env *e, uint64_t *irt, uint32_t index, uint64_t lo, uint64_t hi);
+bool env_ir_enable(struct env *e, uint64_t *irt, unsigned int s, bool eime);
+/* A default unit changed by ecap_set/ecap_clear with remapping on through
+ * a new table of 2^(s + 1) entries; NULL if any step failed. */
+uint64_t *env_ir_init(struct env *e, uint64_t ecap_set, uint64_t ecap_clear, unsigned int s,
+		      bool eime);
+/* Clear fault record i (write 1 to F). */
+void env_frcd_clear(struct env *e, uint32_t i);
+void env_iec_global(struct env *e);
+void env_iec_index(struct env *e, uint16_t index, unsigned int im);
+/* An interrupt request; *out is zeroed first. */
+int env_irq(struct env *e, uint16_t sid, uint64_t addr, uint32_t data, struct vtd_model_irq *out);
+
 /* DMA of one 32-bit word. */
 int env_dma_write32(struct env *e, uint16_t sid, uint64_t iova, uint32_t v);
 int env_dma_read32(struct env *e, uint16_t sid, uint64_t iova, uint32_t *v);
@@ -101,5 +120,27 @@ struct vtd_model_counters env_counters(struct env *e);
 #define QD_IOTLB_PAGE(did) (0x2ull | 3ull << 4 | (uint64_t)(did) << 16)
 #define QD_IEC_GLOBAL     0x4ull
 #define QD_WAIT_SW(data)  (0x5ull | 1ull << 5 | (uint64_t)(data) << 32)
+#define QD_IEC_INDEX(idx, im) (0x4ull | 1ull << 4 | (uint64_t)(im) << 27 | (uint64_t)(idx) << 32)
+
+/* IRTE fields [VT-d 9.10]: the low half (P set) with a vector and an
+ * xAPIC (8-bit, 47:40) or x2APIC (32-bit, 63:32) destination; the flags;
+ * the high half with source validation. */
+#define IRTE_LO(vec, dst8)  (1ull | (uint64_t)(vec) << 16 | (uint64_t)(dst8) << 40)
+#define IRTE_LO_X2(vec, dst) (1ull | (uint64_t)(vec) << 16 | (uint64_t)(dst) << 32)
+#define IRTE_FPD          (1ull << 1)
+#define IRTE_DM_LOGICAL   (1ull << 2)
+#define IRTE_RH           (1ull << 3)
+#define IRTE_TM_LEVEL     (1ull << 4)
+#define IRTE_DLM(d)       ((uint64_t)(d) << 5)
+#define IRTE_HI(svt, sq, sid) ((uint64_t)(svt) << 18 | (uint64_t)(sq) << 16 | (uint16_t)(sid))
+/* IRTA [VT-d 11.4.12]. */
+#define IRTA_EIME         (1ull << 11)
+
+/* Interrupt request addresses [VT-d 5.1.2]: remappable format with a
+ * 16-bit handle (14:0 in 19:5, 15 in bit 2) and SHV; compatibility
+ * format to an 8-bit APIC id. */
+#define MSI_REMAP(handle, shv) (0xFEE00000ull | ((uint64_t)(handle) & 0x7FFF) << 5 | 1ull << 4 | \
+				(shv ? 1ull << 3 : 0) | ((uint64_t)(handle) >> 15 & 1) << 2)
+#define MSI_COMPAT(dest)  (0xFEE00000ull | (uint64_t)(dest) << 12)
 
 #endif /* VTD_MODEL_ENV_H */
