@@ -3,8 +3,9 @@
  * rte_mempool, mimalloc, jemalloc, glibc malloc, Concurrency Kit's ck_stack)
  * and this project's baselines; prints ns and ratios, writes JSON.
  *
- * Usage: pool-bench [--quick] [OUT.json]; --quick runs 3 short rounds (the
- * smoke test's), POOL_BENCH_STATS=1 also prints the pool's counters after
+ * Usage: pool-bench [--quick] [--only CASE] [OUT.json]; --quick runs 3 short
+ * rounds (the smoke test's), --only one case (lifo, batch64, bulk64,
+ * prodcons), for repeated runs of it; POOL_BENCH_STATS=1 also prints the pool's counters after
  * each case.  Every implementation hands out 4 KiB objects (the pool's
  * IOMMU use: page-table pages).  Figures are ns per alloc+free pair per
  * thread, the median of the rounds, taken round-robin over the
@@ -36,6 +37,7 @@
 #define RESERVE_MIN  64
 
 static int g_rounds = ROUNDS;
+static const char *g_only; /* --only: the one case measured, or NULL */
 static double g_round_ns = 30e6; /* target length of one round */
 
 _Noreturn void pool_bench_die(const char *what)
@@ -338,6 +340,8 @@ static const struct {
 
 static bool runs(uint32_t i, uint32_t r)
 {
+	if (g_only && strcmp(g_only, rows[r].name))
+		return false;
 	return !g_skip[i] && impls[i]->cases[rows[r].kind];
 }
 
@@ -423,18 +427,12 @@ static void print_cell(double v, bool ratio)
 		printf(" %14.2f", v);
 }
 
-static void print_tables(double ns[NROWS][NIMPL], double mins[NROWS][NIMPL])
+static void print_ratios(const char *what, double ns[NROWS][NIMPL])
 {
-	print_head("ns per alloc+free pair per thread (median; pool(min) is the pool's fastest round)");
+	print_head(what);
 	for (uint32_t r = 0; r < NROWS; r++) {
-		printf("%-9s/%-2u", rows[r].name, rows[r].threads);
-		for (uint32_t i = 0; i < NIMPL; i++)
-			if (!g_skip[i])
-				print_cell(ns[r][i], false);
-		printf("   pool(min) %.2f\n", mins[r][I_POOL]);
-	}
-	print_head("ratio impl/pool (above 1: the pool is faster); last column pool/(array)");
-	for (uint32_t r = 0; r < NROWS; r++) {
+		if (isnan(ns[r][I_POOL]))
+			continue;
 		printf("%-9s/%-2u", rows[r].name, rows[r].threads);
 		for (uint32_t i = 0; i < NIMPL; i++)
 			if (!g_skip[i])
@@ -443,6 +441,24 @@ static void print_tables(double ns[NROWS][NIMPL], double mins[NROWS][NIMPL])
 			printf("   %.2fx", ns[r][I_POOL] / ns[r][I_ARRAY]);
 		printf("\n");
 	}
+}
+
+static void print_tables(double ns[NROWS][NIMPL], double mins[NROWS][NIMPL])
+{
+	print_head("ns per alloc+free pair per thread (median; pool(min) is the pool's fastest round)");
+	for (uint32_t r = 0; r < NROWS; r++) {
+		if (isnan(ns[r][I_POOL]))
+			continue; /* not measured (--only) */
+		printf("%-9s/%-2u", rows[r].name, rows[r].threads);
+		for (uint32_t i = 0; i < NIMPL; i++)
+			if (!g_skip[i])
+				print_cell(ns[r][i], false);
+		printf("   pool(min) %.2f\n", mins[r][I_POOL]);
+	}
+	print_ratios("ratio impl/pool of the medians (above 1: the pool is faster); "
+		     "last column pool/(array)", ns);
+	print_ratios("ratio impl/pool of the fastest rounds (noise only adds time: on a "
+		     "shared machine the steadier figure)", mins);
 }
 
 static void write_json(FILE *js, double ns[NROWS][NIMPL])
@@ -479,6 +495,8 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[a], "--quick")) {
 			g_rounds = ROUNDS_QUICK;
 			g_round_ns = 2e6;
+		} else if (!strcmp(argv[a], "--only") && a + 1 < argc) {
+			g_only = argv[++a];
 		} else {
 			out = argv[a];
 		}
