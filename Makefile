@@ -437,16 +437,63 @@ check-host: host-tests
 
 # --- benchmarks ---------------------------------------------------------------
 
+# The pool's peers, found at build time: each one present is built in with
+# its flags, each one missing is a stub that names its Debian package, and
+# the benchmark skips it (tools/install-deps installs them all).  mimalloc
+# and jemalloc are not linked but loaded beside glibc's malloc at run time
+# (tools/bench/peer_malloc.c says why); only their paths are passed.
+# Recursive (=): pkg-config runs only when a benchmark is built.
+bench_lib = $(realpath $(shell $(HOSTCC) -print-file-name=$(1)))
+comma := ,
+bench_pkg = $(shell pkg-config --exists $(1) 2>/dev/null && echo y)
+PEER_DPDK_CFLAGS = $(if $(call bench_pkg,libdpdk),-DHAVE_PEER_DPDK \
+                   $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libdpdk)))
+PEER_DPDK_LIBS   = $(if $(call bench_pkg,libdpdk),-lrte_eal -lrte_mempool \
+                   -Wl$(comma)--no-as-needed -lrte_mempool_ring -lrte_mempool_stack -Wl$(comma)--as-needed)
+PEER_CK_CFLAGS   = $(if $(call bench_pkg,ck),-DHAVE_PEER_CK)
+PEER_MALLOC_CFLAGS = $(foreach l,mimalloc jemalloc,$(if $(call bench_lib,lib$(l).so),\
+                     -DPEER_$(shell echo $(l) | tr a-z A-Z)_SO='"$(call bench_lib,lib$(l).so)"'))
+PEER_CFLAGS_dpdk   = $(PEER_DPDK_CFLAGS)
+PEER_CFLAGS_ck     = $(PEER_CK_CFLAGS)
+PEER_CFLAGS_malloc = $(PEER_MALLOC_CFLAGS)
+
+BENCH_PEER_SRCS := $(sort $(wildcard tools/bench/peer_*.c))
 BENCH_POOL_SRCS := tools/bench/pool_bench.c tools/bench/bench_run.c $(sort $(wildcard pool/*.c)) $(HOST_PLAT_SRCS)
+BENCH_POOL_OBJS := $(BENCH_POOL_SRCS:%.c=$(BUILD)/host/opt/%.o)
 
-$(BUILD)/bench/pool-bench: $(BENCH_POOL_SRCS:%.c=$(BUILD)/host/opt/%.o)
+# What the peers were built with: rewritten only when that changes (a peer
+# installed or removed), so their objects are rebuilt then and only then.
+$(BUILD)/bench/peers.flags: FORCE
 	@mkdir -p $(@D)
-	$(HOSTCC) -pthread $^ -o $@
+	@echo '$(PEER_DPDK_CFLAGS) $(PEER_DPDK_LIBS) $(PEER_CK_CFLAGS) $(PEER_MALLOC_CFLAGS)' | \
+	  cmp -s - $@ || echo '$(PEER_DPDK_CFLAGS) $(PEER_DPDK_LIBS) $(PEER_CK_CFLAGS) $(PEER_MALLOC_CFLAGS)' >$@
+FORCE:
+.PHONY: FORCE
 
-# The pool against malloc, a mempool-policy baseline and a locked list;
-# prints ratios and writes build/bench/pool.json (docs/POOL.md has a table).
+$(BUILD)/host/opt/tools/bench/peer_%.o: tools/bench/peer_%.c $(BUILD)/bench/peers.flags
+	@mkdir -p $(@D)
+	$(call say,CC-OPT,$<)
+	$(Q)$(HOSTCC) -Itools/bench/host $(subst -O1,-O2,$(HOST_CFLAGS)) -DNDEBUG $(PEER_CFLAGS_$*) -c $< -o $@
+# The same peers as stubs, as on a machine with none of them installed.
+$(BUILD)/host/opt-nopeers/tools/bench/peer_%.o: tools/bench/peer_%.c
+	@mkdir -p $(@D)
+	$(call say,CC-OPT,$<)
+	$(Q)$(HOSTCC) -Itools/bench/host $(subst -O1,-O2,$(HOST_CFLAGS)) -DNDEBUG -c $< -o $@
+
+$(BUILD)/bench/pool-bench: $(BENCH_POOL_OBJS) $(BENCH_PEER_SRCS:%.c=$(BUILD)/host/opt/%.o)
+	@mkdir -p $(@D)
+	$(HOSTCC) -pthread $^ -o $@ -lm $(PEER_DPDK_LIBS)
+# Built by tests/suites/bench-smoke.sh to check the skip path.
+$(BUILD)/bench/pool-bench-nopeers: $(BENCH_POOL_OBJS) $(BENCH_PEER_SRCS:%.c=$(BUILD)/host/opt-nopeers/%.o)
+	@mkdir -p $(@D)
+	$(HOSTCC) -pthread $^ -o $@ -lm
+
+# The pool beside DPDK's rte_mempool (ring and stack handlers, cache 64),
+# mimalloc, jemalloc, glibc malloc, ck_stack, a mempool-policy baseline and
+# a locked list; prints ns and ratios, writes build/bench/pool.json
+# (docs/POOL.md has a table).  POOL_BENCH_ARGS=--quick: 3 short rounds.
 bench-pool: $(BUILD)/bench/pool-bench
-	$(BUILD)/bench/pool-bench $(BUILD)/bench/pool.json
+	$(BUILD)/bench/pool-bench $(POOL_BENCH_ARGS) $(BUILD)/bench/pool.json
 .PHONY: bench-pool
 
 BENCH_IOVA_SRCS := tools/bench/iova_bench.c tools/bench/bench_run.c $(sort $(wildcard pool/*.c) $(wildcard iommu/iova*.c)) \

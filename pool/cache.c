@@ -37,7 +37,7 @@ static int alloc_refill_once(struct pool *p, struct pool_cpu *c, uint32_t flags)
 	m = pool_depot_get_full(p);
 	pool_signal_wake(p); /* the depot gave a magazine, or had none */
 	if (m) {
-		pool_note_demand(p, mag_count(m));
+		pool_note_demand(c, mag_count(m));
 		pool_stack_push(p, &p->empty, c->prev);
 		c->prev = c->loaded;
 		c->loaded = m;
@@ -52,7 +52,7 @@ static int alloc_refill_once(struct pool *p, struct pool_cpu *c, uint32_t flags)
 	if (!got)
 		return alloc_failed(c, POOL_ENOMEM);
 	mag_set_count(c->loaded, got);
-	pool_note_demand(p, got);
+	pool_note_demand(c, got);
 	return 0;
 }
 

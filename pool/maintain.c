@@ -59,6 +59,16 @@ static uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
+uint64_t pool_demand(const struct pool *p)
+{
+	uint64_t sum = 0;
+
+	/* Relaxed: each CPU's own counter, read as an estimate (adapt). */
+	for (uint32_t i = 0; i < PLAT_MAX_CPUS; i++)
+		sum += atomic_load_explicit(&p->cpus[i].ctr.demand, memory_order_relaxed);
+	return sum;
+}
+
 /*
  * Adaptive watermarks: at most once per adapt_cycles, one CPU (the one whose
  * CAS moves the period on) sets them from the demand of the period ended.
@@ -76,8 +86,12 @@ static void adapt(struct pool *p)
 						     memory_order_relaxed,
 						     memory_order_relaxed))
 		return;
-	demand = atomic_load_explicit(&p->demand, memory_order_relaxed);
-	d = demand - atomic_exchange_explicit(&p->period_demand, demand, memory_order_relaxed);
+	demand = pool_demand(p);
+	/* The sum is read counter by counter with nothing ordering this
+	 * adapter's reads after the last one's, so it may come out below the
+	 * sum that adapter stored: that period's demand is then 0, not 2^64. */
+	d = atomic_exchange_explicit(&p->period_demand, demand, memory_order_relaxed);
+	d = demand > d ? demand - d : 0;
 	low = clamp(d, p->cfg.low_min, p->cfg.low);
 	high = clamp(2 * d, low > p->cfg.high_min ? low : p->cfg.high_min, p->cfg.high);
 	atomic_store_explicit(&p->low, (uint32_t)low, memory_order_relaxed);
@@ -114,10 +128,13 @@ void pool_signal_wake(struct pool *p)
 {
 	/* Relaxed throughout: the hook only hurries the refiller along, and
 	 * the exchange alone decides who calls it. */
-	uint64_t have = atomic_load_explicit(&p->depot_elems, memory_order_relaxed);
+	uint64_t have;
 
-	if (!p->cfg.hooks.wake ||
-	    (have >= atomic_load_explicit(&p->low, memory_order_relaxed) &&
+	/* No hook (most pools): nothing to read on the exchange path. */
+	if (!p->cfg.hooks.wake)
+		return;
+	have = atomic_load_explicit(&p->depot_elems, memory_order_relaxed);
+	if ((have >= atomic_load_explicit(&p->low, memory_order_relaxed) &&
 	     have <= atomic_load_explicit(&p->high, memory_order_relaxed)) ||
 	    atomic_exchange_explicit(&p->wake_signalled, true, memory_order_relaxed))
 		return;
@@ -185,6 +202,7 @@ static void sum_cpus(const struct pool *p, struct pool_stats *o)
 		o->depot_gets += atomic_load_explicit(&c->depot_gets, memory_order_relaxed);
 		o->depot_puts += atomic_load_explicit(&c->depot_puts, memory_order_relaxed);
 		o->failures += atomic_load_explicit(&c->failures, memory_order_relaxed);
+		o->demand += atomic_load_explicit(&c->demand, memory_order_relaxed);
 	}
 }
 
@@ -204,7 +222,6 @@ void pool_stats(const struct pool *p, struct pool_stats *o)
 	o->maintain_busy = atomic_load_explicit(&p->maintain_busy, memory_order_relaxed);
 	o->wake_signals = atomic_load_explicit(&p->wake_signals, memory_order_relaxed);
 	o->depot_elems = atomic_load_explicit(&p->depot_elems, memory_order_relaxed);
-	o->demand = atomic_load_explicit(&p->demand, memory_order_relaxed);
 	o->low = atomic_load_explicit(&p->low, memory_order_relaxed);
 	o->high = atomic_load_explicit(&p->high, memory_order_relaxed);
 	o->in_use = o->allocs - o->frees;

@@ -58,14 +58,20 @@ static inline void mag_set_count(struct pool_mag *m, uint32_t n)
 #define POOL_STACK_INDEX_MASK ((1u << POOL_STACK_INDEX_BITS) - 1)
 #define POOL_MAGS_MAX POOL_STACK_INDEX_MASK
 
+/* Not aligned by itself: struct pool places each head on its own line, the
+ * full stack's with the depot's element count (see there). */
 struct pool_stack {
-	_Alignas(PLAT_CACHE_LINE) _Atomic uint64_t head;
+	_Atomic uint64_t head;
 };
 
-/* Counters written only by the owning CPU (relaxed load + store, no RMW). */
+/* Counters written only by the owning CPU (relaxed load + store, no RMW).
+ * demand: elements this CPU took from the depot or fetched for itself; the
+ * sum over CPUs is what adaptive watermarks follow.  It was one shared
+ * counter, an atomic RMW on the depot's line per magazine exchange. */
 struct pool_cpu_ctr {
 	_Atomic uint64_t allocs, frees, slow_allocs;
 	_Atomic uint64_t depot_gets, depot_puts, failures;
+	_Atomic uint64_t demand;
 };
 
 /*
@@ -125,12 +131,23 @@ struct pool {
 	char *mags;             /* nr_mags magazines, mag_stride apart */
 	struct pool_cpu *cpus;  /* PLAT_MAX_CPUS slots */
 	void *mags_raw, *cpus_raw;
-	struct pool_stack full, empty;
-	/* Shared counters, touched on slow paths only. */
-	_Alignas(PLAT_CACHE_LINE) _Atomic uint64_t depot_elems;
-	_Atomic uint64_t fetched, returned, sync_fetches, overflows, maintain_runs;
-	_Atomic uint64_t reserve_kept;
-	_Atomic uint64_t demand;
+	/*
+	 * The depot, one cache line per stack head.  Every push to and pop
+	 * from the full stack also changes depot_elems, so the two share a
+	 * line: a magazine exchange between CPUs moves that line once,
+	 * not the head's line and a counter's line apart.  The empty stack's
+	 * head has a line of its own, and the counters below another: on
+	 * producer/consumer pairs the producer pops full and pushes empty
+	 * magazines while the consumer does the reverse, so each line is
+	 * written from both CPUs once per exchange, and no third line is.
+	 */
+	_Alignas(PLAT_CACHE_LINE) struct pool_stack full;
+	_Atomic uint64_t depot_elems;
+	_Alignas(PLAT_CACHE_LINE) struct pool_stack empty;
+	/* Shared counters, touched on the rare slow paths only (the source,
+	 * overflows, maintenance). */
+	_Alignas(PLAT_CACHE_LINE) _Atomic uint64_t fetched, returned, sync_fetches, overflows;
+	_Atomic uint64_t maintain_runs, reserve_kept;
 	/* The watermarks in effect (cfg.low/high unless adapting), and the
 	 * adapting period: when it began and the demand at that time. */
 	_Alignas(PLAT_CACHE_LINE) _Atomic uint32_t low, high;
@@ -166,11 +183,15 @@ static inline void pool_ctr_inc(_Atomic uint64_t *ctr, uint64_t n)
 }
 
 /* Elements a CPU took from the depot or fetched for itself: the demand that
- * adaptive watermarks follow.  Relaxed: read once per period as an estimate. */
-static inline void pool_note_demand(struct pool *p, uint32_t n)
+ * adaptive watermarks follow.  A counter of the calling CPU's own (no RMW);
+ * pool_demand sums them once per period as an estimate. */
+static inline void pool_note_demand(struct pool_cpu *c, uint32_t n)
 {
-	atomic_fetch_add_explicit(&p->demand, n, memory_order_relaxed);
+	pool_ctr_inc(&c->ctr.demand, n);
 }
+
+/* The sum of every CPU's demand (maintain.c). */
+uint64_t pool_demand(const struct pool *p);
 
 /* depot.c */
 void pool_stack_init(struct pool_stack *s);

@@ -49,14 +49,14 @@ static bool reserve_from_depot(struct pool *p, struct pool_cpu *c, uint32_t n)
 		struct pool_mag *empty = mag_count(c->loaded) ? c->prev : c->loaded;
 
 		moved = mag_move(p, empty, m, mag_count(m));
-		pool_note_demand(p, moved);
+		pool_note_demand(c, moved);
 		pool_stack_push(p, &p->empty, m);
 		pool_ctr_inc(&c->ctr.depot_gets, 1);
 		return true;
 	}
 	moved = mag_move(p, c->loaded, m, want);
 	moved += mag_move(p, c->prev, m, want - moved);
-	pool_note_demand(p, moved);
+	pool_note_demand(c, moved);
 	if (mag_count(m))
 		pool_depot_put_full(p, m);
 	else
@@ -84,7 +84,7 @@ static bool reserve_from_source(struct pool *p, struct pool_cpu *c, uint32_t n)
 		got = pool_source_get(p, &m->elems[have], want);
 
 		mag_set_count(m, have + got);
-		pool_note_demand(p, got);
+		pool_note_demand(c, got);
 		if (got < want)
 			return false;
 	}

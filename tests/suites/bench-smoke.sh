@@ -1,12 +1,16 @@
 # bench-smoke.sh - a short run of `make bench` (bench quick, -smp 2): it boots,
 # ends with "bench: done", and a figure for every pattern, scope and impl
 # reaches the JSON list; and one run of `make bench-trace` (-smp 2): the
-# trace ends, is plotted, and has its twelve gaps.  Not timed tests: the
-# figures, and whether a gap restored the watermarks, are not judged.
+# trace ends, is plotted, and has its twelve gaps; and `make bench-pool`'s
+# program, --quick, twice: built with every peer this machine has (each
+# peer has figures or says why it was skipped), and built with none (every
+# peer skipped with the package to install, the pool and the baselines
+# still measured).  Not timed tests: the figures, and whether a gap
+# restored the watermarks, are not judged.
 cd "$(dirname "$0")/../.."
 OUT=build/bench/kernel-smoke.json
 echo "KTAP version 1"
-echo "1..3"
+echo "1..5"
 passed=0 failed=0
 if tools/kernel-bench --quick --smp 2 --timeout 180 --out "$OUT"; then
   echo "ok 1 bench_quick_smp2_runs"; passed=$((passed + 1))
@@ -37,6 +41,51 @@ if tools/plot-trace --smp 2 --dat "$TRACE_OUT.dat" --png "$TRACE_OUT.png" >"$TRA
 else
   sed 's/^/    # /' "$TRACE_OUT.txt" 2>/dev/null
   echo "not ok 3 bench_trace_smp2_plotted"; failed=$((failed + 1))
+fi
+# pool-bench: every row of the pool and the baselines in the JSON; each
+# peer either measured on every row it has or skipped with a reason that
+# (for the build without peers) says it was not built.
+POOL_PEERS="dpdk_ring dpdk_stack mimalloc jemalloc ck_stack"
+pool_bench_ok() { # binary json log expect(any|skipped)
+  "$1" --quick "$2" >"$3" 2>&1 && python3 - "$2" "$3" "$4" $POOL_PEERS <<'PY'
+import json, sys
+figs, log, expect, peers = json.load(open(sys.argv[1])), open(sys.argv[2]).read(), sys.argv[3], sys.argv[4:]
+rows = {(f["case"], f["threads"]) for f in figs if "ns_per_pair" in f}
+want = {("lifo", 1), ("lifo", 2), ("batch64", 1), ("batch64", 2), ("bulk64", 1), ("bulk64", 2), ("prodcons", 2)}
+bad = []
+for impl in ["pool", "malloc", "mempool_policy", "locked_list"]:
+    have = {(f["case"], f["threads"]) for f in figs if f.get("impl") == impl and "ns_per_pair" in f}
+    need = want if impl == "pool" else want - {("bulk64", 1), ("bulk64", 2)}
+    bad += ["%s has no figure for %s/%d" % ((impl,) + r) for r in sorted(need - have)]
+for p in peers:
+    skipped = [f["skipped"] for f in figs if f.get("impl") == p and "skipped" in f]
+    measured = [f for f in figs if f.get("impl") == p and "ns_per_pair" in f]
+    if skipped:
+        if "skipped %s: %s" % (p, skipped[0]) not in log:
+            bad.append("%s skipped without saying so" % p)
+        if expect == "skipped" and not skipped[0].startswith("not built"):
+            bad.append("%s: %s" % (p, skipped[0]))
+    elif expect == "skipped" or len(measured) < 5:
+        bad.append("%s neither skipped nor measured on every row" % p)
+for b in bad:
+    print("    # " + b)
+sys.exit(1 if bad or rows != want else 0)
+PY
+}
+if make --no-print-directory -s build/bench/pool-bench >build/bench/pool-smoke-build.txt 2>&1 &&
+   pool_bench_ok build/bench/pool-bench build/bench/pool-smoke.json build/bench/pool-smoke.txt any; then
+  echo "ok 4 pool_bench_quick_every_peer_measured_or_skipped"; passed=$((passed + 1))
+else
+  sed 's/^/    # /' build/bench/pool-smoke-build.txt build/bench/pool-smoke.txt 2>/dev/null | tail -20
+  echo "not ok 4 pool_bench_quick_every_peer_measured_or_skipped"; failed=$((failed + 1))
+fi
+if make --no-print-directory -s build/bench/pool-bench-nopeers >build/bench/pool-smoke-build.txt 2>&1 &&
+   pool_bench_ok build/bench/pool-bench-nopeers build/bench/pool-smoke-nopeers.json \
+     build/bench/pool-smoke-nopeers.txt skipped; then
+  echo "ok 5 pool_bench_without_peers_skips_each"; passed=$((passed + 1))
+else
+  sed 's/^/    # /' build/bench/pool-smoke-build.txt build/bench/pool-smoke-nopeers.txt 2>/dev/null | tail -20
+  echo "not ok 5 pool_bench_without_peers_skips_each"; failed=$((failed + 1))
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,18 +1,21 @@
 /*
- * pool_bench.c - host benchmark of the resource pool against malloc, a
- * mempool-policy baseline and a locked free list; prints ratios, writes JSON.
+ * pool_bench.c - host benchmark of the resource pool beside its peers (DPDK's
+ * rte_mempool, mimalloc, jemalloc, glibc malloc, Concurrency Kit's ck_stack)
+ * and this project's baselines; prints ns and ratios, writes JSON.
  *
- * Usage: pool-bench [OUT.json]; POOL_BENCH_STATS=1 also prints the pool's
- * counters after each case.  Every implementation hands out 4 KiB
- * objects (the pool's IOMMU use: page-table pages).  Figures are ns per
- * alloc+free pair per thread, the median of ROUNDS rounds taken round-robin
- * over the implementations.  Cases:
- *   lifo      alloc then free, repeated                     1 and 2 threads
- *   batch64   alloc 64, free 64, repeated                   1 and 2 threads
- *   prodcons  one thread allocs, the other frees (SPSC ring) 2 threads
+ * Usage: pool-bench [--quick] [--only CASE] [OUT.json]; --quick runs 3 short
+ * rounds (the smoke test's), --only one case (lifo, batch64, bulk64,
+ * prodcons), for repeated runs of it; POOL_BENCH_STATS=1 also prints the pool's counters after
+ * each case.  Every implementation hands out 4 KiB objects (the pool's
+ * IOMMU use: page-table pages).  Figures are ns per alloc+free pair per
+ * thread, the median of the rounds, taken round-robin over the
+ * implementations; pool_bench.h lists the cases, peer_*.c the peers.  A
+ * peer that was not built or does not start is skipped with the reason.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <malloc.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,25 +27,26 @@
 #include "bench_run.h"
 #include "plat_host.h"
 #include "pool.h"
+#include "pool_bench.h"
 
-#define OBJ_SIZE    4096
-#define ROUNDS      11
-#define ROUND_NS    30e6 /* target length of one round */
-#define LIFO_N      (4u << 20)
-#define BATCH       64
-#define BATCH_N     (1u << 15) /* rounds of BATCH pairs */
-#define PC_N        (1u << 20)
-#define RING        1024
-#define RESERVE_MIN 64
+#define ROUNDS       11
+#define ROUNDS_QUICK 3
+#define LIFO_N       (4u << 20)
+#define BATCH_N      (1u << 15) /* rounds of BATCH pairs */
+#define PC_N         (1u << 20)
+#define RESERVE_MIN  64
 
-/* Keep the compiler from pairing up and deleting an alloc and its free. */
-#define ESCAPE(x) __asm__ volatile("" : : "r"(x))
+static int g_rounds = ROUNDS;
+static const char *g_only; /* --only: the one case measured, or NULL */
+static double g_round_ns = 30e6; /* target length of one round */
 
-static _Noreturn void die(const char *what)
+_Noreturn void pool_bench_die(const char *what)
 {
 	fprintf(stderr, "pool-bench: %s\n", what);
 	exit(1);
 }
+
+#define die pool_bench_die
 
 /* --- the pool -------------------------------------------------------------- */
 
@@ -110,6 +114,17 @@ static inline uint64_t pool_get1(void)
 static inline void pool_put1(uint64_t e)
 {
 	pool_free(g_pool, e);
+}
+
+static inline void pool_getn(uint64_t *out, uint32_t n)
+{
+	if (pool_alloc_bulk(g_pool, POOL_MAY_FETCH, out, n))
+		die("pool_alloc_bulk");
+}
+
+static inline void pool_putn(const uint64_t *elems, uint32_t n)
+{
+	pool_free_bulk(g_pool, elems, n);
 }
 
 /* --- glibc malloc ---------------------------------------------------------- */
@@ -257,24 +272,17 @@ static __attribute__((noinline)) void array_put1(uint64_t e)
 		t_arr.e[t_arr.n++] = e;
 }
 
-/* --- the cases, one copy per implementation so calls inline --------------- */
 
-/* A single-producer single-consumer ring for the producer/consumer case. */
-static struct {
-	_Alignas(64) _Atomic uint64_t head; /* next slot the consumer reads */
-	_Alignas(64) _Atomic uint64_t tail; /* next slot the producer writes */
-	_Alignas(64) uint64_t slot[RING];
-} g_ring;
+/* --- the producer/consumer ring (pool_bench.h) ----------------------------- */
 
-/* Each side keeps the other's index it last saw and rereads it only when the
- * ring looks full (or empty), so the index lines bounce once per burst. */
-static _Thread_local uint64_t t_seen_head, t_seen_tail;
+struct bench_ring bench_ring;
+_Thread_local uint64_t bench_seen_head, bench_seen_tail;
 
 /* Spin briefly, then give the CPU away: on a loaded machine the partner may
  * be waiting for this very vCPU. */
 static _Thread_local uint32_t t_spins;
 
-static void ring_wait(void)
+void bench_ring_wait(void)
 {
 	if (++t_spins % 64 == 0)
 		sched_yield();
@@ -282,179 +290,232 @@ static void ring_wait(void)
 		plat_cpu_relax();
 }
 
-static inline void ring_push(uint64_t e)
-{
-	uint64_t t = atomic_load_explicit(&g_ring.tail, memory_order_relaxed);
-
-	while (t - t_seen_head >= RING) {
-		/* Acquire: pairs with the consumer's release of head; the
-		 * slots before it are free again. */
-		t_seen_head = atomic_load_explicit(&g_ring.head, memory_order_acquire);
-		if (t - t_seen_head >= RING)
-			ring_wait();
-	}
-	g_ring.slot[t % RING] = e;
-	/* Release: pairs with the consumer's acquire of tail; publishes slot. */
-	atomic_store_explicit(&g_ring.tail, t + 1, memory_order_release);
-}
-
-static inline uint64_t ring_pop(void)
-{
-	uint64_t h = atomic_load_explicit(&g_ring.head, memory_order_relaxed);
-	uint64_t e;
-
-	while (t_seen_tail <= h) {
-		/* Acquire: pairs with the producer's release of tail. */
-		t_seen_tail = atomic_load_explicit(&g_ring.tail, memory_order_acquire);
-		if (t_seen_tail <= h)
-			ring_wait();
-	}
-	e = g_ring.slot[h % RING];
-	/* Release: pairs with the producer's acquire of head. */
-	atomic_store_explicit(&g_ring.head, h + 1, memory_order_release);
-	return e;
-}
-
-#define DEFINE_CASES(impl)                                                   \
-	static void impl##_lifo(uint32_t who, uint64_t n)                    \
-	{                                                                    \
-		(void)who;                                                   \
-		for (uint64_t i = 0; i < n; i++) {                           \
-			uint64_t e = impl##_get1();                          \
-			ESCAPE(e);                                           \
-			impl##_put1(e);                                      \
-		}                                                            \
-	}                                                                    \
-	static void impl##_batch(uint32_t who, uint64_t n)                   \
-	{                                                                    \
-		uint64_t e[BATCH];                                           \
-		(void)who;                                                   \
-		for (uint64_t r = 0; r < n / BATCH; r++) {                   \
-			for (uint32_t i = 0; i < BATCH; i++)                 \
-				e[i] = impl##_get1();                        \
-			ESCAPE(e);                                           \
-			for (uint32_t i = 0; i < BATCH; i++)                 \
-				impl##_put1(e[i]);                           \
-		}                                                            \
-	}                                                                    \
-	static void impl##_prodcons(uint32_t who, uint64_t n)                \
-	{                                                                    \
-		for (uint64_t i = 0; i < n; i++) {                           \
-			if (who == 0)                                        \
-				ring_push(impl##_get1());                    \
-			else                                                 \
-				impl##_put1(ring_pop());                     \
-		}                                                            \
-	}
+/* --- the table of implementations ------------------------------------------ */
 
 DEFINE_CASES(pool)
+DEFINE_BULK(pool)
 DEFINE_CASES(malloc)
 DEFINE_CASES(mempool)
 DEFINE_CASES(locked)
 DEFINE_CASES(array)
 
-struct impl {
-	const char *name;
-	void (*setup)(void), (*teardown)(void);
-	void (*cases[3])(uint32_t who, uint64_t n);
+static const struct impl impl_pool = IMPL_BULK("pool", pool, NULL);
+/* Reference only, not in the JSON: the floor for any out-of-line allocator. */
+static const struct impl impl_array = {
+	"(array)", NULL, array_setup, array_teardown, {array_lifo, array_batch, NULL, NULL}};
+static const struct impl impl_malloc = IMPL("malloc", malloc, NULL);
+static const struct impl impl_mempool = IMPL("mempool_policy", mempool, NULL);
+static const struct impl impl_locked = IMPL("locked_list", locked, NULL);
+
+/* Column order; the pool first, the array second (ratios divide by both). */
+static const struct impl *const impls[] = {
+	&impl_pool, &impl_array, &peer_dpdk_ring, &peer_dpdk_stack, &peer_mimalloc,
+	&peer_jemalloc, &impl_malloc, &peer_ck_stack, &impl_mempool, &impl_locked,
 };
 
-#define IMPL(json, impl) \
-	{json, impl##_setup, impl##_teardown, {impl##_lifo, impl##_batch, impl##_prodcons}}
+#define NIMPL (sizeof(impls) / sizeof(impls[0]))
+#define I_POOL  0
+#define I_ARRAY 1
 
-static const struct impl impls[] = {
-	IMPL("pool", pool), IMPL("malloc", malloc),
-	IMPL("mempool_policy", mempool), IMPL("locked_list", locked),
-	IMPL("array", array), /* reference only: not in the JSON */
-};
+static const char *g_skip[NIMPL]; /* why an implementation is skipped, or NULL */
 
 static const struct {
 	const char *name;
+	uint32_t kind;  /* CASE_* */
 	uint64_t pairs; /* per thread and round */
-	uint32_t min_threads;
-} cases[3] = {
-	{"lifo", LIFO_N, 1}, {"batch64", (uint64_t)BATCH_N * BATCH, 1}, {"prodcons", PC_N, 2},
+	uint32_t threads;
+} rows[] = {
+	{"lifo", CASE_LIFO, LIFO_N, 1},
+	{"lifo", CASE_LIFO, LIFO_N, 2},
+	{"batch64", CASE_BATCH, (uint64_t)BATCH_N * BATCH, 1},
+	{"batch64", CASE_BATCH, (uint64_t)BATCH_N * BATCH, 2},
+	{"bulk64", CASE_BULK, (uint64_t)BATCH_N * BATCH, 1},
+	{"bulk64", CASE_BULK, (uint64_t)BATCH_N * BATCH, 2},
+	{"prodcons", CASE_PRODCONS, PC_N, 2},
 };
+
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
 
 /* --- running: pinned threads, a start barrier, the median of rounds ------- */
 
-
-#define NIMPL (sizeof(impls) / sizeof(impls[0]) - 1)
-#define NALL  (NIMPL + 1)
-
-/* Pairs per round for about ROUND_NS, from a warm-up round. */
-static uint64_t size_rounds(const struct impl *im, uint32_t c, uint32_t threads)
+static bool runs(uint32_t i, uint32_t r)
 {
-	uint64_t pairs = cases[c].pairs / 64;
-	double est = bench_round(im->cases[c], threads, pairs);
+	if (g_only && strcmp(g_only, rows[r].name))
+		return false;
+	return !g_skip[i] && impls[i]->cases[rows[r].kind];
+}
 
-	if (est * (double)cases[c].pairs > ROUND_NS)
-		return (uint64_t)(ROUND_NS / est) / BATCH * BATCH + BATCH;
-	return cases[c].pairs;
+/* Pairs per round for about g_round_ns, from a warm-up round. */
+static uint64_t size_rounds(const struct impl *im, uint32_t r)
+{
+	uint64_t pairs = rows[r].pairs / 64;
+	double est = bench_round(im->cases[rows[r].kind], rows[r].threads, pairs);
+
+	if (est * (double)rows[r].pairs > g_round_ns)
+		return (uint64_t)(g_round_ns / est) / BATCH * BATCH + BATCH;
+	return rows[r].pairs;
 }
 
 /*
- * Median (and fastest) round of every implementation for one case.  Rounds
- * go round-robin over the implementations, so a noisy neighbour slows them
- * alike instead of whichever happened to run at the time.
+ * Median (and fastest) round of every implementation for one row; NAN for
+ * those that do not run it.  Rounds go round-robin over the
+ * implementations, so a noisy neighbour slows them alike instead of
+ * whichever happened to run at the time.
  */
-static void measure(uint32_t c, uint32_t threads, uint32_t nimpl, double *med,
-		    double *min)
+static void measure(uint32_t r, double *med, double *min)
 {
-	static double r[NALL][ROUNDS];
-	uint64_t pairs[NALL];
+	static double t[NIMPL][ROUNDS];
+	uint64_t pairs[NIMPL];
 
-	for (uint32_t i = 0; i < nimpl; i++) {
-		impls[i].setup();
-		pairs[i] = size_rounds(&impls[i], c, threads);
+	for (uint32_t i = 0; i < NIMPL; i++) {
+		med[i] = min[i] = NAN;
+		if (!runs(i, r))
+			continue;
+		impls[i]->setup();
+		pairs[i] = size_rounds(impls[i], r);
 	}
-	for (int k = 0; k < ROUNDS; k++)
-		for (uint32_t i = 0; i < nimpl; i++)
-			r[i][k] = bench_round(impls[i].cases[c], threads, pairs[i]);
-	for (uint32_t i = 0; i < nimpl; i++) {
-		impls[i].teardown();
-		med[i] = bench_median(r[i], ROUNDS);
-		min[i] = r[i][0]; /* sorted by bench_median */
+	for (int k = 0; k < g_rounds; k++)
+		for (uint32_t i = 0; i < NIMPL; i++)
+			if (runs(i, r))
+				t[i][k] = bench_round(impls[i]->cases[rows[r].kind],
+						      rows[r].threads, pairs[i]);
+	for (uint32_t i = 0; i < NIMPL; i++) {
+		if (!runs(i, r))
+			continue;
+		impls[i]->teardown();
+		med[i] = bench_median(t[i], g_rounds);
+		min[i] = t[i][0]; /* sorted by bench_median */
 	}
+}
+
+/* Probe every implementation once; the ones that cannot run are skipped. */
+static void probe_all(void)
+{
+	for (uint32_t i = 0; i < NIMPL; i++) {
+		g_skip[i] = impls[i]->probe ? impls[i]->probe() : NULL;
+		if (g_skip[i])
+			printf("pool-bench: skipped %s: %s\n", impls[i]->name, g_skip[i]);
+	}
+}
+
+/* The peers were loaded beside glibc's malloc, not over it (peer_malloc.c):
+ * the name malloc must still resolve to libc's. */
+static void check_malloc_is_glibc(void)
+{
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+
+	if (!libc || dlsym(RTLD_DEFAULT, "malloc") != dlsym(libc, "malloc"))
+		die("malloc is not glibc's: a peer replaced it");
+}
+
+static void print_head(const char *what)
+{
+	printf("\n%s\n%-12s", what, "case/threads");
+	for (uint32_t i = 0; i < NIMPL; i++)
+		if (!g_skip[i])
+			printf(" %14s", impls[i]->name);
+	printf("\n");
+}
+
+static void print_cell(double v, bool ratio)
+{
+	if (isnan(v))
+		printf(" %14s", "-");
+	else if (ratio)
+		printf(" %13.2fx", v);
+	else
+		printf(" %14.2f", v);
+}
+
+static void print_ratios(const char *what, double ns[NROWS][NIMPL])
+{
+	print_head(what);
+	for (uint32_t r = 0; r < NROWS; r++) {
+		if (isnan(ns[r][I_POOL]))
+			continue;
+		printf("%-9s/%-2u", rows[r].name, rows[r].threads);
+		for (uint32_t i = 0; i < NIMPL; i++)
+			if (!g_skip[i])
+				print_cell(ns[r][i] / ns[r][I_POOL], true);
+		if (!isnan(ns[r][I_ARRAY]))
+			printf("   %.2fx", ns[r][I_POOL] / ns[r][I_ARRAY]);
+		printf("\n");
+	}
+}
+
+static void print_tables(double ns[NROWS][NIMPL], double mins[NROWS][NIMPL])
+{
+	print_head("ns per alloc+free pair per thread (median; pool(min) is the pool's fastest round)");
+	for (uint32_t r = 0; r < NROWS; r++) {
+		if (isnan(ns[r][I_POOL]))
+			continue; /* not measured (--only) */
+		printf("%-9s/%-2u", rows[r].name, rows[r].threads);
+		for (uint32_t i = 0; i < NIMPL; i++)
+			if (!g_skip[i])
+				print_cell(ns[r][i], false);
+		printf("   pool(min) %.2f\n", mins[r][I_POOL]);
+	}
+	print_ratios("ratio impl/pool of the medians (above 1: the pool is faster); "
+		     "last column pool/(array)", ns);
+	print_ratios("ratio impl/pool of the fastest rounds (noise only adds time: on a "
+		     "shared machine the steadier figure)", mins);
+}
+
+static void write_json(FILE *js, double ns[NROWS][NIMPL])
+{
+	const char *sep = "";
+
+	fprintf(js, "[");
+	for (uint32_t i = 0; i < NIMPL; i++)
+		if (g_skip[i]) {
+			fprintf(js, "%s\n  {\"impl\": \"%s\", \"skipped\": \"%s\"}", sep,
+				impls[i]->name, g_skip[i]);
+			sep = ",";
+		}
+	for (uint32_t r = 0; r < NROWS; r++)
+		for (uint32_t i = 0; i < NIMPL; i++) {
+			if (i == I_ARRAY || isnan(ns[r][i]))
+				continue;
+			fprintf(js, "%s\n  {\"case\": \"%s\", \"threads\": %u, \"impl\": \"%s\", "
+				"\"ns_per_pair\": %.2f}", sep, rows[r].name, rows[r].threads,
+				impls[i]->name, ns[r][i]);
+			sep = ",";
+		}
+	fprintf(js, "\n]\n");
 }
 
 int main(int argc, char **argv)
 {
-	const char *out = argc > 1 ? argv[1] : "build/bench/pool.json";
-	FILE *js = fopen(out, "w");
-	const char *sep = "";
+	static double ns[NROWS][NIMPL], mins[NROWS][NIMPL];
+	const char *out = "build/bench/pool.json";
+	FILE *js;
 
-	if (!js)
+	peer_malloc_prepare_exec(argv);
+	for (int a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--quick")) {
+			g_rounds = ROUNDS_QUICK;
+			g_round_ns = 2e6;
+		} else if (!strcmp(argv[a], "--only") && a + 1 < argc) {
+			g_only = argv[++a];
+		} else {
+			out = argv[a];
+		}
+	}
+	if (!(js = fopen(out, "w")))
 		die("cannot write the JSON file");
 	/* By default glibc gives the top of its heap back to the kernel when a
 	 * batch of 4 KiB frees passes 128 KiB, which would time sbrk rather
 	 * than malloc; keep the heap, as a warmed-up allocator would. */
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
-	printf("pool-bench: ns per alloc+free pair per thread, median of %d rounds, "
-	       "%d-byte objects, %ld CPUs\n", ROUNDS, OBJ_SIZE, sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%-9s %7s %8s %10s %8s %15s %12s %8s   %s\n", "case", "threads", "pool",
-	       "pool(min)", "malloc", "mempool_policy", "locked_list", "(array)",
-	       "malloc/pool mempool/pool locked/pool");
-	fprintf(js, "[");
-	for (uint32_t c = 0; c < 3; c++) {
-		for (uint32_t th = cases[c].min_threads; th <= 2; th++) {
-			double ns[NALL], mins[NALL];
-
-			/* The array reference has no producer/consumer form. */
-			ns[NIMPL] = 0;
-			measure(c, th, c < 2 ? NALL : NIMPL, ns, mins);
-			for (uint32_t i = 0; i < NIMPL; i++) {
-				fprintf(js, "%s\n  {\"case\": \"%s\", \"threads\": %u, \"impl\": \"%s\", "
-					"\"ns_per_pair\": %.2f}", sep, cases[c].name, th,
-					impls[i].name, ns[i]);
-				sep = ",";
-			}
-			printf("%-9s %7u %8.2f %10.2f %8.2f %15.2f %12.2f %8.2f   %.1fx %.1fx %.1fx\n",
-			       cases[c].name, th, ns[0], mins[0], ns[1], ns[2], ns[3], ns[NIMPL],
-			       ns[1] / ns[0], ns[2] / ns[0], ns[3] / ns[0]);
-		}
-	}
-	fprintf(js, "\n]\n");
+	probe_all();
+	check_malloc_is_glibc();
+	printf("pool-bench: median of %d rounds, %d-byte objects, %ld CPUs; "
+	       "pool magazines and DPDK caches of %d\n", g_rounds, OBJ_SIZE,
+	       sysconf(_SC_NPROCESSORS_ONLN), BATCH);
+	for (uint32_t r = 0; r < NROWS; r++)
+		measure(r, ns[r], mins[r]);
+	print_tables(ns, mins);
+	write_json(js, ns);
 	fclose(js);
 	printf("wrote %s\n", out);
 	return 0;
