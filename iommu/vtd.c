@@ -1106,6 +1106,20 @@ int vtd_gcmd_set(struct vtd_unit *u, uint32_t bit, bool on, const char *what)
 	return gcmd_state(u, bit, on, what);
 }
 
+bool vtd_gcmd_try(struct vtd_unit *u, uint32_t bit, bool on, uint32_t ms)
+{
+	uint64_t start = plat_cycles(), limit = wait_cycles(ms);
+
+	u->gcmd = on ? u->gcmd | bit : u->gcmd & ~bit;
+	wr32(u, VTD_GCMD, u->gcmd);
+	while ((rd32(u, VTD_GSTS) & bit) != (on ? bit : 0)) {
+		if (plat_cycles() - start > limit)
+			return false;
+		plat_cpu_relax();
+	}
+	return true;
+}
+
 int vtd_gcmd_command(struct vtd_unit *u, uint32_t bit, const char *what)
 {
 	return gcmd_oneshot(u, bit, what);

@@ -112,6 +112,9 @@ int vtd_enable(struct vtd_unit *u) __attribute__((warn_unused_result));
  * called with u->lock held). */
 int vtd_gcmd_set(struct vtd_unit *u, uint32_t bit, bool on, const char *what);
 int vtd_gcmd_command(struct vtd_unit *u, uint32_t bit, const char *what);
+/* Set or clear a persistent GCMD bit and wait at most ms for its status;
+ * false when it did not follow (nothing logged: the caller decides). */
+bool vtd_gcmd_try(struct vtd_unit *u, uint32_t bit, bool on, uint32_t ms);
 int vtd_iec_invalidate_locked(struct vtd_unit *u, int index);
 
 /* Interrupt remapping (vtd_ir.c).  vtd_ir_init: 0 also when the unit does
