@@ -264,6 +264,13 @@ void pci_enable(const struct pci_dev *d)
 
 bool pci_msi_enable(const struct pci_dev *d, uint8_t vector, uint32_t apic_id)
 {
+	/* Compatibility format: 0xFEE, the destination in 19:12; data: the
+	 * vector, fixed delivery, edge. */
+	return pci_msi_enable_raw(d, 0xFEE00000u | (apic_id & 0xFF) << 12, vector);
+}
+
+bool pci_msi_enable_raw(const struct pci_dev *d, uint64_t addr, uint32_t data)
+{
 	uint8_t c = d->msi_cap;
 	uint16_t ctl;
 	bool is64;
@@ -272,10 +279,12 @@ bool pci_msi_enable(const struct pci_dev *d, uint8_t vector, uint32_t apic_id)
 		return false;
 	ctl = pci_read16(d->bdf, c + 2);
 	is64 = ctl & (1u << 7);
-	pci_write32(d->bdf, c + 4, 0xFEE00000u | (apic_id & 0xFF) << 12);
+	if (!is64 && (addr >> 32))
+		return false;
+	pci_write32(d->bdf, c + 4, (uint32_t)addr);
 	if (is64)
-		pci_write32(d->bdf, c + 8, 0);
-	pci_write16(d->bdf, is64 ? c + 12 : c + 8, vector);
+		pci_write32(d->bdf, c + 8, (uint32_t)(addr >> 32));
+	pci_write16(d->bdf, is64 ? c + 12 : c + 8, (uint16_t)data);
 	ctl = (uint16_t)((ctl & ~(7u << 4)) | 1u); /* one message, enabled */
 	pci_write16(d->bdf, c + 2, ctl);
 	pci_write16(d->bdf, PCI_COMMAND, pci_read16(d->bdf, PCI_COMMAND) | PCI_CMD_INTX_OFF);

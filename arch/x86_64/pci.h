@@ -73,5 +73,8 @@ void pci_enable(const struct pci_dev *d);
 /* Program and enable MSI to deliver 'vector' to the CPU with 'apic_id'
  * [PCI 3.0 6.8.1]; false when the function has no MSI capability. */
 bool pci_msi_enable(const struct pci_dev *d, uint8_t vector, uint32_t apic_id);
+/* The same with the message address and data as given: what an interrupt
+ * remapping unit's remappable format needs (iommu_irq_set). */
+bool pci_msi_enable_raw(const struct pci_dev *d, uint64_t addr, uint32_t data);
 
 #endif /* ARCH_PCI_H */
