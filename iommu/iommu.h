@@ -240,8 +240,10 @@ struct iommu_fault {
 	uint16_t source_id;  /* bus << 8 | dev << 3 | fn */
 	uint8_t reason;      /* the VT-d fault reason [VT-d 7.1.3] */
 	bool is_read;
-	uint64_t address;    /* the page of the faulting request */
+	uint64_t address;    /* the page of the faulting request (DMA faults) */
 	uint32_t unit;
+	bool interrupt;      /* an interrupt-remapping fault (reasons 20h-26h) */
+	uint16_t irte_index; /* then: the interrupt index it named */
 };
 
 /* Faults seen since iommu_init, and the last one (false: none). */

@@ -392,6 +392,13 @@ static void record_fault(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 		.address = VTD_FRCD_LO_FI(lo),
 		.unit = u->index,
 	};
+
+	if (f.reason >= VTD_FR_IR_FIRST) {
+		f.interrupt = true;
+		f.irte_index = VTD_FRCD_LO_IRTE(lo);
+		f.address = 0;
+		f.is_read = false;
+	}
 	void (*notify)(void *, const struct iommu_fault *);
 	void *arg;
 
@@ -405,10 +412,16 @@ static void record_fault(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 	atomic_fetch_add_explicit(&u->faults, 1, memory_order_relaxed);
 	if (notify)
 		notify(arg, &f);
-	plat_warn("vtd: unit %u: DMA fault: %s of %#llx by %02x:%02x.%x: reason %#x, %s\n",
-		  u->index, f.is_read ? "read" : "write", (unsigned long long)f.address,
-		  f.source_id >> 8, (f.source_id >> 3) & 0x1F, f.source_id & 7, f.reason,
-		  vtd_fault_reason(f.reason));
+	if (f.interrupt)
+		plat_warn("vtd: unit %u: interrupt remapping fault: index %u by %02x:%02x.%x: "
+			  "reason %#x, %s\n", u->index, f.irte_index, f.source_id >> 8,
+			  (f.source_id >> 3) & 0x1F, f.source_id & 7, f.reason,
+			  vtd_fault_reason(f.reason));
+	else
+		plat_warn("vtd: unit %u: DMA fault: %s of %#llx by %02x:%02x.%x: reason %#x, %s\n",
+			  u->index, f.is_read ? "read" : "write", (unsigned long long)f.address,
+			  f.source_id >> 8, (f.source_id >> 3) & 0x1F, f.source_id & 7, f.reason,
+			  vtd_fault_reason(f.reason));
 }
 
 /*

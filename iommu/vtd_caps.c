@@ -61,11 +61,19 @@ static const char *const reasons[] = {
 	[0xB] = "reserved bit set in a context entry",
 	[0xC] = "reserved bit set in a second-level paging entry",
 	[0xD] = "translation request or translated request blocked",
+	[0x20] = "reserved field set in an interrupt request",
+	[0x21] = "interrupt index beyond the remapping table",
+	[0x22] = "interrupt remapping table entry not present",
+	[0x23] = "cannot access the interrupt remapping table",
+	[0x24] = "reserved field or value set in an interrupt remapping table entry",
+	[0x25] = "compatibility-format interrupt blocked",
+	[0x26] = "interrupt request from a source the entry does not allow",
 };
 
 const char *vtd_fault_reason(unsigned int fr)
 {
 	if (fr < sizeof(reasons) / sizeof(reasons[0]) && reasons[fr])
 		return reasons[fr];
-	return fr >= 0x20 ? "interrupt-remapping or scalable-mode fault" : "reserved reason";
+	return fr >= 0x20 ? "interrupt-remapping or scalable-mode fault (reason unknown here)"
+			  : "reserved reason";
 }

@@ -199,6 +199,10 @@ _Static_assert(sizeof(struct vtd_irte) == 16, "IRTEs are 128 bits");
 #define VTD_FRCD_HI_PP      (1ull << 31)
 #define VTD_FRCD_HI_SID(h)  ((unsigned)(h) & 0xFFFF)
 #define VTD_FRCD_LO_FI(l)   ((l) & ~0xFFFull)
+/* An interrupt-remapping fault's record holds the interrupt index in
+ * FI's 63:48 instead [VT-d 11.4.10.1]; its reasons are 20h and up. */
+#define VTD_FRCD_LO_IRTE(l) ((uint16_t)((l) >> 48))
+#define VTD_FR_IR_FIRST     0x20
 
 /* PMEN [VT-d 11.4.13]. */
 #define VTD_PMEN_EPM  (1u << 31)

@@ -48,5 +48,7 @@ KTEST(vtd_fault_reasons_named)
 	KT_EXPECT(strcmp(vtd_fault_reason(5), "write to a page without write permission") == 0);
 	KT_EXPECT(strcmp(vtd_fault_reason(2), "context entry not present") == 0);
 	KT_EXPECT(strcmp(vtd_fault_reason(0), "reserved reason") == 0);
-	KT_EXPECT(strcmp(vtd_fault_reason(0x25), "interrupt-remapping or scalable-mode fault") == 0);
+	KT_EXPECT(strcmp(vtd_fault_reason(0x25), "compatibility-format interrupt blocked") == 0);
+	KT_EXPECT(strcmp(vtd_fault_reason(0x30),
+			 "interrupt-remapping or scalable-mode fault (reason unknown here)") == 0);
 }

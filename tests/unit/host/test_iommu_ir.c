@@ -3,6 +3,8 @@
  * strict model: what QEMU 7.2 cannot show (it re-reads IRTEs, ignores IEC,
  * records no IR fault and passes compatibility-format interrupts).
  */
+#include <string.h>
+
 #include "iommu_fixture.h"
 #include "ktest.h"
 
@@ -66,6 +68,11 @@ KTEST(iommu_ir_other_requester_blocked)
 	KT_ASSERT(iommu_wait_fault(seen, 100, &fl));
 	KT_EXPECT_EQ(fl.reason, 0x26);
 	KT_EXPECT_EQ(fl.source_id, DEV2);
+	KT_EXPECT(fl.interrupt);
+	KT_EXPECT_EQ(fl.irte_index, h & 0xFFFF);
+	KT_EXPECT_EQ(fl.address, 0);
+	KT_EXPECT_EQ(strcmp(iommu_fault_reason(fl.reason),
+			    "interrupt request from a source the entry does not allow"), 0);
 	KT_EXPECT_EQ(iommu_irq_free(h), 0);
 	fx_down(&f);
 }
