@@ -74,7 +74,7 @@ static struct iommu_domain *kept_domains;
 /* What every unit supports, for domains that may span units. */
 static unsigned int common_levels;
 static uint32_t common_width, common_sp;
-static bool all_coherent, any_cm;
+static bool all_coherent, any_cm, any_rwbf;
 static uint32_t id_limit;      /* domain ids 1 .. id_limit - 1: every unit has them */
 static uint32_t common_sagaw;  /* SAGAW bits every unit has (0: none shared) */
 
@@ -134,6 +134,7 @@ static bool find_common_caps(void)
 	common_width = 64;
 	all_coherent = true;
 	any_cm = false;
+	any_rwbf = false;
 	for (uint32_t i = 0; i < vtd_unit_count(); i++) {
 		const struct vtd_caps *c = &vtd_unit_at(i)->caps;
 
@@ -146,6 +147,7 @@ static bool find_common_caps(void)
 			common_width = c->mgaw;
 		all_coherent &= c->coherent;
 		any_cm |= c->caching_mode;
+		any_rwbf |= c->rwbf;
 	}
 	/* Domain ids are global, so every unit must have each one (CAP.ND). */
 	id_limit = MAX_DOMAINS;
@@ -456,7 +458,7 @@ int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size,
 	 * flushed to see the new entries [VT-d 6.8]. */
 	if (any_cm)
 		return invalidate_span(d, iova, iova + size);
-	for (uint32_t i = 0; i < vtd_unit_count(); i++)
+	for (uint32_t i = 0; any_rwbf && i < vtd_unit_count(); i++)
 		if (d->units & (1u << i))
 			vtd_flush_write_buffer(vtd_unit_at(i));
 	return 0;

@@ -67,21 +67,28 @@ static uint64_t wait_cycles(uint32_t ms)
 	return plat_cycle_hz() / 1000 * ms;
 }
 
-/* Poll until (reg & mask) == want, at most wait_ms. */
+/* Poll until (reg & mask) == want, at most ms; false when it never was. */
+static bool reg_reaches(struct vtd_unit *u, uint32_t off, uint32_t mask, uint32_t want,
+			uint32_t ms)
+{
+	uint64_t start = plat_cycles(), limit = wait_cycles(ms);
+
+	while ((rd32(u, off) & mask) != want) {
+		if (plat_cycles() - start > limit)
+			return false;
+		plat_cpu_relax();
+	}
+	return true;
+}
+
+/* The same within wait_ms, said when it expires. */
 static int wait_reg(struct vtd_unit *u, uint32_t off, uint32_t mask, uint32_t want,
 		    const char *what)
 {
-	uint64_t start = plat_cycles(), limit = wait_cycles(wait_ms);
-
-	while ((rd32(u, off) & mask) != want) {
-		if (plat_cycles() - start > limit) {
-			plat_err("vtd: unit %u: %s did not complete within %u ms\n", u->index, what,
-			         wait_ms);
-			return PLAT_ETIMEDOUT;
-		}
-		plat_cpu_relax();
-	}
-	return 0;
+	if (reg_reaches(u, off, mask, want, wait_ms))
+		return 0;
+	plat_err("vtd: unit %u: %s did not complete within %u ms\n", u->index, what, wait_ms);
+	return PLAT_ETIMEDOUT;
 }
 
 /* Set or clear a persistent GCMD bit and wait for GSTS to follow. */
@@ -636,17 +643,6 @@ static void *zeroed_page(void)
 	return p;
 }
 
-/* One 64-bit word of a root or context entry, as the unit may read it at
- * any moment: a single-copy-atomic store.  The word holding Present is
- * stored with release, so every write before it (the other word, a new
- * table's zeroing) is visible first: the compiler may not move them past
- * it, and x86 keeps stores in order for the unit. */
-static void entry_set(uint64_t *word, uint64_t v, bool present_word)
-{
-	atomic_store_explicit((_Atomic uint64_t *)word, v,
-			      present_word ? memory_order_release : memory_order_relaxed);
-}
-
 /* The context table of 'bus', made and hooked into the root table when
  * missing.  Called with u->lock held. */
 static struct vtd_context_entry *context_table(struct vtd_unit *u, uint8_t bus)
@@ -663,8 +659,8 @@ static struct vtd_context_entry *context_table(struct vtd_unit *u, uint8_t bus)
 	 * needs invalidating [VT-d 6.5.3]. */
 	vtd_flush_cache(u, t, PLAT_PAGE_SIZE);
 	u->ctx[bus] = t;
-	entry_set(&u->root[bus].hi, 0, false);
-	entry_set(&u->root[bus].lo, VTD_ROOT_CTP(plat_virt_to_phys(t)) | VTD_ROOT_P, true);
+	vtd_entry_set(&u->root[bus].hi, 0, false);
+	vtd_entry_set(&u->root[bus].lo, VTD_ROOT_CTP(plat_virt_to_phys(t)) | VTD_ROOT_P, true);
 	vtd_flush_cache(u, &u->root[bus], sizeof(u->root[bus]));
 	return t;
 }
@@ -678,7 +674,7 @@ static int clear_context(struct vtd_unit *u, struct vtd_context_entry *e, uint16
 	uint16_t old_did = VTD_CTX_HI_DID(e->hi);
 	int err;
 
-	entry_set(&e->lo, 0, true);
+	vtd_entry_set(&e->lo, 0, true);
 	vtd_flush_cache(u, e, sizeof(*e));
 	err = inv_context(u, sid, old_did);
 	if (!err)
@@ -714,12 +710,12 @@ int vtd_set_context(struct vtd_unit *u, struct dmar_bdf bdf, uint16_t did, uint6
 		err = clear_context(u, e, sid);
 	if (err || !root_pa) {
 		if (!err)
-			entry_set(&e->hi, 0, false);
+			vtd_entry_set(&e->hi, 0, false);
 		plat_unlock(&u->lock);
 		return err;
 	}
-	entry_set(&e->hi, VTD_CTX_AW(levels) | VTD_CTX_DID(did), false);
-	entry_set(&e->lo, VTD_CTX_SLPTPTR(root_pa) | VTD_CTX_TT_SL | VTD_CTX_P, true);
+	vtd_entry_set(&e->hi, VTD_CTX_AW(levels) | VTD_CTX_DID(did), false);
+	vtd_entry_set(&e->lo, VTD_CTX_SLPTPTR(root_pa) | VTD_CTX_TT_SL | VTD_CTX_P, true);
 	vtd_flush_cache(u, e, sizeof(*e));
 	if (u->caps.caching_mode) {
 		err = inv_context(u, sid, 0);
@@ -920,10 +916,9 @@ static int unit_init(struct vtd_unit *u, const struct vtd_options *opt)
 		return err;
 	if (u->caps.qi && !opt->register_invalidation && (err = start_queue(u)) != 0)
 		return err;
-	/* Interrupt-entry cache: nothing of ours is in it, but an earlier
-	 * owner's entries may be [VT-d 6.5.2.7]. */
-	if (u->iq && u->caps.ir && (err = qi_submit(u, VTD_QI_IEC, 0)) != 0)
-		return err;
+	/* Interrupt remapping; its global IEC after SIRTP also drops an
+	 * earlier owner's entries [VT-d 6.5.2.7].  Where IR stays off,
+	 * take_over turned IRE off, so no cached entry is used. */
 	if ((err = vtd_ir_init(u, opt)) != 0)
 		return err;
 	if ((err = inv_context(u, -1, 0)) != 0 ||
@@ -1121,16 +1116,9 @@ int vtd_gcmd_set(struct vtd_unit *u, uint32_t bit, bool on, const char *what)
 
 bool vtd_gcmd_try(struct vtd_unit *u, uint32_t bit, bool on, uint32_t ms)
 {
-	uint64_t start = plat_cycles(), limit = wait_cycles(ms);
-
 	u->gcmd = on ? u->gcmd | bit : u->gcmd & ~bit;
 	wr32(u, VTD_GCMD, u->gcmd);
-	while ((rd32(u, VTD_GSTS) & bit) != (on ? bit : 0)) {
-		if (plat_cycles() - start > limit)
-			return false;
-		plat_cpu_relax();
-	}
-	return true;
+	return reg_reaches(u, VTD_GSTS, bit, on ? bit : 0, ms);
 }
 
 int vtd_gcmd_command(struct vtd_unit *u, uint32_t bit, const char *what)

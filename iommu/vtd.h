@@ -71,6 +71,17 @@ struct vtd_irte_cfg {
 	bool bus_range;      /* SVT 2: sid holds a bus range (a bridge's) */
 };
 
+/* One 64-bit word of an entry the unit may read at any moment (root,
+ * context, IRTE): a single-copy-atomic store.  The word holding Present
+ * is stored with release, so every write before it (the other word, a new
+ * table's zeroing) is visible first: the compiler may not move them past
+ * it, and x86 keeps stores in order for the unit. */
+static inline void vtd_entry_set(uint64_t *word, uint64_t v, bool present_word)
+{
+	atomic_store_explicit((_Atomic uint64_t *)word, v,
+			      present_word ? memory_order_release : memory_order_relaxed);
+}
+
 /* Bring up every usable unit of the scan; returns how many.  The scan
  * stays the caller's and must outlive the units. */
 uint32_t vtd_init_units(const struct iommu_scan *scan, const struct vtd_options *opt);

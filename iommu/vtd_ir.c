@@ -24,12 +24,6 @@
 #define IRT_ENTRIES (2u << IRT_SIZE_S)
 _Static_assert(IRT_ENTRIES * sizeof(struct vtd_irte) == PLAT_PAGE_SIZE, "one page of IRTEs");
 
-static void irte_word(uint64_t *w, uint64_t v, bool present_word)
-{
-	atomic_store_explicit((_Atomic uint64_t *)w, v,
-			      present_word ? memory_order_release : memory_order_relaxed);
-}
-
 /* Write back the entry and drop the unit's copy of it.  Called with
  * u->lock held. */
 static int irte_publish(struct vtd_unit *u, uint32_t index)
@@ -157,12 +151,12 @@ int vtd_irte_set(struct vtd_unit *u, uint32_t index, const struct vtd_irte_cfg *
 	 * first, so the unit never sees the new source check with the old
 	 * target (or the reverse). */
 	if (u->irt[index].lo & VTD_IRTE_P) {
-		irte_word(&u->irt[index].lo, 0, true);
+		vtd_entry_set(&u->irt[index].lo, 0, true);
 		if ((err = irte_publish(u, index)) != 0)
 			goto out;
 	}
-	irte_word(&u->irt[index].hi, hi, false);
-	irte_word(&u->irt[index].lo, lo, true);
+	vtd_entry_set(&u->irt[index].hi, hi, false);
+	vtd_entry_set(&u->irt[index].lo, lo, true);
 	err = irte_publish(u, index);
 out:
 	plat_unlock(&u->lock);
@@ -185,7 +179,7 @@ int vtd_irte_set_dest(struct vtd_unit *u, uint32_t index, uint32_t dest)
 		return PLAT_ENOENT;
 	}
 	/* One 8-byte store: the unit sees the old destination or the new. */
-	irte_word(&u->irt[index].lo, (lo & ~VTD_IRTE_DST_MASK) | dst, true);
+	vtd_entry_set(&u->irt[index].lo, (lo & ~VTD_IRTE_DST_MASK) | dst, true);
 	err = irte_publish(u, index);
 	plat_unlock(&u->lock);
 	return err;
@@ -199,12 +193,12 @@ int vtd_irte_free(struct vtd_unit *u, uint32_t index)
 		return PLAT_ENOENT;
 	plat_lock(&u->lock);
 	if (u->irt[index].lo & VTD_IRTE_P) {
-		irte_word(&u->irt[index].lo, 0, true);
+		vtd_entry_set(&u->irt[index].lo, 0, true);
 		err = irte_publish(u, index);
 	}
 	/* Reused only once the unit holds no copy: a failed IEC keeps it. */
 	if (!err) {
-		irte_word(&u->irt[index].hi, 0, false);
+		vtd_entry_set(&u->irt[index].hi, 0, false);
 		u->irt_used[index / 64] &= ~(1ull << (index % 64));
 	}
 	plat_unlock(&u->lock);
