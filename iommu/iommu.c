@@ -8,6 +8,12 @@
  *   iommu_unmap: pgt_unmap -> IOTLB invalidation of the gathered span on
  *                every unit the domain is attached to -> free the gathered
  *                pages (only now may the unit no longer walk them)
+ *   iommu_dma_unmap in a deferred domain: pgt_unmap -> the span, the IOVA
+ *                and the freed pages into this CPU's flush queue; the
+ *                batch's invalidation comes later (flushq.c), and only
+ *                after it the pages and the IOVA go back
+ *   the _batch calls: every range changed, then one invalidation per unit
+ *                for all of them (dom_invalidate_spans), then the pages
  *
  * Domain ids are global (the same id on every unit), from 1 up: id 0 is
  * what caching-mode units tag not-present entries with.
@@ -18,6 +24,7 @@
 #include <string.h>
 
 #include "dmar.h"
+#include "domain_impl.h"
 #include "dump_impl.h"
 #include "iommu_bench.h"
 #include "iova.h"
@@ -32,23 +39,6 @@
 #define MAX_ATTACHED  64
 #define MAX_TABLES    8 /* DMAR tables counted */
 
-struct iommu_domain {
-	uint16_t id;
-	uint32_t flags;
-	unsigned int levels;
-	uint32_t width;
-	struct pgt *pgt;
-	struct iova_domain *iova;
-	struct alloc_policy *policy; /* NULL: the pool, called directly */
-	uint32_t units;          /* bit i: attached to unit i */
-	uint32_t attached;       /* functions attached */
-	_Atomic uint64_t faults;
-	/* An invalidation of its translations failed: a unit may still walk
-	 * its tables, so destroy keeps them (iommu_leaks). */
-	_Atomic bool tainted;
-	struct pgt_gather kept;       /* table pages not reused (layer_lock) */
-	struct iommu_domain *next_kept; /* destroyed but kept (layer_lock) */
-};
 
 struct attachment {
 	struct dmar_bdf bdf;
@@ -77,6 +67,9 @@ static uint32_t common_width, common_sp;
 static bool all_coherent, any_cm, any_rwbf;
 static uint32_t id_limit;      /* domain ids 1 .. id_limit - 1: every unit has them */
 static uint32_t common_sagaw;  /* SAGAW bits every unit has (0: none shared) */
+static unsigned int common_mamv; /* the smallest CAP.MAMV: page-selective masks all take */
+static bool all_psi;           /* every unit has page-selective invalidation */
+static bool said_cm_strict;    /* the caching-mode log line, once a bring-up */
 
 bool iommu_active(void)
 {
@@ -135,6 +128,8 @@ static bool find_common_caps(void)
 	all_coherent = true;
 	any_cm = false;
 	any_rwbf = false;
+	all_psi = true;
+	common_mamv = 63;
 	for (uint32_t i = 0; i < vtd_unit_count(); i++) {
 		const struct vtd_caps *c = &vtd_unit_at(i)->caps;
 
@@ -148,6 +143,9 @@ static bool find_common_caps(void)
 		all_coherent &= c->coherent;
 		any_cm |= c->caching_mode;
 		any_rwbf |= c->rwbf;
+		all_psi &= c->psi;
+		if (VTD_CAP_MAMV(vtd_unit_at(i)->cap) < common_mamv)
+			common_mamv = (unsigned int)VTD_CAP_MAMV(vtd_unit_at(i)->cap);
 	}
 	/* Domain ids are global, so every unit must have each one (CAP.ND). */
 	id_limit = MAX_DOMAINS;
@@ -196,6 +194,7 @@ static int unit_failed(struct vtd_unit *u, int err, const char *what)
  * attached to; IOMMU_EIO when a unit is fenced or did not complete. */
 static int invalidate_span(struct iommu_domain *d, uint64_t start, uint64_t end)
 {
+	struct fq_cpu *c = fq_this_cpu(d);
 	int err = 0;
 
 	for (uint32_t i = 0; start < end && i < vtd_unit_count(); i++) {
@@ -207,6 +206,80 @@ static int invalidate_span(struct iommu_domain *d, uint64_t start, uint64_t end)
 			err = IOMMU_EIO;
 		else if (vtd_invalidate_iotlb(u, d->id, start, end - start) != 0)
 			err = unit_failed(u, IOMMU_EIO, "an IOTLB invalidation");
+		/* Relaxed: counts of this CPU's slot (iommu_domain_inv_stats). */
+		atomic_fetch_add_explicit(&c->invalidations, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&c->descriptors, 1, memory_order_relaxed);
+	}
+	if (err)
+		atomic_store_explicit(&d->tainted, true, memory_order_relaxed); /* read at destroy */
+	return err;
+}
+
+/* Cover the page range [s, e) (page numbers) with naturally aligned
+ * blocks of 2^am pages, am <= max_am, the largest first: adjacent ranges
+ * that make up an aligned block become one descriptor.  Appends to psi;
+ * false when more than 'room' would be needed. */
+static bool cover_pages(uint64_t s, uint64_t e, unsigned int max_am, struct vtd_psi *psi,
+			uint32_t *n, uint32_t room)
+{
+	while (s < e) {
+		unsigned int am = 0;
+
+		while (am < max_am && !(s & ((2ull << am) - 1)) && s + (2ull << am) <= e)
+			am++;
+		if (*n == room)
+			return false;
+		psi[(*n)++] = (struct vtd_psi){s << PLAT_PAGE_SHIFT, am};
+		s += 1ull << am;
+	}
+	return true;
+}
+
+int dom_invalidate_spans(struct iommu_domain *d, struct inv_span *sp, uint32_t n,
+			 struct fq_cpu *c)
+{
+	struct vtd_psi psi[IOMMU_BATCH_PSI_MAX];
+	uint32_t npsi = 0;
+	int err = 0;
+
+	if (!d->units)
+		return 0;
+	/* Sorted (insertion: n is small), then overlapping and touching
+	 * spans merged, then each cut into aligned blocks.  Too many, or a
+	 * unit without PSI: npsi 0, one domain-selective invalidation. */
+	for (uint32_t i = 1; i < n; i++)
+		for (uint32_t j = i; j > 0 && sp[j].start < sp[j - 1].start; j--) {
+			struct inv_span t = sp[j];
+
+			sp[j] = sp[j - 1];
+			sp[j - 1] = t;
+		}
+	for (uint32_t i = 0; all_psi && i < n;) {
+		uint64_t s = sp[i].start, e = sp[i].end;
+
+		for (i++; i < n && sp[i].start <= e; i++)
+			if (sp[i].end > e)
+				e = sp[i].end;
+		if (!cover_pages(s >> PLAT_PAGE_SHIFT, (e + PLAT_PAGE_SIZE - 1) >> PLAT_PAGE_SHIFT,
+				 common_mamv, psi, &npsi, IOMMU_BATCH_PSI_MAX)) {
+			npsi = 0;
+			break;
+		}
+	}
+	if (!all_psi)
+		npsi = 0;
+	for (uint32_t i = 0; i < vtd_unit_count(); i++) {
+		struct vtd_unit *u = vtd_unit_at(i);
+
+		if (!(d->units & (1u << i)))
+			continue;
+		if (vtd_unit_failed(u))
+			err = IOMMU_EIO;
+		else if (vtd_invalidate_iotlb_batch(u, d->id, psi, npsi) != 0)
+			err = unit_failed(u, IOMMU_EIO, "a batched IOTLB invalidation");
+		/* Relaxed: counts of the slot (iommu_domain_inv_stats). */
+		atomic_fetch_add_explicit(&c->invalidations, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&c->descriptors, npsi ? npsi : 1, memory_order_relaxed);
 	}
 	if (err)
 		atomic_store_explicit(&d->tainted, true, memory_order_relaxed); /* read at destroy */
@@ -215,7 +288,7 @@ static int invalidate_span(struct iommu_domain *d, uint64_t start, uint64_t end)
 
 /* Keep g's pages out of use: a unit that missed the invalidation may
  * still walk them through a stale pointer. */
-static void keep_pages(struct iommu_domain *d, struct pgt_gather *g)
+void dom_keep_pages(struct iommu_domain *d, struct pgt_gather *g)
 {
 	uint32_t n = g->nfree;
 
@@ -237,7 +310,7 @@ static int settle(struct iommu_domain *d, struct pgt_gather *g)
 	int err = invalidate_span(d, g->start, g->end);
 
 	if (err)
-		keep_pages(d, g);
+		dom_keep_pages(d, g);
 	else
 		pgt_gather_release(d->pgt, g);
 	return err;
@@ -321,16 +394,37 @@ static int domain_create(uint32_t flags, int policy, bool timed, struct iommu_do
 	struct iommu_domain *d;
 	int id, err;
 
-	if (!active || (flags & ~IOMMU_DOMAIN_IDENTITY) || !out)
+	if (!active || (flags & ~(IOMMU_DOMAIN_IDENTITY | IOMMU_DOMAIN_DEFERRED)) || !out)
 		return !active ? IOMMU_ENODEV : IOMMU_EINVAL;
 	d = plat_malloc(sizeof(*d));
 	if (!d)
 		return IOMMU_ENOMEM;
 	memset(d, 0, sizeof(*d));
+	/* The CPU slots: counters for every domain, queues for deferred ones. */
+	d->cpu_raw = plat_malloc(PLAT_MAX_CPUS * sizeof(struct fq_cpu) + PLAT_CACHE_LINE);
+	if (!d->cpu_raw) {
+		plat_free(d);
+		return IOMMU_ENOMEM;
+	}
+	d->cpu = (struct fq_cpu *)(((uintptr_t)d->cpu_raw + PLAT_CACHE_LINE - 1) &
+				   ~(uintptr_t)(PLAT_CACHE_LINE - 1));
+	memset(d->cpu, 0, PLAT_MAX_CPUS * sizeof(struct fq_cpu));
+	for (uint32_t i = 0; i < PLAT_MAX_CPUS; i++)
+		d->cpu[i].lock = (struct plat_lock)PLAT_LOCK_INIT;
 	d->flags = flags;
+	/* Caching-mode units cache not-present entries and are (in practice)
+	 * emulated: every invalidation is what keeps the host's shadow
+	 * tables right, so they are not deferred (Linux does the same). */
+	d->deferred = (flags & IOMMU_DOMAIN_DEFERRED) && !(flags & IOMMU_DOMAIN_IDENTITY) && !any_cm;
+	if ((flags & IOMMU_DOMAIN_DEFERRED) && any_cm && !said_cm_strict) {
+		said_cm_strict = true;
+		plat_info("iommu: a unit is in caching mode (CAP.CM): deferred invalidation is off, "
+			  "every domain is strict\n");
+	}
 	d->levels = common_levels;
 	d->width = common_width;
 	if ((id = alloc_id(d)) < 0) {
+		plat_free(d->cpu_raw);
 		plat_free(d);
 		return id;
 	}
@@ -339,9 +433,12 @@ static int domain_create(uint32_t flags, int policy, bool timed, struct iommu_do
 	    ((flags & IOMMU_DOMAIN_IDENTITY) && (err = map_identity_ram(d)) != 0)) {
 		free_tables(d);
 		free_id(d->id);
+		plat_free(d->cpu_raw);
 		plat_free(d);
 		return err;
 	}
+	if (d->deferred)
+		fq_link(d);
 	*out = d;
 	return 0;
 }
@@ -354,10 +451,66 @@ int iommu_domain_create(uint32_t flags, struct iommu_domain **out)
 int iommu_domain_create_policy(enum iommu_alloc_policy policy, bool timed,
 			       struct iommu_domain **out)
 {
+	return iommu_domain_create_policy_flags(policy, timed, 0, out);
+}
+
+int iommu_domain_create_policy_flags(enum iommu_alloc_policy policy, bool timed, uint32_t flags,
+				     struct iommu_domain **out)
+{
 	if (policy != IOMMU_ALLOC_POOL && policy != IOMMU_ALLOC_MEMPOOL &&
 	    policy != IOMMU_ALLOC_DIRECT)
 		return IOMMU_EINVAL;
-	return domain_create(0, (int)policy, timed, out);
+	if (flags & IOMMU_DOMAIN_IDENTITY)
+		return IOMMU_EINVAL;
+	return domain_create(flags, (int)policy, timed, out);
+}
+
+bool iommu_domain_deferred(const struct iommu_domain *d)
+{
+	return d && d->deferred;
+}
+
+void iommu_domain_inv_stats(const struct iommu_domain *d, struct iommu_inv_stats *out)
+{
+	*out = (struct iommu_inv_stats){0};
+	if (!d)
+		return;
+	out->deferred = d->deferred;
+	for (uint32_t i = 0; i < PLAT_MAX_CPUS; i++) {
+		struct fq_cpu *c = &d->cpu[i];
+
+		/* Relaxed: counts, each read on its own while they move. */
+		out->unmaps += atomic_load_explicit(&c->unmaps, memory_order_relaxed);
+		out->invalidations += atomic_load_explicit(&c->invalidations, memory_order_relaxed);
+		out->descriptors += atomic_load_explicit(&c->descriptors, memory_order_relaxed);
+		out->batches_failed += atomic_load_explicit(&c->kept_batches, memory_order_relaxed);
+		out->batches_full += atomic_load_explicit(&c->batches[FQ_FULL], memory_order_relaxed);
+		out->batches_timeout += atomic_load_explicit(&c->batches[FQ_TIMEOUT],
+							     memory_order_relaxed);
+		out->batches_shortage += atomic_load_explicit(&c->batches[FQ_SHORTAGE],
+							      memory_order_relaxed);
+		out->batches_explicit += atomic_load_explicit(&c->batches[FQ_EXPLICIT],
+							      memory_order_relaxed);
+		out->batches_tables += atomic_load_explicit(&c->batches[FQ_TABLES],
+							    memory_order_relaxed);
+		if (atomic_load_explicit(&c->e, memory_order_relaxed)) {
+			plat_lock(&c->lock);
+			out->queued += c->n;
+			plat_unlock(&c->lock);
+		}
+	}
+}
+
+int iommu_flush(struct iommu_domain *d)
+{
+	if (!d)
+		return IOMMU_EINVAL;
+	return fq_flush_domain(d, FQ_EXPLICIT);
+}
+
+int iommu_flush_all(void)
+{
+	return fq_flush_all(FQ_EXPLICIT);
 }
 
 void iommu_domain_alloc_time(const struct iommu_domain *d, struct iommu_alloc_time *out)
@@ -387,6 +540,12 @@ int iommu_domain_destroy(struct iommu_domain *d)
 		return IOMMU_EINVAL;
 	if (d->attached)
 		return IOMMU_EBUSY;
+	/* What the queues hold is invalidated first (with nothing attached
+	 * there is no unit to ask: it goes back at once), or kept. */
+	if (d->deferred) {
+		(void)fq_flush_domain(d, FQ_EXPLICIT); /* a failure taints d: kept below */
+		fq_unlink(d);
+	}
 	if (tables_in_doubt(d)) {
 		n = pgt_pages(d->pgt);
 		atomic_fetch_add_explicit(&kept_table_pages, n, memory_order_relaxed); /* a count */
@@ -401,6 +560,7 @@ int iommu_domain_destroy(struct iommu_domain *d)
 	}
 	free_tables(d);
 	free_id(d->id);
+	plat_free(d->cpu_raw);
 	plat_free(d);
 	return 0;
 }
@@ -422,6 +582,7 @@ static void release_kept(bool units_off)
 
 		pgt_gather_release(d->pgt, &d->kept);
 		free_tables(d);
+		plat_free(d->cpu_raw);
 		plat_free(d);
 		d = next;
 	}
@@ -439,29 +600,71 @@ static uint32_t to_pgt_prot(uint32_t prot)
 	return (prot & IOMMU_READ ? PGT_PROT_READ : 0) | (prot & IOMMU_WRITE ? PGT_PROT_WRITE : 0);
 }
 
-int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size, uint32_t prot)
+static bool valid_prot(uint32_t prot)
+{
+	return prot && !(prot & ~(IOMMU_READ | IOMMU_WRITE));
+}
+
+/* pgt_map; table pages short and a deferred domain's queues holding some:
+ * those are invalidated and given back, and the map tried once more. */
+static int map_tables(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size,
+		      uint32_t prot)
 {
 	struct pgt_gather g;
 	int err;
 
-	if (!d || !aligned_range(iova, pa, size) || !prot || (prot & ~(IOMMU_READ | IOMMU_WRITE)))
-		return IOMMU_EINVAL;
-	pgt_gather_init(&g);
-	err = pgt_map(d->pgt, iova, pa, size, to_pgt_prot(prot), &g);
-	if (err) {
-		(void)settle(d, &g); /* a rollback may have freed tables */
-		return err;
+	for (int pass = 0;; pass++) {
+		pgt_gather_init(&g);
+		err = pgt_map(d->pgt, iova, pa, size, to_pgt_prot(prot), &g);
+		if (err)
+			(void)settle(d, &g); /* a rollback may have freed tables */
+		if (err != IOMMU_ENOMEM || pass || !fq_any_pending())
+			break;
+		(void)fq_flush_all(FQ_SHORTAGE); /* a failed batch keeps its pages: no retry gain */
 	}
-	/* Caching-mode units may cache not-present entries: invalidate the
-	 * range that just became present [VT-d 6.1].  Other units cache no
-	 * not-present entry; those with CAP.RWBF need their write buffer
-	 * flushed to see the new entries [VT-d 6.8]. */
+	if (err)
+		return err;
+	/* A queued unmap freed a table a unit may still hold a pointer to;
+	 * this map may have put a new table where it was, which the unit
+	 * would miss through the stale pointer.  The queues' invalidation
+	 * (it covers the freed tables' spans) drops such pointers. */
+	if (d->deferred && atomic_load_explicit(&d->queued_tables, memory_order_relaxed))
+		(void)fq_flush_domain(d, FQ_TABLES); /* a failure is the unmaps' (kept, fenced) */
+	return 0;
+}
+
+/* After maps are in the table: what the units need to see them.
+ * Caching-mode units may cache not-present entries: invalidate the spans
+ * that just became present [VT-d 6.1].  Other units cache no not-present
+ * entry; those with CAP.RWBF need their write buffer flushed to see the
+ * new entries [VT-d 6.8]. */
+static int publish_maps(struct iommu_domain *d, struct inv_span *sp, uint32_t n)
+{
 	if (any_cm)
-		return invalidate_span(d, iova, iova + size);
+		return n == 1 ? invalidate_span(d, sp[0].start, sp[0].end)
+			      : dom_invalidate_spans(d, sp, n, fq_this_cpu(d));
 	for (uint32_t i = 0; any_rwbf && i < vtd_unit_count(); i++)
 		if (d->units & (1u << i))
 			vtd_flush_write_buffer(vtd_unit_at(i));
 	return 0;
+}
+
+int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size, uint32_t prot)
+{
+	struct inv_span sp = {iova, iova + size};
+	int err;
+
+	if (!d || !aligned_range(iova, pa, size) || !valid_prot(prot))
+		return IOMMU_EINVAL;
+	if ((err = map_tables(d, iova, pa, size, prot)) != 0)
+		return err;
+	return publish_maps(d, &sp, 1);
+}
+
+static void count_unmaps(struct iommu_domain *d, uint64_t n)
+{
+	/* Relaxed: a count on this CPU's slot. */
+	atomic_fetch_add_explicit(&fq_this_cpu(d)->unmaps, n, memory_order_relaxed);
 }
 
 int iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
@@ -475,9 +678,144 @@ int iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	pgt_gather_init(&g);
 	done = pgt_unmap(d->pgt, iova, size, &g);
 	err = settle(d, &g);
+	count_unmaps(d, 1);
 	if (done < 0)
 		return (int)done;
 	return done == 0 ? IOMMU_ENOENT : err;
+}
+
+static bool ranges_ok(const struct iommu_range *r, uint32_t n)
+{
+	if (n && !r)
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		if (!aligned_range(r[i].iova, 0, r[i].size))
+			return false;
+	return true;
+}
+
+/*
+ * Unmap r[0 .. n) into one gather: its pages, and the spans (as many as
+ * dom_invalidate_spans looks at; past that, *nsp is 0: domain-selective).
+ * Stops at a failed split (PGT_ENOMEM).  0, IOMMU_ENOENT when a range had
+ * nothing mapped, or the error; *done the ranges handled.
+ */
+static int unmap_ranges(struct iommu_domain *d, const struct iommu_range *r, uint32_t n,
+			struct pgt_gather *g, struct inv_span *sp, uint32_t *nsp, uint32_t *done)
+{
+	bool too_many = false;
+	int ret = 0;
+
+	*nsp = 0;
+	for (*done = 0; *done < n; (*done)++) {
+		const struct iommu_range *x = &r[*done];
+		struct pgt_gather one;
+		int64_t got;
+
+		pgt_gather_init(&one);
+		got = pgt_unmap(d->pgt, x->iova, x->size, &one);
+		if (one.end > one.start) {
+			if (*nsp < IOMMU_BATCH_PSI_MAX)
+				sp[(*nsp)++] = (struct inv_span){one.start, one.end};
+			else
+				too_many = true;
+			if (g->end <= g->start || one.start < g->start)
+				g->start = one.start;
+			if (one.end > g->end)
+				g->end = one.end;
+		}
+		pgt_gather_keep(g, &one);
+		if (got < 0) {
+			ret = (int)got;
+			break;
+		}
+		if (got == 0)
+			ret = IOMMU_ENOENT;
+	}
+	if (too_many)
+		*nsp = 0; /* one domain-selective invalidation */
+	return ret;
+}
+
+/* The spans' invalidation, then g's pages back (kept after a failure). */
+static int settle_spans(struct iommu_domain *d, struct pgt_gather *g, struct inv_span *sp,
+			uint32_t nsp)
+{
+	int err;
+
+	if (g->end <= g->start && !g->nfree)
+		return 0; /* nothing changed */
+	err = dom_invalidate_spans(d, sp, nsp, fq_this_cpu(d));
+	if (err)
+		dom_keep_pages(d, g);
+	else
+		pgt_gather_release(d->pgt, g);
+	return err;
+}
+
+int iommu_unmap_batch(struct iommu_domain *d, const struct iommu_range *r, uint32_t n)
+{
+	struct inv_span sp[IOMMU_BATCH_PSI_MAX];
+	struct pgt_gather g;
+	uint32_t nsp, done;
+	int err, inv;
+
+	if (!d || !ranges_ok(r, n))
+		return IOMMU_EINVAL;
+	pgt_gather_init(&g);
+	err = unmap_ranges(d, r, n, &g, sp, &nsp, &done);
+	inv = settle_spans(d, &g, sp, nsp);
+	count_unmaps(d, done);
+	return inv ? inv : err;
+}
+
+int iommu_map_batch(struct iommu_domain *d, const struct iommu_map_range *r, uint32_t n,
+		    uint32_t prot)
+{
+	struct inv_span sp[IOMMU_BATCH_PSI_MAX];
+	uint32_t i;
+	int err = 0;
+
+	if (!d || (n && !r) || !valid_prot(prot))
+		return IOMMU_EINVAL;
+	for (i = 0; i < n; i++)
+		if (!aligned_range(r[i].iova, r[i].pa, r[i].size))
+			return IOMMU_EINVAL;
+	for (i = 0; i < n && !err; i++)
+		err = map_tables(d, r[i].iova, r[i].pa, r[i].size, prot);
+	if (err) {
+		/* All or nothing: r[i - 1] failed and left nothing mapped;
+		 * the ones before it go again, under one domain-selective
+		 * invalidation (a rare path: it need not be narrow).  No unit
+		 * was told of the new entries; a caching-mode unit may hold
+		 * them as not present, which is what they are again. */
+		struct pgt_gather g;
+		int inv;
+
+		pgt_gather_init(&g);
+		for (uint32_t k = 0; k + 1 < i; k++) {
+			struct pgt_gather one;
+
+			pgt_gather_init(&one);
+			if (pgt_unmap(d->pgt, r[k].iova, r[k].size, &one) < 0)
+				plat_err("iommu: domain %u: a batch's rollback left %#llx mapped\n",
+					 d->id, (unsigned long long)r[k].iova); /* ours: no split */
+			if (g.end <= g.start || one.start < g.start)
+				g.start = one.start;
+			if (one.end > g.end)
+				g.end = one.end;
+			pgt_gather_keep(&g, &one);
+		}
+		inv = settle_spans(d, &g, sp, 0);
+		return inv ? inv : err;
+	}
+	if (n == 0)
+		return 0;
+	if (n > IOMMU_BATCH_PSI_MAX)
+		return publish_maps(d, sp, 0);
+	for (i = 0; i < n; i++)
+		sp[i] = (struct inv_span){r[i].iova, r[i].iova + r[i].size};
+	return publish_maps(d, sp, n);
 }
 
 int iommu_lookup(struct iommu_domain *d, uint64_t iova, uint64_t *pa, uint64_t *page_size)
@@ -495,6 +833,21 @@ int iommu_translate(struct iommu_domain *d, uint64_t iova, uint64_t *pa)
 static int dom_iova_free(struct iommu_domain *d, uint64_t pfn, uint64_t pages)
 {
 	return d->policy ? policy_iova_put(d->policy, pfn, pages) : iova_free(d->iova, pfn, pages);
+}
+
+int dom_iova_put(struct iommu_domain *d, uint64_t iova, uint64_t size)
+{
+	return dom_iova_free(d, iova >> PLAT_PAGE_SHIFT, size >> PLAT_PAGE_SHIFT);
+}
+
+void dom_keep_iova(struct iommu_domain *d, uint64_t iova, uint64_t size)
+{
+	/* The unit may still translate it: handing it out again would give
+	 * the next user's DMA to this mapping's pages. */
+	atomic_fetch_add_explicit(&kept_iova_pages, size >> PLAT_PAGE_SHIFT,
+				  memory_order_relaxed); /* a count */
+	plat_err("iommu: domain %u: IOVA %#llx+%#llx kept, never reused: the invalidation "
+		 "failed\n", d->id, (unsigned long long)iova, (unsigned long long)size);
 }
 
 uint64_t iommu_iova_remote_flushes(void)
@@ -526,6 +879,10 @@ static int dom_iova_get_flushing(struct iommu_domain *d, uint64_t pages, uint64_
 {
 	int err = dom_iova_get(d, pages, limit_pfn, pfn);
 
+	/* Out of IOVAs in a deferred domain: the queued ones come back once
+	 * their batch is invalidated (any context: it only waits on units). */
+	if (err == IOVA_ENOSPC && d->deferred && fq_flush_domain(d, FQ_SHORTAGE) == 0)
+		err = dom_iova_get(d, pages, limit_pfn, pfn);
 	if (err != IOVA_ENOSPC || plat_cpu_count() < 2 || !plat_irq_enabled())
 		return err;
 	if (plat_run_on_each_cpu(flush_iova_here, d->iova) != 0)
@@ -559,20 +916,57 @@ int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t p
 	return 0;
 }
 
+/* Whether d's unmaps may be queued now: a deferred domain none of whose
+ * units is fenced (else the strict path refuses, as it does). */
+static bool may_defer(struct iommu_domain *d)
+{
+	if (!d->deferred)
+		return false;
+	for (uint32_t i = 0; i < vtd_unit_count(); i++)
+		if ((d->units & (1u << i)) && vtd_unit_failed(vtd_unit_at(i)))
+			return false;
+	return true;
+}
+
+/* A deferred domain's iommu_dma_unmap: the table changed now, the
+ * invalidation and the release of the IOVA and the pages later. */
+static int dma_unmap_deferred(struct iommu_domain *d, uint64_t iova, uint64_t size)
+{
+	struct pgt_gather g;
+	int64_t done;
+	int err;
+
+	pgt_gather_init(&g);
+	done = pgt_unmap(d->pgt, iova, size, &g);
+	count_unmaps(d, 1);
+	if (done <= 0) {
+		/* Nothing changed (or a split failed): nothing to queue but
+		 * what a failed split may have gathered. */
+		(void)settle(d, &g);
+		return done < 0 ? (int)done : IOMMU_ENOENT;
+	}
+	err = fq_defer(d, g.start, g.end, iova, size, &g);
+	if (err != IOMMU_ENOMEM)
+		return err;
+	/* No queue could be made on this CPU: strict, as any domain. */
+	if ((err = settle(d, &g)) != 0) {
+		dom_keep_iova(d, iova, size);
+		return err;
+	}
+	return dom_iova_put(d, iova, size) != 0 ? IOMMU_EINVAL : 0;
+}
+
 int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
 	int err;
 
 	if (!d || !aligned_range(iova, 0, size))
 		return IOMMU_EINVAL;
+	if (may_defer(d))
+		return dma_unmap_deferred(d, iova, size);
 	err = iommu_unmap(d, iova, size);
 	if (err == IOMMU_EIO) {
-		/* The unit may still translate it: handing it out again would
-		 * give the next user's DMA to this mapping's pages. */
-		atomic_fetch_add_explicit(&kept_iova_pages, size >> PLAT_PAGE_SHIFT,
-					  memory_order_relaxed); /* a count */
-		plat_err("iommu: domain %u: IOVA %#llx+%#llx kept, never reused: the invalidation "
-			 "failed\n", d->id, (unsigned long long)iova, (unsigned long long)size);
+		dom_keep_iova(d, iova, size);
 		return err;
 	}
 	if (err)
@@ -581,6 +975,46 @@ int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	if (dom_iova_free(d, iova >> PLAT_PAGE_SHIFT, size >> PLAT_PAGE_SHIFT) != 0)
 		return IOMMU_EINVAL;
 	return err;
+}
+
+int iommu_dma_unmap_batch(struct iommu_domain *d, const struct iommu_range *r, uint32_t n)
+{
+	struct inv_span sp[IOMMU_BATCH_PSI_MAX];
+	struct pgt_gather g;
+	uint32_t nsp, done;
+	int err, inv;
+
+	if (!d || !ranges_ok(r, n))
+		return IOMMU_EINVAL;
+	/* Each range was handed out and is mapped (its first page), or
+	 * nothing is done: an IOVA not ours must not reach the allocator. */
+	for (uint32_t i = 0; i < n; i++)
+		if (iommu_lookup(d, r[i].iova, NULL, NULL) != 0)
+			return IOMMU_ENOENT;
+	if (may_defer(d)) {
+		/* Each into the queue: its batch is what amortises them. */
+		err = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			int e = dma_unmap_deferred(d, r[i].iova, r[i].size);
+
+			if (e && !err)
+				err = e;
+		}
+		return err;
+	}
+	pgt_gather_init(&g);
+	err = unmap_ranges(d, r, n, &g, sp, &nsp, &done);
+	inv = settle_spans(d, &g, sp, nsp);
+	count_unmaps(d, done);
+	/* The IOVAs go back only after the invalidation; never after a
+	 * failed one. */
+	for (uint32_t i = 0; i < done; i++) {
+		if (inv)
+			dom_keep_iova(d, r[i].iova, r[i].size);
+		else if (dom_iova_put(d, r[i].iova, r[i].size) != 0 && !err)
+			err = IOMMU_EINVAL;
+	}
+	return inv ? inv : err;
 }
 
 int iommu_reserve(struct iommu_domain *d, uint64_t iova, uint64_t size)
@@ -694,6 +1128,14 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint8_t bus, uint8_t dev,
 	}
 	if ((err = map_rmrrs(d, bdf)) != 0)
 		return err;
+	/* A function moving from a deferred domain: that domain's queued
+	 * unmaps are invalidated while the unit is still one of its own. */
+	plat_lock(&layer_lock);
+	a = find_attachment(bdf);
+	old = a ? a->d : NULL;
+	plat_unlock(&layer_lock);
+	if (old && old != d)
+		(void)fq_flush_domain(old, FQ_EXPLICIT); /* a failure fences and taints: kept */
 	plat_lock(&layer_lock);
 	a = find_attachment(bdf);
 	if (!a && !(a = free_attachment())) {
@@ -743,6 +1185,9 @@ int iommu_detach(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
 	plat_unlock(&layer_lock);
 	if (!a)
 		return IOMMU_ENOENT;
+	/* Before a detach: the domain's queued unmaps are invalidated on
+	 * this unit while it is still the domain's (a failure fences it). */
+	(void)fq_flush_domain(d, FQ_EXPLICIT);
 	if (!vtd_unit_failed(u) && (err = vtd_set_context(u, bdf, 0, 0, 0)) != 0)
 		err = unit_failed(u, err, "the invalidation of a detach");
 	if (err == IOMMU_ENOMEM)
@@ -886,6 +1331,7 @@ uint32_t iommu_background(uint32_t budget)
 	struct pool *p = pt_pages;
 
 	vtd_drain_left(); /* fault records a handler left pending */
+	fq_background(); /* deferred domains' queues past IOMMU_FLUSH_TIMEOUT_MS */
 	return p ? pool_maintain(p, budget) : 0;
 }
 
@@ -969,6 +1415,7 @@ int iommu_init(const struct iommu_dmar_table *tables, uint32_t count,
 		if (!tables[i].data || tables[i].len == 0)
 			return IOMMU_EINVAL;
 	up = true;
+	said_cm_strict = false;
 	atomic_store_explicit(&kept_table_pages, 0, memory_order_relaxed); /* counts of this run */
 	atomic_store_explicit(&kept_iova_pages, 0, memory_order_relaxed);
 	if (!take_table(tables, count, opt))

@@ -34,6 +34,21 @@
 #define IOMMU_WRITE 0x2u    /* the device may write it */
 
 #define IOMMU_DOMAIN_IDENTITY 0x1u
+/* Deferred invalidation (docs/IOMMU.md "Deferred invalidation"): the
+ * IOTLB entries of iommu_dma_unmap's ranges are invalidated in batches,
+ * later; the IOVAs and freed table pages are reused only after.  Ignored
+ * (strict, with a log line) when a unit is in caching mode. */
+#define IOMMU_DOMAIN_DEFERRED 0x2u
+
+/* The bounds of deferred invalidation: a CPU's flush queue holds at most
+ * IOMMU_FLUSHQ_SIZE unmaps of a domain and is invalidated when it fills;
+ * a queue whose oldest unmap is older than IOMMU_FLUSH_TIMEOUT_MS is
+ * invalidated at the next unmap on its CPU or the next iommu_background
+ * on any CPU.  One batch sends at most IOMMU_BATCH_PSI_MAX page-selective
+ * invalidations per unit; beyond, one domain-selective one. */
+#define IOMMU_FLUSHQ_SIZE      256
+#define IOMMU_FLUSH_TIMEOUT_MS 10
+#define IOMMU_BATCH_PSI_MAX    16
 
 struct iommu_domain;
 
@@ -263,10 +278,12 @@ const char *iommu_fault_reason(uint8_t reason);
 
 /* --- domains ----------------------------------------------------------------------- */
 
-/* A new, empty domain (or an identity one).  *out on success. */
+/* A new, empty domain (or an identity one), strict unless flags has
+ * IOMMU_DOMAIN_DEFERRED.  *out on success. */
 int iommu_domain_create(uint32_t flags, struct iommu_domain **out)
 	__attribute__((warn_unused_result));
-/* Destroy a domain with no functions attached (else IOMMU_EBUSY). */
+/* Destroy a domain with no functions attached (else IOMMU_EBUSY); its
+ * queued unmaps are invalidated first. */
 int iommu_domain_destroy(struct iommu_domain *d) __attribute__((warn_unused_result));
 
 /* Attach function seg:bus:dev.fn to d (moving it from any other domain);
@@ -294,6 +311,61 @@ int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t p
 		  uint64_t dma_limit, uint64_t *iova) __attribute__((warn_unused_result));
 int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	__attribute__((warn_unused_result));
+/* --- batches and deferred invalidation ------------------------------------------ */
+
+struct iommu_range {
+	uint64_t iova, size;
+};
+struct iommu_map_range {
+	uint64_t iova, pa, size;
+};
+
+/* Map every range (each as iommu_map's arguments, one prot): all or
+ * nothing: on an error, the ranges mapped before it are unmapped again
+ * and the error returned.  Caching-mode units get one invalidation for
+ * the batch.  IOMMU_EINVAL (nothing done) when any range is bad. */
+int iommu_map_batch(struct iommu_domain *d, const struct iommu_map_range *r, uint32_t n,
+		    uint32_t prot) __attribute__((warn_unused_result));
+/* Unmap every range, then invalidate them all with one completion per
+ * unit: page-selective invalidations, adjacent and aligned ranges merged
+ * into one with a larger mask, or one domain-selective invalidation past
+ * IOMMU_BATCH_PSI_MAX descriptors; then the freed table pages go back.
+ * Strict in every domain (the caller owns these IOVAs and may map them
+ * again at once).  IOMMU_ENOENT when a range had nothing mapped (the
+ * others are unmapped all the same); IOMMU_EIO as iommu_unmap. */
+int iommu_unmap_batch(struct iommu_domain *d, const struct iommu_range *r, uint32_t n)
+	__attribute__((warn_unused_result));
+/* iommu_dma_unmap of every range: in a strict domain one invalidation
+ * per unit for all, then the IOVAs go back; in a deferred one each goes
+ * to the flush queue.  IOMMU_ENOENT (nothing done) when a range's first
+ * page is not mapped. */
+int iommu_dma_unmap_batch(struct iommu_domain *d, const struct iommu_range *r, uint32_t n)
+	__attribute__((warn_unused_result));
+
+/* Invalidate the queued unmaps of d (of every deferred domain) now and
+ * give their IOVAs and table pages back: what a host calls before it
+ * reuses or hands away memory a device might still reach through a stale
+ * IOTLB entry.  0 for strict domains; IOMMU_EIO when a batch failed (its
+ * contents kept, the unit fenced). */
+int iommu_flush(struct iommu_domain *d) __attribute__((warn_unused_result));
+int iommu_flush_all(void) __attribute__((warn_unused_result));
+/* Whether d defers (IOMMU_DOMAIN_DEFERRED asked, no unit in caching mode). */
+bool iommu_domain_deferred(const struct iommu_domain *d);
+
+/* What a domain's unmaps cost in invalidations, summed over CPUs. */
+struct iommu_inv_stats {
+	bool deferred;
+	uint64_t unmaps;          /* ranges unmapped (iommu_unmap, _dma_, _batch) */
+	uint64_t invalidations;   /* IOTLB invalidations waited for, per unit */
+	uint64_t descriptors;     /* IOTLB descriptors (or register commands) in them */
+	uint64_t batches_full, batches_timeout, batches_shortage, batches_explicit,
+		 batches_tables;  /* deferred batches by trigger (tables: a map
+				   * while freed tables were queued) */
+	uint64_t batches_failed;  /* batches whose invalidation failed: kept */
+	uint64_t queued;          /* unmaps waiting in the queues now */
+};
+void iommu_domain_inv_stats(const struct iommu_domain *d, struct iommu_inv_stats *out);
+
 /* Keep iommu_dma_map away from [iova, iova + size), all 4 KiB aligned: for
  * windows the caller maps itself with iommu_map (a guest's fixed ranges),
  * or to shape where allocated IOVAs fall.  Parts reserved already are

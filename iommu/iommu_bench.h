@@ -23,6 +23,10 @@ enum iommu_alloc_policy {
  * TSC cycles spent in them are counted (iommu_domain_alloc_time). */
 int iommu_domain_create_policy(enum iommu_alloc_policy policy, bool timed,
 			       struct iommu_domain **out) __attribute__((warn_unused_result));
+/* The same with domain flags (IOMMU_DOMAIN_DEFERRED; not IDENTITY). */
+int iommu_domain_create_policy_flags(enum iommu_alloc_policy policy, bool timed, uint32_t flags,
+				     struct iommu_domain **out)
+	__attribute__((warn_unused_result));
 /* Cycles a timed domain spent allocating and freeing IOVAs and table pages,
  * and the number of timed calls (each includes one TSC read pair). */
 struct iommu_alloc_time {

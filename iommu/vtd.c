@@ -379,6 +379,91 @@ int vtd_invalidate_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64
 	return err;
 }
 
+/*
+ * A batch on the queue [VT-d 6.5.2.3, 6.5.2.8]: the n page-selective IOTLB
+ * descriptors (none: one domain-selective), then one wait whose status
+ * write carries the batch's number, all written behind the tail before the
+ * one IQT write that hands them to the unit; then the wait, at most
+ * wait_ms.  An IQE on one of the batch's descriptors is repaired as
+ * qi_submit's is (that slot becomes the global IOTLB invalidation, which
+ * covers it).  Called with u->lock held.
+ */
+static int qi_submit_batch(struct vtd_unit *u, uint16_t did, const struct vtd_psi *psi,
+			   uint32_t n)
+{
+	uint64_t start = plat_cycles(), limit = wait_cycles(wait_ms);
+	uint64_t head = VTD_QI_IOTLB | drain_qi(u) | VTD_QI_DID(did);
+	uint32_t ndesc = n ? n : 1, first = u->iq_tail, wait, seq, tries = 0;
+	int err;
+
+	if ((err = qi_room(u, ndesc + 1, start, limit)) != 0)
+		return err;
+	seq = ++u->iq_seq ? u->iq_seq : ++u->iq_seq; /* never 0: the word's first value */
+	for (uint32_t i = 0; i < ndesc; i++) {
+		uint32_t s = (first + i) % IQ_ENTRIES;
+
+		u->iq[2 * s] = head | (n ? VTD_QI_PAGE : VTD_QI_DOMAIN);
+		u->iq[2 * s + 1] = n ? VTD_QI_IOTLB_ADDR(psi[i].addr, psi[i].am) : 0;
+		vtd_flush_cache(u, &u->iq[2 * s], 16);
+	}
+	wait = (first + ndesc) % IQ_ENTRIES;
+	u->iq[2 * wait] = VTD_QI_WAIT | VTD_QI_WAIT_SW | VTD_QI_WAIT_DATA(seq);
+	u->iq[2 * wait + 1] = plat_virt_to_phys((const void *)u->iq_status);
+	vtd_flush_cache(u, &u->iq[2 * wait], 16);
+	u->iq_tail = (wait + 1) % IQ_ENTRIES;
+	/* Every descriptor is in memory (the flushes' fences, or x86 store
+	 * order and the uncached write) before the tail write publishes them. */
+	wr64(u, VTD_IQT, VTD_IQT_TAIL(u->iq_tail));
+	/* Acquire: pairs with the unit's status write after the batch. */
+	while (atomic_load_explicit(u->iq_status, memory_order_acquire) != seq) {
+		if (rd32(u, VTD_FSTS) & VTD_FSTS_IQE) {
+			uint32_t h = IQ_IDX(rd64(u, VTD_IQH));
+			bool ours = (h + IQ_ENTRIES - first) % IQ_ENTRIES < ndesc;
+
+			/* One of ours: widened where it stands; else nothing
+			 * to widen (wait + 1 names no slot of the batch). */
+			if ((err = qi_repair(u, ours ? h : (wait + 1) % IQ_ENTRIES, wait,
+					     &tries)) != 0)
+				return err;
+		}
+		if (plat_cycles() - start > limit) {
+			plat_err("vtd: unit %u: invalidation wait %u (a batch of %u) did not complete "
+				 "within %u ms\n", u->index, seq, ndesc, wait_ms);
+			return PLAT_ETIMEDOUT;
+		}
+		plat_cpu_relax();
+	}
+	return 0;
+}
+
+int vtd_invalidate_iotlb_batch(struct vtd_unit *u, uint16_t did, const struct vtd_psi *psi,
+			       uint32_t n)
+{
+	uint64_t t0 = plat_cycles();
+	int err = 0;
+
+	if (n > VTD_BATCH_MAX || (n && !u->caps.psi))
+		n = 0; /* one domain-selective invalidation covers them all */
+	for (uint32_t i = 0; i < n; i++)
+		if (psi[i].am > VTD_CAP_MAMV(u->cap) ||
+		    (psi[i].addr & ((PLAT_PAGE_SIZE << psi[i].am) - 1)))
+			n = 0;
+	/* No write-buffer flush: an invalidation does one first [VT-d 6.8]. */
+	plat_lock(&u->lock);
+	if (u->iq) {
+		err = qi_submit_batch(u, did, psi, n);
+	} else if (!n) {
+		err = inv_iotlb_now(u, IOTLB_DOMAIN, did, 0, 0);
+	} else {
+		/* Register-based: one command at a time, each waited for. */
+		for (uint32_t i = 0; i < n && !err; i++)
+			err = inv_iotlb_now(u, IOTLB_PAGES, did, psi[i].addr, psi[i].am);
+	}
+	plat_unlock(&u->lock);
+	vtd_lat_note(n ? IOMMU_LAT_IOTLB_PAGE : IOMMU_LAT_IOTLB_DOMAIN, plat_cycles() - t0, !err);
+	return err;
+}
+
 void vtd_flush_write_buffer(struct vtd_unit *u)
 {
 	if (!u->caps.rwbf)

@@ -107,6 +107,21 @@ int vtd_set_context(struct vtd_unit *u, struct dmar_bdf bdf, uint16_t did, uint6
  * where supported and small enough, else domain-selective). */
 int vtd_invalidate_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size)
 	__attribute__((warn_unused_result));
+/* One page-selective IOTLB invalidation: 2^am pages from addr (aligned to
+ * them). */
+struct vtd_psi {
+	uint64_t addr;
+	unsigned int am;
+};
+/* The most descriptors one batch puts on the queue (it has 256 slots). */
+#define VTD_BATCH_MAX 64
+/* Invalidate a batch with one completion to wait for: the n page-selective
+ * invalidations, or (n == 0, n > VTD_BATCH_MAX, no PSI, a mask beyond
+ * MAMV or a misaligned address) one domain-selective one; on the queue,
+ * the descriptors and one wait descriptor behind a single tail write.
+ * Errors as vtd_invalidate_iotlb's. */
+int vtd_invalidate_iotlb_batch(struct vtd_unit *u, uint16_t did, const struct vtd_psi *psi,
+			       uint32_t n) __attribute__((warn_unused_result));
 /* After table updates no invalidation follows (a map on a unit without
  * caching mode): the write-buffer flush CAP.RWBF units need [VT-d 6.8]. */
 void vtd_flush_write_buffer(struct vtd_unit *u);
