@@ -114,6 +114,8 @@ int fq_flush_all(enum fq_why why);
 bool fq_any_pending(void);
 /* iommu_background's part: queues older than IOMMU_FLUSH_TIMEOUT_MS. */
 void fq_background(void);
+/* The time bound of this bring-up (iommu_options.flush_timeout_ms). */
+void fq_set_timeout(uint32_t ms);
 /* The deferred domains' list: in at create, out at destroy (after its
  * queues were flushed). */
 void fq_link(struct iommu_domain *d);

@@ -11,7 +11,8 @@
  *
  * A queue is invalidated when it is full (IOMMU_FLUSHQ_SIZE), when its
  * oldest entry is older than IOMMU_FLUSH_TIMEOUT_MS (checked at each
- * unmap on its CPU and by iommu_background on any CPU), when IOVAs or
+ * unmap on its CPU and by iommu_background on any CPU; the options may
+ * set another bound), when IOVAs or
  * table pages run short (iommu.c's map paths), before a detach or a
  * destroy, and at iommu_flush / iommu_flush_all.  docs/IOMMU.md states
  * the window this leaves.
@@ -27,6 +28,7 @@
 static struct plat_lock fq_list_lock = PLAT_LOCK_INIT;
 static struct iommu_domain *_Atomic fq_list; /* deferred domains (fq_list_lock) */
 static _Atomic uint64_t fq_last_scan;       /* plat_cycles of the last background scan */
+static uint32_t fq_timeout_ms = IOMMU_FLUSH_TIMEOUT_MS; /* set at iommu_init */
 
 static uint64_t ms_cycles(uint64_t ms)
 {
@@ -108,7 +110,7 @@ int fq_defer(struct iommu_domain *d, uint64_t start, uint64_t end, uint64_t iova
 	}
 	if (c->n == IOMMU_FLUSHQ_SIZE)
 		err = fq_flush_locked(d, c, FQ_FULL);
-	else if (now - c->first > ms_cycles(IOMMU_FLUSH_TIMEOUT_MS))
+	else if (now - c->first > ms_cycles(fq_timeout_ms))
 		err = fq_flush_locked(d, c, FQ_TIMEOUT);
 	plat_unlock(&c->lock);
 	return err;
@@ -163,7 +165,7 @@ void fq_background(void)
 {
 	uint64_t now = plat_cycles(), last = atomic_load_explicit(&fq_last_scan,
 								   memory_order_relaxed);
-	uint64_t limit = ms_cycles(IOMMU_FLUSH_TIMEOUT_MS);
+	uint64_t limit = ms_cycles(fq_timeout_ms);
 
 	if (!fq_any_pending() || now - last < ms_cycles(1) ||
 	    !atomic_compare_exchange_strong_explicit(&fq_last_scan, &last, now,
@@ -182,6 +184,11 @@ void fq_background(void)
 			plat_unlock(&c->lock);
 		}
 	plat_unlock(&fq_list_lock);
+}
+
+void fq_set_timeout(uint32_t ms)
+{
+	fq_timeout_ms = ms ? ms : IOMMU_FLUSH_TIMEOUT_MS;
 }
 
 void fq_link(struct iommu_domain *d)

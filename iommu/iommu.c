@@ -1416,6 +1416,7 @@ int iommu_init(const struct iommu_dmar_table *tables, uint32_t count,
 			return IOMMU_EINVAL;
 	up = true;
 	said_cm_strict = false;
+	fq_set_timeout(opt->flush_timeout_ms);
 	atomic_store_explicit(&kept_table_pages, 0, memory_order_relaxed); /* counts of this run */
 	atomic_store_explicit(&kept_iova_pages, 0, memory_order_relaxed);
 	if (!take_table(tables, count, opt))

@@ -88,6 +88,9 @@ struct iommu_options {
 	bool no_interrupt_remapping;
 	bool x2apic;
 	bool block_compat_interrupts;
+	/* Deferred domains: how old a flush queue's oldest unmap may grow
+	 * before the queue is invalidated, in ms; 0: IOMMU_FLUSH_TIMEOUT_MS. */
+	uint32_t flush_timeout_ms;
 };
 
 /*

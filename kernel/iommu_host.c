@@ -50,6 +50,11 @@ static void report_coverage(void)
 	}
 }
 
+uint32_t iommu_host_domain_flags(void)
+{
+	return kopt.iommu_strict ? 0 : IOMMU_DOMAIN_DEFERRED;
+}
+
 uint32_t iommu_host_init(void)
 {
 	struct iommu_dmar_table tables[MAX_DMAR_TABLES];
@@ -75,6 +80,10 @@ uint32_t iommu_host_init(void)
 	if (on < 0)
 		pr_err("iommu: bring-up refused (%d)\n", on);
 	report_coverage();
+	if (!kopt.iommu_strict && iommu_active())
+		pr_info("iommu: iommu.strict=0: the kernel's DMA domains ask for deferred "
+			"invalidation (batches of up to %u unmaps per CPU, at most %u ms old)\n",
+			IOMMU_FLUSHQ_SIZE, IOMMU_FLUSH_TIMEOUT_MS);
 	if (iommu_ir_active())
 		pr_info("iommu: interrupt remapping on, %u IRTE%s in use\n", iommu_irq_count(),
 			iommu_irq_count() == 1 ? "" : "s");

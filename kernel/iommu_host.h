@@ -12,4 +12,9 @@
  * number of units brought up (the ready: line's iommu_units). */
 uint32_t iommu_host_init(void);
 
+/* The flags the kernel's DMA domains are made with: IOMMU_DOMAIN_DEFERRED
+ * under iommu.strict=0, else 0 (strict).  Tests that prove an unmap's
+ * invalidation at once (hwselftest) use strict domains whatever this says. */
+uint32_t iommu_host_domain_flags(void);
+
 #endif /* KERNEL_IOMMU_HOST_H */

@@ -5,7 +5,7 @@
 
 #include "cmdline.h"
 
-struct kernel_options kopt = {.loglevel = 6};
+struct kernel_options kopt = {.loglevel = 6, .iommu_strict = true};
 
 void options_parse(const char *cl)
 {
@@ -22,6 +22,9 @@ void options_parse(const char *cl)
 		kopt.loglevel = buf[0] - '0';
 	kopt.vtd_noqi = cmdline_has(cl, "vtd_noqi");
 	kopt.vtd_noir = cmdline_has(cl, "vtd_noir");
+	/* As Linux's: 0 defers, 1 (or anything else) is strict. */
+	kopt.iommu_strict = !(cmdline_get(cl, "iommu.strict", buf, sizeof(buf)) &&
+			      buf[0] == '0' && buf[1] == '\0');
 	if (cmdline_get(cl, "dmar_table", buf, sizeof(buf)) && buf[0] >= '0' && buf[0] <= '9')
 		kopt.dmar_table = buf[0] - '0';
 	kopt.acpi_no_loader_rsdp = cmdline_has(cl, "acpi_no_loader_rsdp");

@@ -20,6 +20,9 @@ struct kernel_options {
 				   * would need (EFI table, BIOS scan) */
 	bool vtd_noqi;          /* "vtd_noqi": register-based invalidation only */
 	bool vtd_noir;          /* "vtd_noir": leave interrupt remapping off */
+	bool iommu_strict;      /* "iommu.strict=0" clears it (default on): the
+				 * kernel's DMA domains defer their IOTLB
+				 * invalidations (IOMMU_DOMAIN_DEFERRED) */
 	int dmar_table;         /* "dmar_table=N": use the N-th DMAR table (0) */
 	bool vtd_reinit;        /* "vtd_reinit": bring each unit up twice, the
 				 * second time finding translation on, as a

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "iommu.h"
+#include "iommu_host.h"
 #include "ktest.h"
 #include "cpu.h"
 #include "layout.h"
@@ -29,7 +30,8 @@ static bool rig_attach(struct drv_rig *r)
 {
 	const struct pci_bdf *b = &r->pci->bdf;
 
-	if (!ktest_check_eq((uint64_t)iommu_domain_create(0, &r->d), 0, __FILE__, __LINE__,
+	if (!ktest_check_eq((uint64_t)iommu_domain_create(iommu_host_domain_flags(), &r->d), 0,
+			    __FILE__, __LINE__,
 			    "iommu_domain_create", "0"))
 		return false;
 	if (!ktest_check_eq((uint64_t)iommu_attach(r->d, b->seg, b->bus, b->dev, b->fn), 0,

@@ -52,3 +52,17 @@ KTEST(cmdline_word_after_flag)
 	KT_EXPECT(!cmdline_has_arg(NULL, "selftest", "clear"));
 	KT_EXPECT(!cmdline_has_arg("", "selftest", "clear"));
 }
+
+/* A dotted key as Linux spells its module options (iommu.strict=0): the
+ * dot is part of the name, and neither half alone matches it. */
+KTEST(cmdline_dotted_key)
+{
+	const char *cl = "test=iommu_ iommu.strict=0 quick";
+	char buf[8];
+
+	KT_ASSERT(cmdline_get(cl, "iommu.strict", buf, sizeof(buf)));
+	KT_EXPECT(strcmp(buf, "0") == 0);
+	KT_EXPECT(!cmdline_get(cl, "iommu", buf, sizeof(buf)));
+	KT_EXPECT(!cmdline_get(cl, "strict", buf, sizeof(buf)));
+	KT_EXPECT(!cmdline_get("iommu.strictx=0", "iommu.strict", buf, sizeof(buf)));
+}
