@@ -83,24 +83,30 @@ static bool map_use_unmap(struct fx *f, struct iommu_domain *d, uint64_t pa, uin
 }
 
 /* The window: the stale entry serves the device after the unmap returned,
- * no invalidation was sent, and the IOVA is not handed out again; after
- * iommu_flush the DMA faults and memory is unchanged. */
+ * no invalidation was sent, and the IOVA is not handed out again: below a
+ * limit of 7 pages the other 6 are given first, and only when none is
+ * left is the queue invalidated and the IOVA given back.  After that the
+ * old DMA faults and memory is unchanged. */
 KTEST(iommu_deferred_window_exists_and_iova_not_reused)
 {
 	struct fx f;
 	struct iommu_domain *d;
 	struct vtd_model_counters c0, c1;
-	uint32_t *page;
-	uint64_t iova, next;
+	uint32_t *page, *other;
+	uint64_t iova, next[6], again;
 
 	config(&f);
 	KT_ASSERT(fx_up(&f));
 	page = fx_page(&f);
-	d = deferred_domain(&f);
-	KT_ASSERT(d != NULL);
+	other = fx_page(&f);
+	KT_ASSERT_EQ(iommu_domain_create(IOMMU_DOMAIN_DEFERRED, &d), 0);
 	KT_EXPECT(iommu_domain_deferred(d));
+	KT_ASSERT_EQ(fx_attach(d, DEV), 0);
+	KT_ASSERT_EQ(iommu_map(d, 0x10000, fx_pa(other), FX_4K, IOMMU_READ), 0); /* keeps tables */
+	KT_ASSERT_EQ(iommu_dma_map(d, fx_pa(page), FX_4K, IOMMU_WRITE, 0x7FFF, &iova), 0);
+	KT_ASSERT_EQ(fx_dma_write32(&f, 0, DEV, iova, 1), 0);
 	c0 = fx_counters(&f, 0);
-	KT_ASSERT(map_use_unmap(&f, d, fx_pa(page), &iova));
+	KT_ASSERT_EQ(iommu_dma_unmap(d, iova, FX_4K), 0);
 	c1 = fx_counters(&f, 0);
 	KT_EXPECT_EQ(c1.iotlb_page + c1.iotlb_domain + c1.iotlb_global,
 		     c0.iotlb_page + c0.iotlb_domain + c0.iotlb_global);
@@ -108,18 +114,24 @@ KTEST(iommu_deferred_window_exists_and_iova_not_reused)
 	/* The cost of deferring: the device still writes the page. */
 	KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV, iova, 0x5EA1), 0);
 	KT_EXPECT_EQ(page[0], 0x5EA1);
-	for (uint32_t i = 0, *other = fx_page(&f); i < IOMMU_FLUSHQ_SIZE / 2; i++) {
-		KT_ASSERT_EQ(iommu_dma_map(d, fx_pa(other), FX_4K, IOMMU_WRITE, LIMIT32, &next), 0);
-		KT_EXPECT(next != iova);
-		KT_ASSERT_EQ(iommu_dma_unmap(d, next, FX_4K), 0);
-		if (next == iova)
-			break;
+	for (uint32_t i = 0; i < 6; i++) {
+		KT_ASSERT_EQ(iommu_dma_map(d, fx_pa(other), FX_4K, IOMMU_WRITE, 0x7FFF, &next[i]), 0);
+		KT_EXPECT(next[i] != iova);
 	}
-	KT_EXPECT_EQ(iommu_flush(d), 0);
+	KT_EXPECT_EQ(stats(d).queued, 1);
+	KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV, iova, 0x5EA2), 0); /* still */
+	/* None left: the queue is invalidated, and the IOVA comes back. */
+	KT_ASSERT_EQ(iommu_dma_map(d, fx_pa(other), FX_4K, IOMMU_WRITE, 0x7FFF, &again), 0);
+	KT_EXPECT_EQ(again, iova);
 	KT_EXPECT_EQ(stats(d).queued, 0);
+	KT_EXPECT_EQ(stats(d).batches_shortage, 1);
+	KT_ASSERT_EQ(iommu_dma_unmap(d, again, FX_4K), 0);
+	KT_EXPECT_EQ(iommu_flush(d), 0);
 	KT_EXPECT_EQ(stats(d).batches_explicit, 1);
 	KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV, iova, 0xBAD), VTD_MODEL_FR_WRITE);
-	KT_EXPECT_EQ(page[0], 0x5EA1);
+	KT_EXPECT_EQ(page[0], 0x5EA2);
+	for (uint32_t i = 0; i < 6; i++)
+		KT_EXPECT_EQ(iommu_dma_unmap(d, next[i], FX_4K), 0);
 	teardown(&f, d);
 }
 
