@@ -1,6 +1,7 @@
 # bench-smoke.sh - a short run of `make bench` (bench quick, -smp 2): it boots,
-# ends with "bench: done", and a figure for every pattern, scope and impl
-# reaches the JSON list; and one run of `make bench-trace` (-smp 2): the
+# ends with "bench: done", and a figure for every pattern, scope, impl and
+# invalidation mode (strict, deferred) reaches the JSON list, with strict
+# domains at 1000 invalidations per 1000 unmaps and deferred ones below; and one run of `make bench-trace` (-smp 2): the
 # trace ends, is plotted, and has its twelve gaps; and `make bench-pool`'s
 # program, --quick, twice: built with every peer this machine has (each
 # peer has figures or says why it was skipped), and built with none (every
@@ -20,14 +21,23 @@ fi
 if python3 - "$OUT" <<'PY'
 import json, sys
 figs = json.load(open(sys.argv[1]))
-have = {(f["pattern"], f["cpus"], f["scope"], f["impl"]) for f in figs
-        if isinstance(f.get("cycles_per_pair"), int)}
-missing = [(p, s, i) for p in ["single", "sparse", "burst", "cross_cpu"]
+have = {(f["pattern"], f["cpus"], f["scope"], f["impl"], f.get("invalidation")) for f in figs
+        if isinstance(f.get("cycles_per_pair"), int)
+        and isinstance(f.get("invalidations_per_1000_unmaps"), int)}
+missing = [(p, s, i, m) for p in ["single", "sparse", "burst", "cross_cpu"]
            for s in ["alloc", "map_unmap"] for i in ["pool", "mempool_policy", "direct"]
-           if (p, 2, s, i) not in have]
+           for m in ["strict", "deferred"] if (p, 2, s, i, m) not in have]
 for m in missing:
-    print("    # no figure for pattern %s scope %s impl %s" % m)
-sys.exit(1 if missing or len(figs) != 24 else 0)
+    print("    # no figure for pattern %s scope %s impl %s invalidation %s" % m)
+# Strict domains wait for one invalidation per unmap; deferred ones batch them.
+per = {(f["pattern"], f["invalidation"]): f["invalidations_per_1000_unmaps"] for f in figs
+       if f.get("impl") == "pool" and f.get("scope") == "map_unmap"}
+bad = [p for p in ["single", "burst"] if per.get((p, "strict")) != 1000 or
+       per.get((p, "deferred"), 1000) >= 1000]
+for p in bad:
+    print("    # %s: invalidations per 1000 unmaps strict %s, deferred %s" % (
+        p, per.get((p, "strict")), per.get((p, "deferred"))))
+sys.exit(1 if missing or bad or len(figs) != 48 else 0)
 PY
 then
   echo "ok 2 bench_json_has_every_pattern_scope_impl"; passed=$((passed + 1))
