@@ -184,7 +184,7 @@ KTEST(iommu_deferred_edu_time_limit_by_idle)
 		iommu_domain_inv_stats(r.d, &s);
 		waited_ms = (rdtsc() - t0) / (tsc_hz() / 1000);
 	} while (s.queued && waited_ms < 2000);
-	ktest_diag("invalidated after about %llu ms (limit %u ms + one tick)",
+	ktest_diag("invalidated after about %llu ms (limit %u ms)",
 		   (unsigned long long)waited_ms, IOMMU_FLUSH_TIMEOUT_MS);
 	KT_EXPECT_EQ(s.queued, 0);
 	KT_EXPECT_EQ(s.batches_timeout, 1);
