@@ -120,6 +120,17 @@ void fq_set_timeout(uint32_t ms);
  * queues were flushed). */
 void fq_link(struct iommu_domain *d);
 void fq_unlink(struct iommu_domain *d);
+/* Add to a slot's counter without a locked read-modify-write: a relaxed
+ * load and store (plain moves on x86).  Its CPU is the only writer but
+ * for an interrupt handler unmapping between the two, which may lose one
+ * count: these are statistics, and the unmap path stays as cheap as it
+ * was. */
+static inline void fq_count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
 /* The slot of the calling CPU. */
 static inline struct fq_cpu *fq_this_cpu(struct iommu_domain *d)
 {

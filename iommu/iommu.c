@@ -207,8 +207,8 @@ static int invalidate_span(struct iommu_domain *d, uint64_t start, uint64_t end)
 		else if (vtd_invalidate_iotlb(u, d->id, start, end - start) != 0)
 			err = unit_failed(u, IOMMU_EIO, "an IOTLB invalidation");
 		/* Relaxed: counts of this CPU's slot (iommu_domain_inv_stats). */
-		atomic_fetch_add_explicit(&c->invalidations, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&c->descriptors, 1, memory_order_relaxed);
+		fq_count(&c->invalidations, 1);
+		fq_count(&c->descriptors, 1);
 	}
 	if (err)
 		atomic_store_explicit(&d->tainted, true, memory_order_relaxed); /* read at destroy */
@@ -278,8 +278,8 @@ int dom_invalidate_spans(struct iommu_domain *d, struct inv_span *sp, uint32_t n
 		else if (vtd_invalidate_iotlb_batch(u, d->id, psi, npsi) != 0)
 			err = unit_failed(u, IOMMU_EIO, "a batched IOTLB invalidation");
 		/* Relaxed: counts of the slot (iommu_domain_inv_stats). */
-		atomic_fetch_add_explicit(&c->invalidations, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&c->descriptors, npsi ? npsi : 1, memory_order_relaxed);
+		fq_count(&c->invalidations, 1);
+		fq_count(&c->descriptors, npsi ? npsi : 1);
 	}
 	if (err)
 		atomic_store_explicit(&d->tainted, true, memory_order_relaxed); /* read at destroy */
@@ -663,8 +663,7 @@ int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t size,
 
 static void count_unmaps(struct iommu_domain *d, uint64_t n)
 {
-	/* Relaxed: a count on this CPU's slot. */
-	atomic_fetch_add_explicit(&fq_this_cpu(d)->unmaps, n, memory_order_relaxed);
+	fq_count(&fq_this_cpu(d)->unmaps, n);
 }
 
 int iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
