@@ -89,14 +89,14 @@ struct inv_span {
  * domain-selective beyond IOMMU_BATCH_PSI_MAX); counted on CPU slot c.
  * 0, or IOMMU_EIO (a unit fenced or failed: d tainted).  The spans may be
  * reordered. */
-int dom_invalidate_spans(struct iommu_domain *d, struct inv_span *s, uint32_t n,
+int iommu_dom_invalidate_spans(struct iommu_domain *d, struct inv_span *s, uint32_t n,
 			 struct fq_cpu *c);
 /* iommu.c: after a failed invalidation, keep g's pages (logged, counted). */
-void dom_keep_pages(struct iommu_domain *d, struct pgt_gather *g);
+void iommu_dom_keep_pages(struct iommu_domain *d, struct pgt_gather *g);
 /* iommu.c: keep IOVA pages out of use for good (logged, counted). */
-void dom_keep_iova(struct iommu_domain *d, uint64_t iova, uint64_t size);
+void iommu_dom_keep_iova(struct iommu_domain *d, uint64_t iova, uint64_t size);
 /* iommu.c: an IOVA range back to d's allocator. */
-int dom_iova_put(struct iommu_domain *d, uint64_t iova, uint64_t size);
+int iommu_dom_iova_put(struct iommu_domain *d, uint64_t iova, uint64_t size);
 
 /* flushq.c: the queues of deferred domains. */
 /* Queue an unmapped range of d on this CPU; the unmap's freed pages move
@@ -104,22 +104,22 @@ int dom_iova_put(struct iommu_domain *d, uint64_t iova, uint64_t size);
  * 0; IOMMU_EIO when that batch failed (everything in it kept);
  * IOMMU_ENOMEM when no queue could be made (nothing queued: the caller
  * invalidates strictly). */
-int fq_defer(struct iommu_domain *d, uint64_t start, uint64_t end, uint64_t iova, uint64_t size,
+int iommu_fq_defer(struct iommu_domain *d, uint64_t start, uint64_t end, uint64_t iova, uint64_t size,
 	     struct pgt_gather *g);
 /* Invalidate every queue of d now, and release what each covered. */
-int fq_flush_domain(struct iommu_domain *d, enum fq_why why);
+int iommu_fq_flush_domain(struct iommu_domain *d, enum fq_why why);
 /* The same for every deferred domain; 'why' says who asked. */
-int fq_flush_all(enum fq_why why);
+int iommu_fq_flush_all(enum fq_why why);
 /* Whether any deferred domain holds queued unmaps (a hint). */
-bool fq_any_pending(void);
+bool iommu_fq_any_pending(void);
 /* iommu_background's part: queues older than IOMMU_FLUSH_TIMEOUT_MS. */
-void fq_background(void);
+void iommu_fq_background(void);
 /* The time bound of this bring-up (iommu_options.flush_timeout_ms). */
-void fq_set_timeout(uint32_t ms);
+void iommu_fq_set_timeout(uint32_t ms);
 /* The deferred domains' list: in at create, out at destroy (after its
  * queues were flushed). */
-void fq_link(struct iommu_domain *d);
-void fq_unlink(struct iommu_domain *d);
+void iommu_fq_link(struct iommu_domain *d);
+void iommu_fq_unlink(struct iommu_domain *d);
 /* Add to a slot's counter without a locked read-modify-write: a relaxed
  * load and store (plain moves on x86).  Its CPU is the only writer but
  * for an interrupt handler unmapping between the two, which may lose one

@@ -2,10 +2,10 @@
  * flushq.c - deferred invalidation: per-CPU flush queues of the unmaps of
  * deferred domains (IOMMU_DOMAIN_DEFERRED), invalidated in batches.
  *
- *   iommu_dma_unmap -> pgt_unmap -> fq_defer: the changed span, the IOVA
+ *   iommu_dma_unmap -> pgt_unmap -> iommu_fq_defer: the changed span, the IOVA
  *                      and the freed table pages into this CPU's queue
  *   a batch         -> one invalidation per unit covering every queued
- *                      span (dom_invalidate_spans) -> only then the table
+ *                      span (iommu_dom_invalidate_spans) -> only then the table
  *                      pages to the pool and the IOVAs to the allocator;
  *                      after a failed one, all of them kept (iommu_leaks)
  *
@@ -52,19 +52,19 @@ static int fq_flush_locked(struct iommu_domain *d, struct fq_cpu *c, enum fq_why
 		return 0;
 	for (uint32_t i = 0; i < ns; i++)
 		s[i] = (struct inv_span){c->e[i].start, c->e[i].end};
-	err = dom_invalidate_spans(d, s, ns, c);
+	err = iommu_dom_invalidate_spans(d, s, ns, c);
 	atomic_fetch_sub_explicit(&d->queued_tables, c->pages.nfree, memory_order_relaxed);
 	if (!err) {
 		pgt_gather_release(d->pgt, &c->pages);
 		for (uint32_t i = 0; i < n; i++)
-			if (c->e[i].size && dom_iova_put(d, c->e[i].iova, c->e[i].size) != 0)
+			if (c->e[i].size && iommu_dom_iova_put(d, c->e[i].iova, c->e[i].size) != 0)
 				plat_err("iommu: domain %u: IOVA %#llx not given back: not from its "
 					 "allocator\n", d->id, (unsigned long long)c->e[i].iova);
 	} else {
-		dom_keep_pages(d, &c->pages);
+		iommu_dom_keep_pages(d, &c->pages);
 		for (uint32_t i = 0; i < n; i++)
 			if (c->e[i].size)
-				dom_keep_iova(d, c->e[i].iova, c->e[i].size);
+				iommu_dom_keep_iova(d, c->e[i].iova, c->e[i].size);
 		atomic_fetch_add_explicit(&c->kept_batches, 1, memory_order_relaxed); /* a count */
 	}
 	c->n = 0;
@@ -72,7 +72,7 @@ static int fq_flush_locked(struct iommu_domain *d, struct fq_cpu *c, enum fq_why
 	return err;
 }
 
-int fq_defer(struct iommu_domain *d, uint64_t start, uint64_t end, uint64_t iova, uint64_t size,
+int iommu_fq_defer(struct iommu_domain *d, uint64_t start, uint64_t end, uint64_t iova, uint64_t size,
 	     struct pgt_gather *g)
 {
 	struct fq_cpu *c = fq_this_cpu(d);
@@ -116,7 +116,7 @@ int fq_defer(struct iommu_domain *d, uint64_t start, uint64_t end, uint64_t iova
 	return err;
 }
 
-int fq_flush_domain(struct iommu_domain *d, enum fq_why why)
+int iommu_fq_flush_domain(struct iommu_domain *d, enum fq_why why)
 {
 	int err = 0;
 
@@ -138,13 +138,13 @@ int fq_flush_domain(struct iommu_domain *d, enum fq_why why)
 	return err;
 }
 
-int fq_flush_all(enum fq_why why)
+int iommu_fq_flush_all(enum fq_why why)
 {
 	int err = 0;
 
 	plat_lock(&fq_list_lock);
 	for (struct iommu_domain *d = fq_list; d; d = d->next_deferred) {
-		int e = fq_flush_domain(d, why);
+		int e = iommu_fq_flush_domain(d, why);
 
 		if (e && !err)
 			err = e;
@@ -153,7 +153,7 @@ int fq_flush_all(enum fq_why why)
 	return err;
 }
 
-bool fq_any_pending(void)
+bool iommu_fq_any_pending(void)
 {
 	/* Relaxed: a hint; a wrong answer costs one retry or one empty pass. */
 	return atomic_load_explicit(&fq_list, memory_order_relaxed) != NULL;
@@ -161,13 +161,13 @@ bool fq_any_pending(void)
 
 /* At most one scan a millisecond, on whichever CPU gets there first: the
  * idle loops of every CPU call in, and the list's lock is shared. */
-void fq_background(void)
+void iommu_fq_background(void)
 {
 	uint64_t now = plat_cycles(), last = atomic_load_explicit(&fq_last_scan,
 								   memory_order_relaxed);
 	uint64_t limit = ms_cycles(fq_timeout_ms);
 
-	if (!fq_any_pending() || now - last < ms_cycles(1) ||
+	if (!iommu_fq_any_pending() || now - last < ms_cycles(1) ||
 	    !atomic_compare_exchange_strong_explicit(&fq_last_scan, &last, now,
 						     memory_order_relaxed, memory_order_relaxed))
 		return;
@@ -186,22 +186,22 @@ void fq_background(void)
 	plat_unlock(&fq_list_lock);
 }
 
-void fq_set_timeout(uint32_t ms)
+void iommu_fq_set_timeout(uint32_t ms)
 {
 	fq_timeout_ms = ms ? ms : IOMMU_FLUSH_TIMEOUT_MS;
 }
 
-void fq_link(struct iommu_domain *d)
+void iommu_fq_link(struct iommu_domain *d)
 {
 	plat_lock(&fq_list_lock);
 	d->next_deferred = fq_list;
-	/* Relaxed store for fq_any_pending's peek; the list itself is read
+	/* Relaxed store for iommu_fq_any_pending's peek; the list itself is read
 	 * under the lock. */
 	atomic_store_explicit(&fq_list, d, memory_order_relaxed);
 	plat_unlock(&fq_list_lock);
 }
 
-void fq_unlink(struct iommu_domain *d)
+void iommu_fq_unlink(struct iommu_domain *d)
 {
 	plat_lock(&fq_list_lock);
 	if (fq_list == d) {

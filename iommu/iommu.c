@@ -13,7 +13,7 @@
  *                batch's invalidation comes later (flushq.c), and only
  *                after it the pages and the IOVA go back
  *   the _batch calls: every range changed, then one invalidation per unit
- *                for all of them (dom_invalidate_spans), then the pages
+ *                for all of them (iommu_dom_invalidate_spans), then the pages
  *
  * Domain ids are global (the same id on every unit), from 1 up: id 0 is
  * what caching-mode units tag not-present entries with.
@@ -235,7 +235,7 @@ static bool cover_pages(uint64_t s, uint64_t e, unsigned int max_am, struct vtd_
 	return true;
 }
 
-int dom_invalidate_spans(struct iommu_domain *d, struct inv_span *sp, uint32_t n,
+int iommu_dom_invalidate_spans(struct iommu_domain *d, struct inv_span *sp, uint32_t n,
 			 struct fq_cpu *c)
 {
 	struct vtd_psi psi[IOMMU_BATCH_PSI_MAX];
@@ -288,7 +288,7 @@ int dom_invalidate_spans(struct iommu_domain *d, struct inv_span *sp, uint32_t n
 
 /* Keep g's pages out of use: a unit that missed the invalidation may
  * still walk them through a stale pointer. */
-void dom_keep_pages(struct iommu_domain *d, struct pgt_gather *g)
+void iommu_dom_keep_pages(struct iommu_domain *d, struct pgt_gather *g)
 {
 	uint32_t n = g->nfree;
 
@@ -310,7 +310,7 @@ static int settle(struct iommu_domain *d, struct pgt_gather *g)
 	int err = invalidate_span(d, g->start, g->end);
 
 	if (err)
-		dom_keep_pages(d, g);
+		iommu_dom_keep_pages(d, g);
 	else
 		pgt_gather_release(d->pgt, g);
 	return err;
@@ -438,7 +438,7 @@ static int domain_create(uint32_t flags, int policy, bool timed, struct iommu_do
 		return err;
 	}
 	if (d->deferred)
-		fq_link(d);
+		iommu_fq_link(d);
 	*out = d;
 	return 0;
 }
@@ -505,12 +505,12 @@ int iommu_flush(struct iommu_domain *d)
 {
 	if (!d)
 		return IOMMU_EINVAL;
-	return fq_flush_domain(d, FQ_EXPLICIT);
+	return iommu_fq_flush_domain(d, FQ_EXPLICIT);
 }
 
 int iommu_flush_all(void)
 {
-	return fq_flush_all(FQ_EXPLICIT);
+	return iommu_fq_flush_all(FQ_EXPLICIT);
 }
 
 void iommu_domain_alloc_time(const struct iommu_domain *d, struct iommu_alloc_time *out)
@@ -543,8 +543,8 @@ int iommu_domain_destroy(struct iommu_domain *d)
 	/* What the queues hold is invalidated first (with nothing attached
 	 * there is no unit to ask: it goes back at once), or kept. */
 	if (d->deferred) {
-		(void)fq_flush_domain(d, FQ_EXPLICIT); /* a failure taints d: kept below */
-		fq_unlink(d);
+		(void)iommu_fq_flush_domain(d, FQ_EXPLICIT); /* a failure taints d: kept below */
+		iommu_fq_unlink(d);
 	}
 	if (tables_in_doubt(d)) {
 		n = pgt_pages(d->pgt);
@@ -618,9 +618,9 @@ static int map_tables(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64
 		err = pgt_map(d->pgt, iova, pa, size, to_pgt_prot(prot), &g);
 		if (err)
 			(void)settle(d, &g); /* a rollback may have freed tables */
-		if (err != IOMMU_ENOMEM || pass || !fq_any_pending())
+		if (err != IOMMU_ENOMEM || pass || !iommu_fq_any_pending())
 			break;
-		(void)fq_flush_all(FQ_SHORTAGE); /* a failed batch keeps its pages: no retry gain */
+		(void)iommu_fq_flush_all(FQ_SHORTAGE); /* a failed batch keeps its pages: no retry gain */
 	}
 	if (err)
 		return err;
@@ -629,7 +629,7 @@ static int map_tables(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64
 	 * would miss through the stale pointer.  The queues' invalidation
 	 * (it covers the freed tables' spans) drops such pointers. */
 	if (d->deferred && atomic_load_explicit(&d->queued_tables, memory_order_relaxed))
-		(void)fq_flush_domain(d, FQ_TABLES); /* a failure is the unmaps' (kept, fenced) */
+		(void)iommu_fq_flush_domain(d, FQ_TABLES); /* a failure is the unmaps' (kept, fenced) */
 	return 0;
 }
 
@@ -642,7 +642,7 @@ static int publish_maps(struct iommu_domain *d, struct inv_span *sp, uint32_t n)
 {
 	if (any_cm)
 		return n == 1 ? invalidate_span(d, sp[0].start, sp[0].end)
-			      : dom_invalidate_spans(d, sp, n, fq_this_cpu(d));
+			      : iommu_dom_invalidate_spans(d, sp, n, fq_this_cpu(d));
 	for (uint32_t i = 0; any_rwbf && i < vtd_unit_count(); i++)
 		if (d->units & (1u << i))
 			vtd_flush_write_buffer(vtd_unit_at(i));
@@ -695,7 +695,7 @@ static bool ranges_ok(const struct iommu_range *r, uint32_t n)
 
 /*
  * Unmap r[0 .. n) into one gather: its pages, and the spans (as many as
- * dom_invalidate_spans looks at; past that, *nsp is 0: domain-selective).
+ * iommu_dom_invalidate_spans looks at; past that, *nsp is 0: domain-selective).
  * Stops at a failed split (PGT_ENOMEM).  0, IOMMU_ENOENT when a range had
  * nothing mapped, or the error; *done the ranges handled.
  */
@@ -744,9 +744,9 @@ static int settle_spans(struct iommu_domain *d, struct pgt_gather *g, struct inv
 
 	if (g->end <= g->start && !g->nfree)
 		return 0; /* nothing changed */
-	err = dom_invalidate_spans(d, sp, nsp, fq_this_cpu(d));
+	err = iommu_dom_invalidate_spans(d, sp, nsp, fq_this_cpu(d));
 	if (err)
-		dom_keep_pages(d, g);
+		iommu_dom_keep_pages(d, g);
 	else
 		pgt_gather_release(d->pgt, g);
 	return err;
@@ -834,12 +834,12 @@ static int dom_iova_free(struct iommu_domain *d, uint64_t pfn, uint64_t pages)
 	return d->policy ? policy_iova_put(d->policy, pfn, pages) : iova_free(d->iova, pfn, pages);
 }
 
-int dom_iova_put(struct iommu_domain *d, uint64_t iova, uint64_t size)
+int iommu_dom_iova_put(struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
 	return dom_iova_free(d, iova >> PLAT_PAGE_SHIFT, size >> PLAT_PAGE_SHIFT);
 }
 
-void dom_keep_iova(struct iommu_domain *d, uint64_t iova, uint64_t size)
+void iommu_dom_keep_iova(struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
 	/* The unit may still translate it: handing it out again would give
 	 * the next user's DMA to this mapping's pages. */
@@ -880,7 +880,7 @@ static int dom_iova_get_flushing(struct iommu_domain *d, uint64_t pages, uint64_
 
 	/* Out of IOVAs in a deferred domain: the queued ones come back once
 	 * their batch is invalidated (any context: it only waits on units). */
-	if (err == IOVA_ENOSPC && d->deferred && fq_flush_domain(d, FQ_SHORTAGE) == 0)
+	if (err == IOVA_ENOSPC && d->deferred && iommu_fq_flush_domain(d, FQ_SHORTAGE) == 0)
 		err = dom_iova_get(d, pages, limit_pfn, pfn);
 	if (err != IOVA_ENOSPC || plat_cpu_count() < 2 || !plat_irq_enabled())
 		return err;
@@ -944,15 +944,15 @@ static int dma_unmap_deferred(struct iommu_domain *d, uint64_t iova, uint64_t si
 		(void)settle(d, &g);
 		return done < 0 ? (int)done : IOMMU_ENOENT;
 	}
-	err = fq_defer(d, g.start, g.end, iova, size, &g);
+	err = iommu_fq_defer(d, g.start, g.end, iova, size, &g);
 	if (err != IOMMU_ENOMEM)
 		return err;
 	/* No queue could be made on this CPU: strict, as any domain. */
 	if ((err = settle(d, &g)) != 0) {
-		dom_keep_iova(d, iova, size);
+		iommu_dom_keep_iova(d, iova, size);
 		return err;
 	}
-	return dom_iova_put(d, iova, size) != 0 ? IOMMU_EINVAL : 0;
+	return iommu_dom_iova_put(d, iova, size) != 0 ? IOMMU_EINVAL : 0;
 }
 
 int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
@@ -965,7 +965,7 @@ int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 		return dma_unmap_deferred(d, iova, size);
 	err = iommu_unmap(d, iova, size);
 	if (err == IOMMU_EIO) {
-		dom_keep_iova(d, iova, size);
+		iommu_dom_keep_iova(d, iova, size);
 		return err;
 	}
 	if (err)
@@ -1009,8 +1009,8 @@ int iommu_dma_unmap_batch(struct iommu_domain *d, const struct iommu_range *r, u
 	 * failed one. */
 	for (uint32_t i = 0; i < done; i++) {
 		if (inv)
-			dom_keep_iova(d, r[i].iova, r[i].size);
-		else if (dom_iova_put(d, r[i].iova, r[i].size) != 0 && !err)
+			iommu_dom_keep_iova(d, r[i].iova, r[i].size);
+		else if (iommu_dom_iova_put(d, r[i].iova, r[i].size) != 0 && !err)
 			err = IOMMU_EINVAL;
 	}
 	return inv ? inv : err;
@@ -1134,7 +1134,7 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint8_t bus, uint8_t dev,
 	old = a ? a->d : NULL;
 	plat_unlock(&layer_lock);
 	if (old && old != d)
-		(void)fq_flush_domain(old, FQ_EXPLICIT); /* a failure fences and taints: kept */
+		(void)iommu_fq_flush_domain(old, FQ_EXPLICIT); /* a failure fences and taints: kept */
 	plat_lock(&layer_lock);
 	a = find_attachment(bdf);
 	if (!a && !(a = free_attachment())) {
@@ -1186,7 +1186,7 @@ int iommu_detach(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
 		return IOMMU_ENOENT;
 	/* Before a detach: the domain's queued unmaps are invalidated on
 	 * this unit while it is still the domain's (a failure fences it). */
-	(void)fq_flush_domain(d, FQ_EXPLICIT);
+	(void)iommu_fq_flush_domain(d, FQ_EXPLICIT);
 	if (!vtd_unit_failed(u) && (err = vtd_set_context(u, bdf, 0, 0, 0)) != 0)
 		err = unit_failed(u, err, "the invalidation of a detach");
 	if (err == IOMMU_ENOMEM)
@@ -1330,7 +1330,7 @@ uint32_t iommu_background(uint32_t budget)
 	struct pool *p = pt_pages;
 
 	vtd_drain_left(); /* fault records a handler left pending */
-	fq_background(); /* deferred domains' queues past IOMMU_FLUSH_TIMEOUT_MS */
+	iommu_fq_background(); /* deferred domains' queues past IOMMU_FLUSH_TIMEOUT_MS */
 	return p ? pool_maintain(p, budget) : 0;
 }
 
@@ -1415,7 +1415,7 @@ int iommu_init(const struct iommu_dmar_table *tables, uint32_t count,
 			return IOMMU_EINVAL;
 	up = true;
 	said_cm_strict = false;
-	fq_set_timeout(opt->flush_timeout_ms);
+	iommu_fq_set_timeout(opt->flush_timeout_ms);
 	atomic_store_explicit(&kept_table_pages, 0, memory_order_relaxed); /* counts of this run */
 	atomic_store_explicit(&kept_iova_pages, 0, memory_order_relaxed);
 	if (!take_table(tables, count, opt))
