@@ -90,7 +90,7 @@ struct inv_span {
  * 0, or IOMMU_EIO (a unit fenced or failed: d tainted).  The spans may be
  * reordered. */
 int iommu_dom_invalidate_spans(struct iommu_domain *d, struct inv_span *s, uint32_t n,
-			 struct fq_cpu *c);
+			       struct fq_cpu *c);
 /* iommu.c: after a failed invalidation, keep g's pages (logged, counted). */
 void iommu_dom_keep_pages(struct iommu_domain *d, struct pgt_gather *g);
 /* iommu.c: keep IOVA pages out of use for good (logged, counted). */
@@ -104,8 +104,8 @@ int iommu_dom_iova_put(struct iommu_domain *d, uint64_t iova, uint64_t size);
  * 0; IOMMU_EIO when that batch failed (everything in it kept);
  * IOMMU_ENOMEM when no queue could be made (nothing queued: the caller
  * invalidates strictly). */
-int iommu_fq_defer(struct iommu_domain *d, uint64_t start, uint64_t end, uint64_t iova, uint64_t size,
-	     struct pgt_gather *g);
+int iommu_fq_defer(struct iommu_domain *d, uint64_t start, uint64_t end, uint64_t iova,
+		   uint64_t size, struct pgt_gather *g);
 /* Invalidate every queue of d now, and release what each covered. */
 int iommu_fq_flush_domain(struct iommu_domain *d, enum fq_why why);
 /* The same for every deferred domain; 'why' says who asked. */

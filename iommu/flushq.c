@@ -72,8 +72,8 @@ static int fq_flush_locked(struct iommu_domain *d, struct fq_cpu *c, enum fq_why
 	return err;
 }
 
-int iommu_fq_defer(struct iommu_domain *d, uint64_t start, uint64_t end, uint64_t iova, uint64_t size,
-	     struct pgt_gather *g)
+int iommu_fq_defer(struct iommu_domain *d, uint64_t start, uint64_t end, uint64_t iova,
+		   uint64_t size, struct pgt_gather *g)
 {
 	struct fq_cpu *c = fq_this_cpu(d);
 	struct fq_entry *e = NULL;

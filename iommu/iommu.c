@@ -236,7 +236,7 @@ static bool cover_pages(uint64_t s, uint64_t e, unsigned int max_am, struct vtd_
 }
 
 int iommu_dom_invalidate_spans(struct iommu_domain *d, struct inv_span *sp, uint32_t n,
-			 struct fq_cpu *c)
+			       struct fq_cpu *c)
 {
 	struct vtd_psi psi[IOMMU_BATCH_PSI_MAX];
 	uint32_t npsi = 0;
