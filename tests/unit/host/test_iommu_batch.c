@@ -276,3 +276,101 @@ KTEST(iommu_batch_failed_keeps_iovas)
 	vtd_model_set_inject(fx_model(&f, 0), &(struct vtd_model_inject){0});
 	fx_down(&f);
 }
+
+/* Caching mode: the unit may cache not-present entries, so a batched map
+ * invalidates what it made present: once for the whole batch. */
+KTEST(iommu_batch_map_caching_mode_one_invalidation)
+{
+	static const uint64_t iova[4] = {IOVA, IOVA + 0x1000, IOVA + 0x2000, IOVA + 0x80000};
+	struct iommu_map_range r[4];
+	struct vtd_model_counters c0, c1;
+	struct fx f;
+	struct iommu_domain *d;
+	uint64_t pa;
+
+	fx_config(&f, 1);
+	f.cfg[0].cap |= VTD_MODEL_CAP_CM;
+	KT_ASSERT(fx_up(&f));
+	pa = fx_pa(fx_page(&f));
+	d = fx_domain_attached(DEV);
+	KT_ASSERT(d != NULL);
+	/* Cached as not present first, as a caching-mode unit may. */
+	for (uint32_t i = 0; i < 4; i++) {
+		KT_EXPECT(fx_dma_write32(&f, 0, DEV, iova[i], 1) != 0);
+		r[i] = (struct iommu_map_range){iova[i], pa, FX_4K};
+	}
+	c0 = fx_counters(&f, 0);
+	KT_EXPECT_EQ(iommu_map_batch(d, r, 4, IOMMU_WRITE), 0);
+	c1 = fx_counters(&f, 0);
+	KT_EXPECT_EQ(c1.wait - c0.wait, 1);
+	KT_EXPECT_EQ(c1.iotlb_page - c0.iotlb_page, 3); /* [IOVA, +8K), +8K, +512K */
+	for (uint32_t i = 0; i < 4; i++)
+		KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV, iova[i], 2), 0);
+	KT_EXPECT_EQ(fx_detach(DEV), 0);
+	KT_EXPECT_EQ(iommu_domain_destroy(d), 0);
+	fx_down(&f);
+}
+
+/* Register-based invalidation (vtd_noqi): the batch's page-selective
+ * invalidations go as register commands, merged as on the queue, and
+ * every range faults after. */
+KTEST(iommu_batch_unmap_register_based)
+{
+	static const uint64_t iova[5] = {IOVA, IOVA + 0x1000, IOVA + 0x2000, IOVA + 0x3000,
+					 IOVA + 0x9000};
+	struct iommu_range r[5];
+	struct vtd_model_counters c0, c1;
+	struct fx f;
+	struct iommu_domain *d;
+
+	fx_config(&f, 1);
+	f.opt.register_invalidation = true;
+	KT_ASSERT(fx_up(&f));
+	d = fx_domain_attached(DEV);
+	KT_ASSERT(d != NULL);
+	KT_ASSERT(map_warm(&f, d, 0, DEV, iova, 5, fx_pa(fx_page(&f))));
+	for (uint32_t i = 0; i < 5; i++)
+		r[i] = (struct iommu_range){iova[i], FX_4K};
+	c0 = fx_counters(&f, 0);
+	KT_EXPECT_EQ(iommu_unmap_batch(d, r, 5), 0);
+	c1 = fx_counters(&f, 0);
+	KT_EXPECT_EQ(c1.iotlb_page - c0.iotlb_page, 2);
+	KT_EXPECT_EQ(c1.reg_inv - c0.reg_inv, 2);
+	KT_EXPECT_EQ(faulting(&f, 0, DEV, iova, 5), 5);
+	KT_EXPECT_EQ(fx_detach(DEV), 0);
+	KT_EXPECT_EQ(iommu_domain_destroy(d), 0);
+	fx_down(&f);
+}
+
+/* An invalidation queue error on the batch's second descriptor that
+ * repeats until the slot changes: it is rewritten as the global IOTLB
+ * invalidation (which covers it), the batch completes, the unit is not
+ * fenced, every range faults. */
+KTEST(iommu_batch_iqe_on_a_descriptor_repaired)
+{
+	static const uint64_t iova[3] = {IOVA, IOVA + 0x10000, IOVA + 0x20000};
+	struct iommu_range r[3];
+	struct iommu_unit_info ui;
+	struct fx f;
+	struct iommu_domain *d;
+
+	fx_config(&f, 1);
+	f.opt.timeout_ms = 200;
+	KT_ASSERT(fx_up(&f));
+	d = fx_domain_attached(DEV);
+	KT_ASSERT(d != NULL);
+	KT_ASSERT(map_warm(&f, d, 0, DEV, iova, 3, fx_pa(fx_page(&f))));
+	for (uint32_t i = 0; i < 3; i++)
+		r[i] = (struct iommu_range){iova[i], FX_4K};
+	vtd_model_set_inject(fx_model(&f, 0), &(struct vtd_model_inject){
+		.iqe_in = 2, .iqe_sticky = true});
+	KT_EXPECT_EQ(iommu_unmap_batch(d, r, 3), 0);
+	KT_EXPECT_EQ(vtd_model_read32(fx_model(&f, 0), VTD_FSTS) & VTD_FSTS_IQE, 0);
+	KT_EXPECT(iommu_unit_info(0, &ui) == 0 && !ui.failed);
+	KT_EXPECT(fx_counters(&f, 0).iotlb_global >= 1);
+	KT_EXPECT_EQ(faulting(&f, 0, DEV, iova, 3), 3);
+	vtd_model_set_inject(fx_model(&f, 0), &(struct vtd_model_inject){0});
+	KT_EXPECT_EQ(fx_detach(DEV), 0);
+	KT_EXPECT_EQ(iommu_domain_destroy(d), 0);
+	fx_down(&f);
+}
