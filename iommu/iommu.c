@@ -1132,6 +1132,25 @@ int iommu_irq_alloc(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn, uint32_t
 	return 0;
 }
 
+int iommu_irq_alloc_ioapic(uint8_t ioapic_id, uint32_t *handle)
+{
+	struct vtd_unit *u;
+	uint32_t index;
+	uint16_t sid = 0;
+	int err;
+
+	if (!handle)
+		return IOMMU_EINVAL;
+	if (!(u = vtd_unit_for_ioapic(ioapic_id, &sid)) || !u->ir_on)
+		return IOMMU_ENODEV;
+	if ((err = vtd_irte_alloc(u, &index)) != 0)
+		return err;
+	/* The I/O APIC's requests carry this source id [VT-d 5.1.1]. */
+	u->irt_sid[index] = sid;
+	*handle = IRQ_HANDLE(u->index, index);
+	return 0;
+}
+
 int iommu_irq_set(uint32_t handle, const struct iommu_irq *irq, uint64_t *msi_addr,
 		  uint32_t *msi_data)
 {

@@ -1088,6 +1088,20 @@ struct vtd_unit *vtd_unit_for(struct dmar_bdf bdf)
 	return all;
 }
 
+/* Which unit remaps the interrupts of the I/O APIC with this id, from its
+ * DMAR I/O APIC scope [VT-d 8.3.1], and their source id. */
+struct vtd_unit *vtd_unit_for_ioapic(uint8_t id, uint16_t *sid)
+{
+	const struct scan_ioapic *e = scan_ioapic(scan, id);
+
+	for (uint32_t i = 0; e && i < nunits; i++)
+		if (units[i].dmar_index == e->unit) {
+			*sid = dmar_source_id(e->bdf);
+			return &units[i];
+		}
+	return NULL;
+}
+
 int vtd_enable(struct vtd_unit *u)
 {
 	int err;

@@ -93,6 +93,9 @@ uint32_t vtd_unit_count(void);
 struct vtd_unit *vtd_unit_at(uint32_t i);
 /* The unit that translates this function, or NULL. */
 struct vtd_unit *vtd_unit_for(struct dmar_bdf bdf);
+/* The unit whose DMAR I/O APIC scope has enumeration id 'id' (and the
+ * source id that I/O APIC's requests carry), or NULL. */
+struct vtd_unit *vtd_unit_for_ioapic(uint8_t id, uint16_t *sid);
 
 /* Write back the CPU's cache lines of [p, p + len) when the unit's page
  * walks are not coherent (ECAP.C = 0), so it reads what the CPU wrote. */
