@@ -22,6 +22,7 @@ void options_parse(const char *cl)
 		kopt.loglevel = buf[0] - '0';
 	kopt.vtd_noqi = cmdline_has(cl, "vtd_noqi");
 	kopt.vtd_noir = cmdline_has(cl, "vtd_noir");
+	kopt.vtd_compat_irq = cmdline_has(cl, "vtd_compat_irq");
 	if (cmdline_get(cl, "dmar_table", buf, sizeof(buf)) && buf[0] >= '0' && buf[0] <= '9')
 		kopt.dmar_table = buf[0] - '0';
 	kopt.acpi_no_loader_rsdp = cmdline_has(cl, "acpi_no_loader_rsdp");

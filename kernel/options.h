@@ -20,6 +20,9 @@ struct kernel_options {
 				   * would need (EFI table, BIOS scan) */
 	bool vtd_noqi;          /* "vtd_noqi": register-based invalidation only */
 	bool vtd_noir;          /* "vtd_noir": leave interrupt remapping off */
+	bool vtd_compat_irq;    /* "vtd_compat_irq": with interrupt remapping on,
+				 * let compatibility-format interrupts pass
+				 * (CFI = 1) instead of blocking them */
 	int dmar_table;         /* "dmar_table=N": use the N-th DMAR table (0) */
 	bool vtd_reinit;        /* "vtd_reinit": bring each unit up twice, the
 				 * second time finding translation on, as a
