@@ -262,13 +262,6 @@ void pci_enable(const struct pci_dev *d)
 		    pci_read16(d->bdf, PCI_COMMAND) | PCI_CMD_MEMORY | PCI_CMD_MASTER);
 }
 
-bool pci_msi_enable(const struct pci_dev *d, uint8_t vector, uint32_t apic_id)
-{
-	/* Compatibility format: 0xFEE, the destination in 19:12; data: the
-	 * vector, fixed delivery, edge. */
-	return pci_msi_enable_raw(d, 0xFEE00000u | (apic_id & 0xFF) << 12, vector);
-}
-
 bool pci_msi_enable_raw(const struct pci_dev *d, uint64_t addr, uint32_t data)
 {
 	uint8_t c = d->msi_cap;

@@ -70,11 +70,10 @@ void pci_write16(struct pci_bdf bdf, uint16_t off, uint16_t v);
 volatile void *pci_map_bar(const struct pci_dev *d, unsigned int i);
 /* Turn on memory decoding and bus mastering. */
 void pci_enable(const struct pci_dev *d);
-/* Program and enable MSI to deliver 'vector' to the CPU with 'apic_id'
- * [PCI 3.0 6.8.1]; false when the function has no MSI capability. */
-bool pci_msi_enable(const struct pci_dev *d, uint8_t vector, uint32_t apic_id);
-/* The same with the message address and data as given: what an interrupt
- * remapping unit's remappable format needs (iommu_irq_set). */
+/* Program and enable MSI (one message) with this address and data
+ * [PCI 3.0 6.8.1]; false when the function has no MSI capability.  The
+ * kernel's users go through kernel/irq.c, which picks the format
+ * (remappable through an IRTE, or compatibility). */
 bool pci_msi_enable_raw(const struct pci_dev *d, uint64_t addr, uint32_t data);
 
 /* Turn MSI off again (the function's interrupts stop). */
