@@ -616,7 +616,10 @@ bool vtd_wait_fault(uint64_t seen, uint32_t timeout_ms, struct iommu_fault *out)
 }
 
 /* Fault events go to an MSI the host connects [VT-d 7.3]; without one the
- * records are read by polling (iommu_poll_faults, iommu_wait_fault). */
+ * records are read by polling (iommu_poll_faults, iommu_wait_fault).  The
+ * address and data are the host's compatibility format as given: the
+ * unit's own events are never remapped, whatever IRE and CFI say
+ * [VT-d 5.1.6], so CFI = 0 does not stop them. */
 static void route_fault_events(struct vtd_unit *u)
 {
 	if (!u->msi_connected &&
