@@ -32,7 +32,7 @@ static int irte_for(struct irq_route *r, int alloc_err, uint64_t *addr)
 
 	r->remapped = false;
 	if (alloc_err == IOMMU_ENODEV)
-		return 0;
+		return r->dest > 0xFF ? IRQ_EINVAL : 0; /* compatibility format: 8-bit ids */
 	if (alloc_err)
 		return alloc_err;
 	if ((err = iommu_irq_set(r->handle, &c, addr, &data)) != 0) {

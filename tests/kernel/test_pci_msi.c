@@ -86,3 +86,44 @@ KTEST(pci_msi_from_edu_arrives)
 	KT_EXPECT_EQ(iommu_irq_count(), irtes);
 	trap_set_handler(VEC_TEST_MSI, old);
 }
+
+/* Bad input through the interrupt path: a function without MSI, an MSI-X
+ * entry beyond the table, a destination compatibility format cannot name;
+ * with remapping on, a full IRTE table: each an error, with the
+ * function's MSI left off and no IRTE kept. */
+KTEST(irq_bad_input_refused_and_left_off)
+{
+	const struct pci_dev *no_msix;
+	struct irq_route r;
+	uint32_t h[256], n = 0, irtes = iommu_irq_count();
+	const struct pci_bdf *b;
+	int err;
+
+	if (edu_open(&msi_edu, 0) != 0) {
+		ktest_skip("needs an edu device");
+		return;
+	}
+	b = &msi_edu.pci->bdf;
+	no_msix = msi_edu.pci; /* edu has MSI only */
+	KT_EXPECT_EQ(no_msix->msix_cap, 0);
+	KT_EXPECT_EQ(irq_msix_setup(&r, no_msix, 0, VEC_TEST_MSI, 0), IRQ_ENODEV);
+	KT_EXPECT_EQ(irq_msi_setup(NULL, msi_edu.pci, VEC_TEST_MSI, 0), IRQ_EINVAL);
+	if (!iommu_ir_active() || iommu_unit_of(b->seg, b->bus, b->dev, b->fn) < 0) {
+		/* Compatibility format names 8-bit APIC ids only. */
+		KT_EXPECT_EQ(irq_msi_setup(&r, msi_edu.pci, VEC_TEST_MSI, 0x100), IRQ_EINVAL);
+		KT_EXPECT_EQ(pci_read16(*b, msi_edu.pci->msi_cap + 2) & 1u, 0);
+		return;
+	}
+	/* A vector the unit refuses. */
+	KT_EXPECT_EQ(irq_msi_setup(&r, msi_edu.pci, 0x0F, 0), IOMMU_EINVAL);
+	KT_EXPECT_EQ(iommu_irq_count(), irtes);
+	/* Every IRTE taken: out of entries, MSI left off. */
+	while (n < 256 && (err = iommu_irq_alloc(b->seg, b->bus, b->dev, b->fn, &h[n])) == 0)
+		n++;
+	KT_EXPECT_EQ(err, IOMMU_ENOSPC);
+	KT_EXPECT_EQ(irq_msi_setup(&r, msi_edu.pci, VEC_TEST_MSI, 0), IOMMU_ENOSPC);
+	KT_EXPECT_EQ(pci_read16(*b, msi_edu.pci->msi_cap + 2) & 1u, 0);
+	for (uint32_t i = 0; i < n; i++)
+		KT_EXPECT_EQ(iommu_irq_free(h[i]), 0);
+	KT_EXPECT_EQ(iommu_irq_count(), irtes);
+}
