@@ -1,10 +1,10 @@
 /*
  * test_iommu_ir.c - interrupt remapping in QEMU: edu's MSI, programmed in
  * the remappable format through the kernel's interrupt path (kernel/irq.c)
- * from an IRTE the layer hands out, arrives at the
- * vector and CPU the IRTE names; moving the IRTE's destination moves it to
- * another CPU, one interrupt each time; a freed (not present) IRTE stops
- * it.  (With -device intel-iommu,intremap=on under TCG.)
+ * from an IRTE the layer hands out, arrives at the vector and CPU the IRTE
+ * names; moving the IRTE's destination moves it to another CPU, one
+ * interrupt each time; a freed (not present) IRTE stops it.  (With
+ * -device intel-iommu,intremap=on under TCG.)
  */
 #include <stdatomic.h>
 
