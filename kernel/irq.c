@@ -122,8 +122,9 @@ int irq_isa_setup(struct irq_route *r, uint8_t isa, uint8_t vector, uint32_t des
 				.dest = dest};
 	err = iommu_ir_active() ? iommu_irq_alloc_ioapic(id, &r->handle) : IOMMU_ENODEV;
 	if (err == IOMMU_ENODEV && iommu_ir_active())
-		pr_warn("irq: I/O APIC %u is in no DMAR I/O APIC scope: GSI %u in compatibility "
-			"format\n", id, pin.gsi);
+		pr_warn("irq: I/O APIC %u is in no DMAR I/O APIC scope (a firmware bug): GSI %u in "
+			"compatibility format, which a unit blocking that format drops (boot "
+			"with vtd_compat_irq)\n", id, pin.gsi);
 	if ((err = irte_for(r, err, &addr)) != 0)
 		return err;
 	/* The vector is the IRTE's too: a level-triggered entry's EOI is
