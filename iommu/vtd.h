@@ -50,6 +50,7 @@ struct vtd_unit {
 	struct vtd_irte *irt;               /* one page: 256 IRTEs */
 	uint64_t irt_used[4];               /* bit i: IRTE i handed out */
 	uint16_t irt_sid[256];              /* the requester id each IRTE is for */
+	uint64_t irt_bus[4];                /* bit i: irt_sid[i] is a bus range (SVT 2) */
 	bool ir_on, eime;
 };
 

@@ -44,12 +44,56 @@ static int irte_for(struct irq_route *r, int alloc_err, uint64_t *addr)
 	return 0;
 }
 
+#define PCIE_TYPE_PCIE_TO_PCI 0x7 /* PCIe capability, bits 7:4 of +2 [PCIe 3.0 7.8.2] */
+
+/* The bridge whose secondary bus is 'bus', or NULL (a root bus). */
+static const struct pci_dev *parent_bridge(uint16_t seg, uint8_t bus)
+{
+	for (uint32_t i = 0; i < pci_count(); i++) {
+		const struct pci_dev *p = pci_at(i);
+
+		if (p->is_bridge && p->bdf.seg == seg && p->secondary_bus == bus &&
+		    p->secondary_bus > p->bdf.bus)
+			return p;
+	}
+	return NULL;
+}
+
+/* Whether d's interrupts reach the unit under another requester id: a
+ * PCIe-to-PCI bridge above it forwards them as (its secondary bus, devfn
+ * 0), a conventional PCI bridge as its own id [PCIe-to-PCI Bridge 1.0
+ * 2.3]; the topmost such bridge decides.  *first_bus: that id's bus. */
+static bool msi_aliased(const struct pci_dev *d, uint8_t *first_bus)
+{
+	const struct pci_dev *b;
+	uint8_t bus = d->bdf.bus;
+	bool aliased = false;
+
+	for (int depth = 0; depth < 32 && (b = parent_bridge(d->bdf.seg, bus)) != NULL; depth++) {
+		if (!b->pcie_cap) {
+			aliased = true;
+			*first_bus = b->bdf.bus;
+		} else if ((pci_read16(b->bdf, b->pcie_cap + 2) >> 4 & 0xF) == PCIE_TYPE_PCIE_TO_PCI) {
+			aliased = true;
+			*first_bus = b->secondary_bus;
+		}
+		bus = b->bdf.bus;
+	}
+	return aliased;
+}
+
 static int msi_irte(struct irq_route *r, uint64_t *addr)
 {
 	const struct pci_bdf *b = &r->pci->bdf;
+	uint8_t first = 0;
 
 	if (!iommu_ir_active())
 		return irte_for(r, IOMMU_ENODEV, addr);
+	/* Behind a bridge that replaces the requester id, the unit can check
+	 * the bus range alone (SVT 2), from that id's bus to the function's. */
+	if (msi_aliased(r->pci, &first))
+		return irte_for(r, iommu_irq_alloc_bus_range(b->seg, b->bus, b->dev, b->fn, first,
+							     b->bus, &r->handle), addr);
 	return irte_for(r, iommu_irq_alloc(b->seg, b->bus, b->dev, b->fn, &r->handle), addr);
 }
 

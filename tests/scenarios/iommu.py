@@ -55,6 +55,20 @@ SCENARIOS = [
         "must_not": [r"^not ok", r"SKIP"],
     },
     {
+        # edu behind a PCIe-to-PCI bridge: its MSI reaches the unit with the
+        # bridge's requester id (secondary bus, devfn 0), so its IRTE checks
+        # the bus range (SVT 2); a requester-id check would drop it.
+        "name": "iommu_ir_msi_behind_bridge",
+        "args": ["--timeout", "120", "--cmdline", "test=pci_msi_from,iommu_ir", "--", "-smp", "2",
+                 "-device", "intel-iommu,intremap=on",
+                 "-device", "pcie-root-port,id=rp,bus=pcie.0,addr=0x1c",
+                 "-device", "pcie-pci-bridge,id=br,bus=rp", "-device", "edu,bus=br,addr=0x5"],
+        "must": [r"^ready: .* ir=on\b", r"pci: 0000:02:05.0 1234:11e8",
+                 r"^ok \d+ pci_msi_from_edu_arrives$",
+                 r"^ok \d+ iommu_ir_edu_msi_remapped_moved_and_stopped$", r"^verdict: pass"],
+        "must_not": [r"^not ok", r"SKIP"],
+    },
+    {
         # intremap=off: the unit reports no IR; every source in
         # compatibility format, everything runs as before.
         "name": "iommu_ir_off",

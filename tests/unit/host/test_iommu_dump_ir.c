@@ -47,6 +47,14 @@ KTEST(iommu_dump_ir_lists_programmed_entries)
 	KT_EXPECT(capture_has_line(&cap, "    IRTE   1: vector 0x51 to APIC id 254, lowest priority, "
 					 "level, source 00:03.1"));
 	KT_EXPECT(!capture_has(&cap, "IRTE   0:"));
+	/* Behind a bridge: the bus range the unit checks, not an id. */
+	KT_ASSERT_EQ(iommu_irq_alloc_bus_range(0, 2, 5, 0, 2, 3, &h_io), 0);
+	KT_ASSERT_EQ(iommu_irq_set(h_io, &io, &addr, &data), 0);
+	capture_init(&cap);
+	iommu_dump_ir(&cap.sink);
+	KT_EXPECT(capture_has_line(&cap, "    IRTE   0: vector 0x30 to APIC id 2, fixed, edge, "
+					 "source buses 02-03"));
+	KT_EXPECT_EQ(iommu_irq_free(h_io), 0);
 	KT_EXPECT_EQ(iommu_irq_free(h_dev), 0);
 	fx_down(&f);
 }

@@ -320,3 +320,39 @@ KTEST(iommu_ir_off_without_queue_or_when_asked)
 		fx_down(&f);
 	}
 }
+
+/* A function behind a PCIe-to-PCI bridge: its interrupts carry the
+ * bridge's id (secondary bus, devfn 0), so the IRTE verifies the bus
+ * range alone (SVT 2): any requester on buses 2..3 passes, one on bus 4
+ * or 1 is blocked (26h); a range upside down is refused. */
+KTEST(iommu_ir_bus_range_for_functions_behind_a_bridge)
+{
+	struct fx f;
+	struct vtd_model_irq out;
+	struct iommu_irq c = fixed(0x48, 1);
+	uint32_t h, h2, data;
+	uint64_t addr, addr2;
+
+	fx_config(&f, 1);
+	KT_ASSERT(fx_up(&f));
+	KT_EXPECT_EQ(iommu_irq_alloc_bus_range(0, 2, 5, 0, 3, 2, &h), IOMMU_EINVAL);
+	KT_EXPECT_EQ(iommu_irq_alloc_bus_range(0, 2, 5, 0, 2, 3, NULL), IOMMU_EINVAL);
+	KT_ASSERT_EQ(iommu_irq_alloc_bus_range(0, 2, 5, 0, 2, 3, &h), 0);
+	KT_ASSERT_EQ(iommu_irq_set(h, &c, &addr, &data), 0);
+	KT_EXPECT_EQ(irq(&f, FX_SID(2, 0, 0), addr, data, &out), 0); /* the bridge's id */
+	KT_EXPECT(out.remapped);
+	KT_EXPECT_EQ(out.vector, 0x48);
+	KT_EXPECT_EQ(irq(&f, FX_SID(3, 1, 2), addr, data, &out), 0);
+	KT_EXPECT_EQ(irq(&f, FX_SID(4, 0, 0), addr, data, &out), VTD_MODEL_FR_IR_SID);
+	KT_EXPECT_EQ(irq(&f, FX_SID(1, 0, 0), addr, data, &out), VTD_MODEL_FR_IR_SID);
+	/* Freed and handed out again for a plain function: a requester id
+	 * check again, not the old range. */
+	KT_EXPECT_EQ(iommu_irq_free(h), 0);
+	KT_ASSERT_EQ(iommu_irq_alloc(0, 2, 5, 0, &h2), 0);
+	KT_EXPECT_EQ(h2, h);
+	KT_ASSERT_EQ(iommu_irq_set(h2, &c, &addr2, &data), 0);
+	KT_EXPECT_EQ(irq(&f, FX_SID(2, 0, 0), addr2, data, &out), VTD_MODEL_FR_IR_SID);
+	KT_EXPECT_EQ(irq(&f, FX_SID(2, 5, 0), addr2, data, &out), 0);
+	KT_EXPECT_EQ(iommu_irq_free(h2), 0);
+	fx_down(&f);
+}
