@@ -517,6 +517,17 @@ bench: all
 	tools/kernel-bench $(BENCH_ARGS)
 .PHONY: bench
 
+# Linux 6.1's own intel-iommu beside this kernel's bench, in one run (about
+# 4 minutes): Debian's kernel booted strict, lazy and with caching mode with
+# the edu_dma_bench module, this kernel's bench on -smp 1 between them, then
+# both under -icount; prints the side-by-side tables and ratios, writes
+# build/bench/linux.json (docs/BENCHMARKS.md).  Skips with a message when
+# linux-image-amd64 or linux-headers-amd64 is missing.
+# BENCH_LINUX_ARGS: e.g. "--repeat 5", "--no-cm", "--trace" or "--profile".
+bench-linux: all
+	tools/bench-linux/run $(BENCH_LINUX_ARGS)
+.PHONY: bench-linux
+
 # The kernel's `bench trace` mode on -smp 4 (about 12 s): the page pool's free
 # count (all, depot, per CPU), watermarks, source traffic and idle passes over
 # bursts and idle gaps into build/bench/trace.dat, plotted with gnuplot into

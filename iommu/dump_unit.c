@@ -451,17 +451,25 @@ void iommu_dump_ir(const struct iommu_dump_sink *s)
 			       (unsigned)(gsts >> 23 & 1), u->eime ? "x2APIC" : "xAPIC");
 		for (uint32_t k = 0; u->ir_on && k < 256; k++) {
 			uint64_t lo = u->irt[k].lo, hi = u->irt[k].hi;
+			unsigned int vec = (unsigned)(lo >> 16 & 0xFF);
+			unsigned int dst = u->eime ? (unsigned)(lo >> 32) : (unsigned)(lo >> 40 & 0xFF);
+			const char *dm = lo & VTD_IRTE_DM_LOGICAL ? "logical" : "APIC id";
+			const char *dlm = (lo >> 5 & 7) == 1 ? "lowest priority" : "fixed";
+			const char *tm = lo & VTD_IRTE_TM_LEVEL ? "level" : "edge";
+			const char *fpd = lo & VTD_IRTE_FPD ? ", faults not recorded" : "";
 
 			if (!(lo & VTD_IRTE_P))
 				continue;
-			iommu_dump_out(s, "    IRTE %3u: vector %#x to %s %u, %s, %s, source %02x:%02x.%x"
-				       "%s\n", k, (unsigned)(lo >> 16 & 0xFF),
-				       lo & VTD_IRTE_DM_LOGICAL ? "logical" : "APIC id",
-				       u->eime ? (unsigned)(lo >> 32) : (unsigned)(lo >> 40 & 0xFF),
-				       (lo >> 5 & 7) == 1 ? "lowest priority" : "fixed",
-				       lo & VTD_IRTE_TM_LEVEL ? "level" : "edge",
-				       (unsigned)(hi >> 8 & 0xFF), (unsigned)(hi >> 3 & 0x1F),
-				       (unsigned)(hi & 7), lo & VTD_IRTE_FPD ? ", faults not recorded" : "");
+			/* SVT 2 [VT-d 9.10]: SID holds a bus range, not an id. */
+			if ((hi & (3ull << 18)) == VTD_IRTE_SVT_BUS)
+				iommu_dump_out(s, "    IRTE %3u: vector %#x to %s %u, %s, %s, source buses "
+					       "%02x-%02x%s\n", k, vec, dm, dst, dlm, tm,
+					       (unsigned)(hi >> 8 & 0xFF), (unsigned)(hi & 0xFF), fpd);
+			else
+				iommu_dump_out(s, "    IRTE %3u: vector %#x to %s %u, %s, %s, source "
+					       "%02x:%02x.%x%s\n", k, vec, dm, dst, dlm, tm,
+					       (unsigned)(hi >> 8 & 0xFF), (unsigned)(hi >> 3 & 0x1F),
+					       (unsigned)(hi & 7), fpd);
 		}
 	}
 }

@@ -1561,20 +1561,67 @@ uint32_t iommu_irq_count(void)
 	return n;
 }
 
-int iommu_irq_alloc(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn, uint32_t *handle)
+/* The source check an IRTE will carry: a requester id, or (bus_range) a
+ * bus range in SID.  Set before the handle is returned, under no lock:
+ * only the allocator of 'index' touches it until iommu_irq_set. */
+static void irte_source(struct vtd_unit *u, uint32_t index, uint16_t sid, bool bus_range)
 {
-	struct dmar_bdf bdf = {seg, bus, dev, fn};
+	u->irt_sid[index] = sid;
+	if (bus_range)
+		u->irt_bus[index / 64] |= 1ull << (index % 64);
+	else
+		u->irt_bus[index / 64] &= ~(1ull << (index % 64));
+}
+
+static int irq_alloc_for(struct dmar_bdf bdf, uint16_t sid, bool bus_range, uint32_t *handle)
+{
 	struct vtd_unit *u;
 	uint32_t index;
 	int err;
 
-	if (!handle || dev > 31 || fn > 7)
+	if (!handle || bdf.dev > 31 || bdf.fn > 7)
 		return IOMMU_EINVAL;
 	if (!(u = vtd_unit_for(bdf)) || !u->ir_on)
 		return IOMMU_ENODEV;
 	if ((err = vtd_irte_alloc(u, &index)) != 0)
 		return err;
-	u->irt_sid[index] = dmar_source_id(bdf);
+	irte_source(u, index, sid, bus_range);
+	*handle = IRQ_HANDLE(u->index, index);
+	return 0;
+}
+
+int iommu_irq_alloc(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn, uint32_t *handle)
+{
+	struct dmar_bdf bdf = {seg, bus, dev, fn};
+
+	return irq_alloc_for(bdf, dmar_source_id(bdf), false, handle);
+}
+
+int iommu_irq_alloc_bus_range(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn,
+			      uint8_t first_bus, uint8_t last_bus, uint32_t *handle)
+{
+	struct dmar_bdf bdf = {seg, bus, dev, fn};
+
+	if (first_bus > last_bus)
+		return IOMMU_EINVAL;
+	return irq_alloc_for(bdf, (uint16_t)(first_bus << 8 | last_bus), true, handle);
+}
+
+int iommu_irq_alloc_ioapic(uint8_t ioapic_id, uint32_t *handle)
+{
+	struct vtd_unit *u;
+	uint32_t index;
+	uint16_t sid = 0;
+	int err;
+
+	if (!handle)
+		return IOMMU_EINVAL;
+	if (!(u = vtd_unit_for_ioapic(ioapic_id, &sid)) || !u->ir_on)
+		return IOMMU_ENODEV;
+	if ((err = vtd_irte_alloc(u, &index)) != 0)
+		return err;
+	/* The I/O APIC's requests carry this source id [VT-d 5.1.1]. */
+	irte_source(u, index, sid, false);
 	*handle = IRQ_HANDLE(u->index, index);
 	return 0;
 }
@@ -1592,7 +1639,8 @@ int iommu_irq_set(uint32_t handle, const struct iommu_irq *irq, uint64_t *msi_ad
 	if (irq->vector < 0x10)
 		return IOMMU_EINVAL; /* 0-15 are reserved for exceptions' use */
 	c = (struct vtd_irte_cfg){irq->vector, irq->dest, irq->level, irq->lowest_priority,
-				  irq->logical, u->irt_sid[index & 0xFF], false};
+				  irq->logical, u->irt_sid[index & 0xFF],
+				  (u->irt_bus[(index & 0xFF) / 64] >> ((index & 0xFF) % 64)) & 1};
 	if ((err = vtd_irte_set(u, index, &c)) != 0)
 		return err;
 	*msi_addr = VTD_MSI_REMAP_ADDR(index);

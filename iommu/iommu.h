@@ -241,6 +241,27 @@ uint32_t iommu_irq_count(void);
  * IOMMU_ENODEV (no unit, or it does not remap), IOMMU_ENOSPC (table full). */
 int iommu_irq_alloc(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn, uint32_t *handle)
 	__attribute__((warn_unused_result));
+/* An IRTE for a function behind a PCIe-to-PCI or conventional PCI bridge,
+ * whose interrupts reach the unit with a bridge's requester id instead of
+ * its own: the unit verifies only that the request's bus is within
+ * [first_bus, last_bus] (SVT 2, SID = first_bus << 8 | last_bus)
+ * [VT-d 9.10].  The unit is the one that translates seg:bus:dev.fn.
+ * IOMMU_EINVAL also for first_bus > last_bus. */
+int iommu_irq_alloc_bus_range(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn,
+			      uint8_t first_bus, uint8_t last_bus, uint32_t *handle)
+	__attribute__((warn_unused_result));
+/* An IRTE for the interrupts of the I/O APIC whose id (the MADT's) is
+ * 'ioapic_id': the unit checks the source id its DMAR I/O APIC scope gives
+ * [VT-d 5.1.1, 8.3.1].  Program it with iommu_irq_set like any other; the
+ * host turns the returned address into the redirection entry's
+ * remappable format [VT-d 5.1.5.1] (IOMMU_IRQ_INDEX gives the index).
+ * IOMMU_ENODEV: no scope names that I/O APIC, or its unit does not remap. */
+int iommu_irq_alloc_ioapic(uint8_t ioapic_id, uint32_t *handle)
+	__attribute__((warn_unused_result));
+/* The interrupt index a remappable MSI address selects: handle[14:0] in
+ * bits 19:5, handle[15] in bit 2 [VT-d 5.1.2.2]. */
+#define IOMMU_IRQ_INDEX(msi_addr) \
+	((uint16_t)((((msi_addr) >> 5) & 0x7FFF) | (((msi_addr) >> 2) & 1) << 15))
 /* Program it and give the MSI address and data that select it.
  * IOMMU_EINVAL: a vector below 0x10, or a destination the unit's mode
  * cannot name (above 255 in xAPIC mode). */

@@ -206,6 +206,33 @@ static int secondary_of(void *ctx, struct dmar_bdf b)
 	return plat_pci_bridge_buses(b.seg, b.bus, b.dev, b.fn, &sec, &sub) == 0 ? sec : -1;
 }
 
+/* An I/O APIC scope: which unit remaps its interrupts, and the source id
+ * they carry (a path on the platform's pseudo bus, e.g. QEMU's ff:00.0). */
+static void add_ioapic(struct iommu_scan *s, uint32_t unit, const struct dmar_scope *sc,
+		       uint16_t seg)
+{
+	struct scan_ioapic e = {.unit = (uint8_t)unit, .id = sc->enumeration_id};
+	const char *why = "";
+
+	if (!dmar_resolve_path(seg, sc->start_bus, sc->path, sc->path_len, secondary_of, NULL,
+			       &e.bdf, &why)) {
+		plat_warn("dmar: unit %#llx: I/O APIC %u scope has no usable path (%s); its "
+			  "interrupts cannot be remapped\n",
+			  (unsigned long long)s->unit[unit].reg_base, sc->enumeration_id, why);
+		return;
+	}
+	if (scan_ioapic(s, e.id)) {
+		plat_warn("dmar: I/O APIC %u is in more than one scope; the first is used\n", e.id);
+		return;
+	}
+	if (s->ioapic_count == SCAN_MAX_IOAPICS) {
+		plat_warn("dmar: more than %u I/O APIC scopes; the rest are not remapped\n",
+			  SCAN_MAX_IOAPICS);
+		return;
+	}
+	s->ioapic[s->ioapic_count++] = e;
+}
+
 static void add_scope(struct iommu_scan *s, uint32_t unit, const struct dmar_scope *sc,
 		      uint16_t seg)
 {
@@ -213,8 +240,12 @@ static void add_scope(struct iommu_scan *s, uint32_t unit, const struct dmar_sco
 	const char *why = "";
 	uint8_t sub;
 
+	if (sc->type == DMAR_SCOPE_IOAPIC) {
+		add_ioapic(s, unit, sc, seg);
+		return;
+	}
 	if (sc->type != DMAR_SCOPE_ENDPOINT && sc->type != DMAR_SCOPE_BRIDGE)
-		return; /* IOAPIC, HPET, ACPI namespace: not DMA masters */
+		return; /* HPET, ACPI namespace: not DMA masters, no interrupts of ours */
 	if (!dmar_resolve_path(seg, sc->start_bus, sc->path, sc->path_len, secondary_of, NULL,
 			       &e.bdf, &why)) {
 		plat_warn("dmar: unit %#llx: a scope at offset %u names no function here (%s); "
@@ -266,6 +297,7 @@ void scan_resolve(const void *table, size_t len, struct iommu_scan *s)
 
 	s->scope_count = 0;
 	s->rmrr_count = 0;
+	s->ioapic_count = 0;
 	if (!s->info.sound || (r < 0 && r != DMAR_EBADSUM))
 		return;
 	while (dmar_next(&t, &c, &st, NULL) == 1) {
@@ -299,4 +331,12 @@ bool scan_unit_covers(const struct iommu_scan *s, uint32_t i, struct dmar_bdf bd
 			return true;
 	}
 	return false;
+}
+
+const struct scan_ioapic *scan_ioapic(const struct iommu_scan *s, uint8_t id)
+{
+	for (uint32_t k = 0; s && k < s->ioapic_count; k++)
+		if (s->ioapic[k].id == id)
+			return &s->ioapic[k];
+	return NULL;
 }

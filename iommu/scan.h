@@ -18,6 +18,7 @@
 #define SCAN_MAX_UNITS  32
 #define SCAN_MAX_SCOPES 256 /* endpoint and bridge scopes, all units */
 #define SCAN_MAX_RMRRS  64  /* (RMRR, endpoint) pairs */
+#define SCAN_MAX_IOAPICS 32 /* I/O APIC scopes, all units */
 
 /* One endpoint, or the buses below one bridge, that a unit translates. */
 struct scan_scope {
@@ -32,6 +33,15 @@ struct scan_rmrr {
 	struct dmar_bdf bdf;
 };
 
+/* An I/O APIC a unit remaps interrupts for [VT-d 8.3.1]: its id (the
+ * MADT's I/O APIC id, the scope's enumeration id) and the source id its
+ * interrupt requests carry (the scope's path). */
+struct scan_ioapic {
+	uint8_t unit;
+	uint8_t id;
+	struct dmar_bdf bdf;
+};
+
 struct iommu_scan {
 	struct iommu_dmar_info info;
 	struct iommu_dmar_unit unit[SCAN_MAX_UNITS]; /* info.unit_count of them */
@@ -41,6 +51,8 @@ struct iommu_scan {
 	uint32_t scope_count;
 	struct scan_rmrr rmrr[SCAN_MAX_RMRRS];
 	uint32_t rmrr_count;
+	struct scan_ioapic ioapic[SCAN_MAX_IOAPICS];
+	uint32_t ioapic_count;
 };
 
 /* Check, print and summarise the DMAR table in [table, table + len) into
@@ -55,5 +67,8 @@ void scan_resolve(const void *table, size_t len, struct iommu_scan *s);
 /* Whether unit i's scopes name bdf: an endpoint scope naming it, or a
  * bridge scope with it below the bridge. */
 bool scan_unit_covers(const struct iommu_scan *s, uint32_t i, struct dmar_bdf bdf);
+
+/* The I/O APIC scope with enumeration id 'id', or NULL. */
+const struct scan_ioapic *scan_ioapic(const struct iommu_scan *s, uint8_t id);
 
 #endif /* IOMMU_SCAN_H */

@@ -701,7 +701,10 @@ bool vtd_wait_fault(uint64_t seen, uint32_t timeout_ms, struct iommu_fault *out)
 }
 
 /* Fault events go to an MSI the host connects [VT-d 7.3]; without one the
- * records are read by polling (iommu_poll_faults, iommu_wait_fault). */
+ * records are read by polling (iommu_poll_faults, iommu_wait_fault).  The
+ * address and data are the host's compatibility format as given: the
+ * unit's own events are never remapped, whatever IRE and CFI say
+ * [VT-d 5.1.6], so CFI = 0 does not stop them. */
 static void route_fault_events(struct vtd_unit *u)
 {
 	if (!u->msi_connected &&
@@ -1171,6 +1174,20 @@ struct vtd_unit *vtd_unit_for(struct dmar_bdf bdf)
 			return &units[i];
 	}
 	return all;
+}
+
+/* Which unit remaps the interrupts of the I/O APIC with this id, from its
+ * DMAR I/O APIC scope [VT-d 8.3.1], and their source id. */
+struct vtd_unit *vtd_unit_for_ioapic(uint8_t id, uint16_t *sid)
+{
+	const struct scan_ioapic *e = scan_ioapic(scan, id);
+
+	for (uint32_t i = 0; e && i < nunits; i++)
+		if (units[i].dmar_index == e->unit) {
+			*sid = dmar_source_id(e->bdf);
+			return &units[i];
+		}
+	return NULL;
 }
 
 int vtd_enable(struct vtd_unit *u)

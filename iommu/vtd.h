@@ -50,6 +50,7 @@ struct vtd_unit {
 	struct vtd_irte *irt;               /* one page: 256 IRTEs */
 	uint64_t irt_used[4];               /* bit i: IRTE i handed out */
 	uint16_t irt_sid[256];              /* the requester id each IRTE is for */
+	uint64_t irt_bus[4];                /* bit i: irt_sid[i] is a bus range (SVT 2) */
 	bool ir_on, eime;
 };
 
@@ -93,6 +94,9 @@ uint32_t vtd_unit_count(void);
 struct vtd_unit *vtd_unit_at(uint32_t i);
 /* The unit that translates this function, or NULL. */
 struct vtd_unit *vtd_unit_for(struct dmar_bdf bdf);
+/* The unit whose DMAR I/O APIC scope has enumeration id 'id' (and the
+ * source id that I/O APIC's requests carry), or NULL. */
+struct vtd_unit *vtd_unit_for_ioapic(uint8_t id, uint16_t *sid);
 
 /* Write back the CPU's cache lines of [p, p + len) when the unit's page
  * walks are not coherent (ECAP.C = 0), so it reads what the CPU wrote. */

@@ -7,8 +7,12 @@
  * not present, written back; IRTA (with EIME for x2APIC destinations);
  * SIRTP and its status; a global IEC invalidation; IRE.  CFI (compatibility
  * format interrupts pass) is set unless the host says every interrupt it
- * programs is remappable.  A unit whose IR was left on keeps it on: the new
- * table is latched with IRE on, so an old owner's entries never pass.
+ * programs is remappable (block_compat: the kernel does, kernel/irq.c;
+ * such a host must mask every source before iommu_init and program each
+ * in the remappable format after, or CFI = 0 drops it).  The unit's own
+ * fault-event MSI is not remapped and not blocked [VT-d 5.1.6].  A unit
+ * whose IR was left on keeps it on: the new table is latched with IRE on,
+ * so an old owner's entries never pass.
  *
  * An IRTE is written in one order: the high word (source validation), then
  * the low word holding P by release store; written back; then an

@@ -64,9 +64,14 @@ uint32_t iommu_host_init(void)
 		.reinit = kopt.vtd_reinit,
 		.no_interrupt_remapping = kopt.vtd_noir,
 		.x2apic = lapic_x2apic(),
-		/* The kernel's own MSIs and I/O APIC entries are not remappable
-		 * yet: compatibility-format interrupts must pass (CFI = 1). */
-		.block_compat_interrupts = false,
+		/* Every interrupt source this kernel programs (MSI, MSI-X, I/O
+		 * APIC entries: kernel/irq.c) uses the remappable format when
+		 * a unit remaps it, and each is programmed only after this
+		 * (ioapic_init has masked every I/O APIC entry before): so
+		 * compatibility format stays blocked (CFI = 0), unless
+		 * vtd_compat_irq asks otherwise.  The units' own fault events
+		 * are never remapped [VT-d 5.1.6] and are not affected. */
+		.block_compat_interrupts = !kopt.vtd_compat_irq,
 	};
 	const struct acpi_table *t;
 	uint32_t n = 0;
@@ -85,7 +90,7 @@ uint32_t iommu_host_init(void)
 			"invalidation (batches of up to %u unmaps per CPU, at most %u ms old)\n",
 			IOMMU_FLUSHQ_SIZE, IOMMU_FLUSH_TIMEOUT_MS);
 	if (iommu_ir_active())
-		pr_info("iommu: interrupt remapping on, %u IRTE%s in use\n", iommu_irq_count(),
-			iommu_irq_count() == 1 ? "" : "s");
+		pr_info("iommu: interrupt remapping on, compat interrupts %s\n",
+			opt.block_compat_interrupts ? "blocked" : "passed (vtd_compat_irq)");
 	return iommu_unit_count();
 }

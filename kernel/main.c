@@ -28,6 +28,8 @@
 #include "idle.h"
 #include "iommu.h"
 #include "iommu_host.h"
+#include "ioapic.h"
+#include "irq.h"
 #include "selftest.h"
 #include "hwselftest.h"
 #include "ktime.h"
@@ -115,7 +117,14 @@ void kernel_entry(uint32_t magic, uint32_t mbi_pa)
 	if (kopt.efi_rt_fault_test)
 		efi_rt_fault_test(kopt.efi_rt_fault_kind);
 	pci_init();
+	/* Interrupt bring-up order: every I/O APIC entry masked (ioapic_init)
+	 * before remapping goes on with compatibility format blocked
+	 * (iommu_host_init: CFI = 0), and every source programmed only after
+	 * that, in the format the units now need (irq_init, kernel/irq.c): no
+	 * entry or MSI is ever unmasked in a format the unit would drop. */
+	ioapic_init();
 	iommu_units = iommu_host_init();
+	irq_init();
 	report_previous();
 	selftest_fault_if_asked();
 	selftest_and_report();

@@ -25,6 +25,7 @@ void options_parse(const char *cl)
 	/* As Linux's: 0 defers, 1 (or anything else) is strict. */
 	kopt.iommu_strict = !(cmdline_get(cl, "iommu.strict", buf, sizeof(buf)) &&
 			      buf[0] == '0' && buf[1] == '\0');
+	kopt.vtd_compat_irq = cmdline_has(cl, "vtd_compat_irq");
 	if (cmdline_get(cl, "dmar_table", buf, sizeof(buf)) && buf[0] >= '0' && buf[0] <= '9')
 		kopt.dmar_table = buf[0] - '0';
 	kopt.acpi_no_loader_rsdp = cmdline_has(cl, "acpi_no_loader_rsdp");

@@ -23,6 +23,9 @@ struct kernel_options {
 	bool iommu_strict;      /* "iommu.strict=0" clears it (default on): the
 				 * kernel's DMA domains defer their IOTLB
 				 * invalidations (IOMMU_DOMAIN_DEFERRED) */
+	bool vtd_compat_irq;    /* "vtd_compat_irq": with interrupt remapping on,
+				 * let compatibility-format interrupts pass
+				 * (CFI = 1) instead of blocking them */
 	int dmar_table;         /* "dmar_table=N": use the N-th DMAR table (0) */
 	bool vtd_reinit;        /* "vtd_reinit": bring each unit up twice, the
 				 * second time finding translation on, as a

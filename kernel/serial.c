@@ -14,7 +14,8 @@
 #define UART_DLL 0 /* divisor low (DLAB=1) */
 #define UART_IER 1
 #define UART_DLH 1
-#define UART_FCR 2
+#define UART_FCR 2 /* write */
+#define UART_IIR 2 /* read */
 #define UART_LCR 3
 #define UART_MCR 4
 #define UART_LSR 5
@@ -25,6 +26,9 @@
 #define MCR_RTS   0x02
 #define MCR_OUT2  0x08
 #define MCR_LOOP  0x10
+#define IER_THRE  0x02 /* transmit holding register empty interrupt */
+#define IIR_ID_MASK 0x0F /* bit 0: none pending; 3:1 which */
+#define IIR_THRE  0x02
 #define LSR_DR    0x01 /* data ready */
 #define LSR_THRE  0x20 /* transmit holding register empty */
 
@@ -69,6 +73,18 @@ void serial_write(const char *s, size_t n)
 			put_raw('\r');
 		put_raw(s[i]);
 	}
+}
+
+void serial_thre_irq(bool on)
+{
+	uint8_t ier = inb(COM1 + UART_IER);
+
+	outb(COM1 + UART_IER, on ? ier | IER_THRE : ier & (uint8_t)~IER_THRE);
+}
+
+bool serial_irq_ack_thre(void)
+{
+	return (inb(COM1 + UART_IIR) & IIR_ID_MASK) == IIR_THRE;
 }
 
 int serial_getc(void)

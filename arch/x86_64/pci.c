@@ -262,13 +262,6 @@ void pci_enable(const struct pci_dev *d)
 		    pci_read16(d->bdf, PCI_COMMAND) | PCI_CMD_MEMORY | PCI_CMD_MASTER);
 }
 
-bool pci_msi_enable(const struct pci_dev *d, uint8_t vector, uint32_t apic_id)
-{
-	/* Compatibility format: 0xFEE, the destination in 19:12; data: the
-	 * vector, fixed delivery, edge. */
-	return pci_msi_enable_raw(d, 0xFEE00000u | (apic_id & 0xFF) << 12, vector);
-}
-
 bool pci_msi_enable_raw(const struct pci_dev *d, uint64_t addr, uint32_t data)
 {
 	uint8_t c = d->msi_cap;
@@ -281,6 +274,9 @@ bool pci_msi_enable_raw(const struct pci_dev *d, uint64_t addr, uint32_t data)
 	is64 = ctl & (1u << 7);
 	if (!is64 && (addr >> 32))
 		return false;
+	/* Off while address and data change (plain MSI has no mask here):
+	 * the function never sends half an old and half a new message. */
+	pci_write16(d->bdf, c + 2, ctl & (uint16_t)~1u);
 	pci_write32(d->bdf, c + 4, (uint32_t)addr);
 	if (is64)
 		pci_write32(d->bdf, c + 8, (uint32_t)(addr >> 32));
@@ -289,4 +285,125 @@ bool pci_msi_enable_raw(const struct pci_dev *d, uint64_t addr, uint32_t data)
 	pci_write16(d->bdf, c + 2, ctl);
 	pci_write16(d->bdf, PCI_COMMAND, pci_read16(d->bdf, PCI_COMMAND) | PCI_CMD_INTX_OFF);
 	return true;
+}
+
+void pci_msi_disable(const struct pci_dev *d)
+{
+	uint8_t c = d->msi_cap;
+
+	if (c)
+		pci_write16(d->bdf, c + 2, pci_read16(d->bdf, c + 2) & (uint16_t)~1u);
+}
+
+/* --- MSI-X [PCI 3.0 6.8.2] ------------------------------------------------------ */
+
+#define MSIX_CTL_ENABLE    (1u << 15)
+#define MSIX_CTL_FUNC_MASK (1u << 14)
+#define MSIX_CTL_SIZE(c)   (((c) & 0x7FFu) + 1)
+#define MSIX_BIR(v)        ((v) & 7u)
+#define MSIX_OFFSET(v)     ((v) & ~7u)
+#define MSIX_ENTRY_SIZE    16
+#define MSIX_ADDR_LO       0
+#define MSIX_ADDR_HI       4
+#define MSIX_DATA          8
+#define MSIX_VCTL          12
+#define MSIX_VCTL_MASK     1u
+
+uint32_t pci_msix_count(const struct pci_dev *d)
+{
+	return d->msix_cap ? MSIX_CTL_SIZE(pci_read16(d->bdf, d->msix_cap + 2)) : 0;
+}
+
+/* The table (what) or the pending bit array, mapped through its BAR; NULL
+ * when the BAR is not memory or the structure does not fit in it. */
+static volatile uint8_t *msix_region(const struct pci_dev *d, uint16_t reg, uint64_t len)
+{
+	uint32_t v = pci_read32(d->bdf, d->msix_cap + reg);
+	unsigned int bir = MSIX_BIR(v);
+	volatile uint8_t *bar;
+
+	if (bir >= PCI_BARS || d->bar[bir].io || MSIX_OFFSET(v) + len > d->bar[bir].size)
+		return NULL;
+	bar = pci_map_bar(d, bir);
+	return bar ? bar + MSIX_OFFSET(v) : NULL;
+}
+
+static volatile uint8_t *msix_entry(const struct pci_dev *d, uint32_t entry)
+{
+	uint32_t n = pci_msix_count(d);
+	volatile uint8_t *t;
+
+	if (entry >= n || !(t = msix_region(d, 4, (uint64_t)n * MSIX_ENTRY_SIZE)))
+		return NULL;
+	return t + entry * MSIX_ENTRY_SIZE;
+}
+
+bool pci_msix_mask(const struct pci_dev *d, uint32_t entry, bool masked)
+{
+	volatile uint8_t *e = msix_entry(d, entry);
+	uint32_t vctl;
+
+	if (!e)
+		return false;
+	vctl = mmio_read32(e + MSIX_VCTL);
+	mmio_write32(e + MSIX_VCTL, masked ? vctl | MSIX_VCTL_MASK : vctl & ~MSIX_VCTL_MASK);
+	(void)mmio_read32(e + MSIX_VCTL); /* the write has reached the function */
+	return true;
+}
+
+bool pci_msix_enable(const struct pci_dev *d)
+{
+	uint32_t n = pci_msix_count(d);
+	uint16_t ctl;
+
+	if (!n || !msix_entry(d, 0))
+		return false;
+	pci_msi_disable(d); /* MSI and MSI-X are never on together */
+	/* Function mask first: while the entries are masked one by one, none
+	 * may send with what firmware left in it.  Memory decoding must be on
+	 * to reach the table. */
+	pci_write16(d->bdf, PCI_COMMAND, pci_read16(d->bdf, PCI_COMMAND) | PCI_CMD_MEMORY);
+	ctl = pci_read16(d->bdf, d->msix_cap + 2);
+	pci_write16(d->bdf, d->msix_cap + 2, (uint16_t)(ctl | MSIX_CTL_ENABLE | MSIX_CTL_FUNC_MASK));
+	for (uint32_t i = 0; i < n; i++)
+		(void)pci_msix_mask(d, i, true);
+	pci_write16(d->bdf, PCI_COMMAND, pci_read16(d->bdf, PCI_COMMAND) | PCI_CMD_INTX_OFF);
+	/* Then the function mask off: each entry now has its own mask. */
+	pci_write16(d->bdf, d->msix_cap + 2, (uint16_t)((ctl | MSIX_CTL_ENABLE) & ~MSIX_CTL_FUNC_MASK));
+	return true;
+}
+
+bool pci_msix_set(const struct pci_dev *d, uint32_t entry, uint64_t addr, uint32_t data)
+{
+	volatile uint8_t *e = msix_entry(d, entry);
+
+	if (!e)
+		return false;
+	/* Masked while the three words change; the caller unmasks. */
+	(void)pci_msix_mask(d, entry, true);
+	mmio_write32(e + MSIX_ADDR_LO, (uint32_t)addr);
+	mmio_write32(e + MSIX_ADDR_HI, (uint32_t)(addr >> 32));
+	mmio_write32(e + MSIX_DATA, data);
+	return true;
+}
+
+bool pci_msix_pending(const struct pci_dev *d, uint32_t entry)
+{
+	uint32_t n = pci_msix_count(d);
+	volatile uint8_t *pba;
+
+	if (entry >= n || !(pba = msix_region(d, 8, ((uint64_t)n + 63) / 64 * 8)))
+		return false;
+	return (mmio_read32(pba + entry / 32 * 4) >> (entry % 32)) & 1;
+}
+
+void pci_msix_disable(const struct pci_dev *d)
+{
+	uint32_t n = pci_msix_count(d);
+
+	for (uint32_t i = 0; i < n; i++)
+		(void)pci_msix_mask(d, i, true);
+	if (n)
+		pci_write16(d->bdf, d->msix_cap + 2,
+			    pci_read16(d->bdf, d->msix_cap + 2) & (uint16_t)~MSIX_CTL_ENABLE);
 }

@@ -70,11 +70,31 @@ void pci_write16(struct pci_bdf bdf, uint16_t off, uint16_t v);
 volatile void *pci_map_bar(const struct pci_dev *d, unsigned int i);
 /* Turn on memory decoding and bus mastering. */
 void pci_enable(const struct pci_dev *d);
-/* Program and enable MSI to deliver 'vector' to the CPU with 'apic_id'
- * [PCI 3.0 6.8.1]; false when the function has no MSI capability. */
-bool pci_msi_enable(const struct pci_dev *d, uint8_t vector, uint32_t apic_id);
-/* The same with the message address and data as given: what an interrupt
- * remapping unit's remappable format needs (iommu_irq_set). */
+/* Program and enable MSI (one message) with this address and data
+ * [PCI 3.0 6.8.1]; false when the function has no MSI capability.  The
+ * kernel's users go through kernel/irq.c, which picks the format
+ * (remappable through an IRTE, or compatibility). */
 bool pci_msi_enable_raw(const struct pci_dev *d, uint64_t addr, uint32_t data);
+
+/* Turn MSI off again (the function's interrupts stop). */
+void pci_msi_disable(const struct pci_dev *d);
+
+/*
+ * MSI-X [PCI 3.0 6.8.2]: a table of entries (address, data, vector
+ * control) in a memory BAR.  pci_msix_enable maps the table, masks every
+ * entry and enables MSI-X with INTx off: nothing is sent until an entry
+ * is programmed and unmasked.  Entries are programmed only while masked
+ * (pci_msix_set masks first), so the function never sends half of an old
+ * and half of a new message.  false: no MSI-X capability, an entry beyond
+ * the table, or a table in no usable BAR.
+ */
+uint32_t pci_msix_count(const struct pci_dev *d);
+bool pci_msix_enable(const struct pci_dev *d);
+bool pci_msix_set(const struct pci_dev *d, uint32_t entry, uint64_t addr, uint32_t data);
+bool pci_msix_mask(const struct pci_dev *d, uint32_t entry, bool masked);
+/* The entry's pending bit (a message held back by its mask). */
+bool pci_msix_pending(const struct pci_dev *d, uint32_t entry);
+/* Every entry masked, MSI-X off. */
+void pci_msix_disable(const struct pci_dev *d);
 
 #endif /* ARCH_PCI_H */

@@ -1,9 +1,10 @@
 /*
  * test_iommu_ir.c - interrupt remapping in QEMU: edu's MSI, programmed in
- * the remappable format from an IRTE the layer hands out, arrives at the
- * vector and CPU the IRTE names; moving the IRTE's destination moves it to
- * another CPU, one interrupt each time; a freed (not present) IRTE stops
- * it.  (With -device intel-iommu,intremap=on under TCG.)
+ * the remappable format through the kernel's interrupt path (kernel/irq.c)
+ * from an IRTE the layer hands out, arrives at the vector and CPU the IRTE
+ * names; moving the IRTE's destination moves it to another CPU, one
+ * interrupt each time; a freed (not present) IRTE stops it.  (With
+ * -device intel-iommu,intremap=on under TCG.)
  */
 #include <stdatomic.h>
 
@@ -11,6 +12,7 @@
 #include "edu.h"
 #include "io.h"
 #include "iommu.h"
+#include "irq.h"
 #include "ktest.h"
 #include "lapic.h"
 #include "pci.h"
@@ -53,38 +55,41 @@ static uint32_t raise_and_count(uint32_t ms)
 
 KTEST(iommu_ir_edu_msi_remapped_moved_and_stopped)
 {
-	const struct pci_bdf *b;
-	struct iommu_irq c = {.vector = VEC_IR_TEST};
+	struct irq_route r;
 	trap_handler_fn old;
-	uint32_t h, data;
 	uint64_t addr;
 
 	if (edu_open(&ir_edu, 0) != 0 || !iommu_ir_active()) {
 		ktest_skip("needs an edu device and interrupt remapping");
 		return;
 	}
-	b = &ir_edu.pci->bdf;
-	c.dest = this_cpu()->apic_id;
-	KT_ASSERT_EQ(iommu_irq_alloc(b->seg, b->bus, b->dev, b->fn, &h), 0);
-	KT_ASSERT_EQ(iommu_irq_set(h, &c, &addr, &data), 0);
-	KT_EXPECT(addr & (1u << 4)); /* the remappable format */
+	/* Through the kernel's one interrupt path: an IRTE for edu, its
+	 * remappable address in edu's MSI registers. */
 	old = trap_set_handler(VEC_IR_TEST, on_ir_msi);
-	KT_ASSERT(pci_msi_enable_raw(ir_edu.pci, addr, data));
+	KT_ASSERT_EQ(irq_msi_setup(&r, ir_edu.pci, VEC_IR_TEST, this_cpu()->apic_id), 0);
+	KT_ASSERT(r.remapped);
+	addr = pci_read32(ir_edu.pci->bdf, ir_edu.pci->msi_cap + 4);
+	KT_EXPECT(addr & (1u << 4)); /* the remappable format */
+	KT_EXPECT_EQ(IOMMU_IRQ_INDEX(addr), r.handle & 0xFFFF);
 	KT_EXPECT_EQ(raise_and_count(200), 1);
 	KT_EXPECT_EQ(atomic_load(&ir_cpu), this_cpu()->cpu_id);
 	if (percpu_online() >= 2) {
 		uint32_t other = this_cpu()->cpu_id == 0 ? 1 : 0;
 
-		KT_ASSERT_EQ(iommu_irq_set_dest(h, percpu_of(other)->apic_id), 0);
+		/* Only the IRTE moves: edu keeps its message. */
+		KT_ASSERT_EQ(irq_set_dest(&r, percpu_of(other)->apic_id), 0);
+		KT_EXPECT_EQ(pci_read32(ir_edu.pci->bdf, ir_edu.pci->msi_cap + 4), addr);
 		KT_EXPECT_EQ(raise_and_count(200), 1);
 		KT_EXPECT_EQ(atomic_load(&ir_cpu), other);
-		KT_ASSERT_EQ(iommu_irq_set_dest(h, this_cpu()->apic_id), 0);
+		KT_ASSERT_EQ(irq_set_dest(&r, this_cpu()->apic_id), 0);
 		KT_EXPECT_EQ(raise_and_count(200), 1);
 		KT_EXPECT_EQ(atomic_load(&ir_cpu), this_cpu()->cpu_id);
 	}
-	/* Not present: the unit drops the interrupt. */
-	KT_ASSERT_EQ(iommu_irq_free(h), 0);
+	/* Not present while edu still sends: the unit drops the interrupt. */
+	KT_ASSERT_EQ(iommu_irq_free(r.handle), 0);
+	r.remapped = false; /* freed already: teardown only disables the MSI */
 	KT_EXPECT_EQ(raise_and_count(200), 0);
+	irq_teardown(&r);
 	mmio_write32(ir_edu.regs + EDU_IRQ_ACK, mmio_read32(ir_edu.regs + EDU_IRQ_STATUS));
 	(void)trap_set_handler(VEC_IR_TEST, old);
 }

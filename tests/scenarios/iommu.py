@@ -28,34 +28,94 @@ def run(name, iommu, extra=(), musts=(), tests="test=iommu_,edu_"):
 
 SCENARIOS = [
     {
-        # Interrupt remapping: edu's MSI through an IRTE, moved between the
-        # two CPUs and stopped by a not-present IRTE; compatibility-format
-        # MSIs (pci_msi) still arrive, CFI being set.
+        # Interrupt remapping, every source through an IRTE (kernel/irq.c):
+        # edu's MSI from the layer's API, moved between the two CPUs and
+        # stopped by a not-present IRTE, and again through the kernel's
+        # path; NVMe's MSI-X (held while masked); COM1 through the I/O APIC
+        # whose IRTE alone is changed (vector, CPU).  Compatibility format
+        # is blocked (CFI = 0); a DMA fault is still reported (the unit's
+        # fault event is not remapped).
         "name": "iommu_ir_edu_msi",
-        "args": ["--timeout", "120", "--cmdline", "test=iommu_ir,pci_msi", "--", "-smp", "2",
-                 "-device", "intel-iommu,intremap=on", "-device", "edu"],
-        "must": [r"^ready: .* ir=on\b", r"vtd: unit 0: interrupt remapping on: 256 IRTEs",
+        "args": ["--timeout", "150", "--cmdline",
+                 "test=iommu_ir,pci_msi,ioapic,iommu_edu_unmapped", "--", "-smp", "2",
+                 "-device", "intel-iommu,intremap=on", "-device", "edu",
+                 "-device", "nvme,serial=deadbeef"],
+        "must": [r"^ready: .* ir=on\b",
+                 r"vtd: unit 0: interrupt remapping on: 256 IRTEs, xAPIC destinations, "
+                 r"compatibility-format interrupts blocked",
+                 r"iommu: interrupt remapping on, compat interrupts blocked",
+                 r"irq: COM1 \(ISA IRQ 4\) -> GSI 4, vector 0x30, remappable format through an IRTE",
+                 r"iommu: IR: 1 IRTE in use",
                  r"^ok \d+ iommu_ir_edu_msi_remapped_moved_and_stopped$",
-                 r"^ok \d+ pci_msi_from_edu_arrives$", r"^verdict: pass"],
+                 r"^ok \d+ pci_msi_from_edu_arrives$",
+                 r"^ok \d+ pci_msix_from_nvme_masked_held_then_arrives$",
+                 r"^ok \d+ ioapic_serial_irq_through_its_route$",
+                 r"^ok \d+ iommu_edu_unmapped_and_readonly_fault$", FAULT_LOG,
+                 r"^verdict: pass"],
         "must_not": [r"^not ok", r"SKIP"],
     },
     {
-        # intremap=off: the unit reports no IR; everything runs as before.
+        # edu behind a PCIe-to-PCI bridge: its MSI reaches the unit with the
+        # bridge's requester id (secondary bus, devfn 0), so its IRTE checks
+        # the bus range (SVT 2); a requester-id check would drop it.
+        "name": "iommu_ir_msi_behind_bridge",
+        "args": ["--timeout", "120", "--cmdline", "test=pci_msi_from,iommu_ir", "--", "-smp", "2",
+                 "-device", "intel-iommu,intremap=on",
+                 "-device", "pcie-root-port,id=rp,bus=pcie.0,addr=0x1c",
+                 "-device", "pcie-pci-bridge,id=br,bus=rp", "-device", "edu,bus=br,addr=0x5"],
+        "must": [r"^ready: .* ir=on\b", r"pci: 0000:02:05.0 1234:11e8",
+                 r"^ok \d+ pci_msi_from_edu_arrives$",
+                 r"^ok \d+ iommu_ir_edu_msi_remapped_moved_and_stopped$", r"^verdict: pass"],
+        "must_not": [r"^not ok", r"SKIP"],
+    },
+    {
+        # intremap=off: the unit reports no IR; every source in
+        # compatibility format, everything runs as before.
         "name": "iommu_ir_off",
-        "args": ["--timeout", "120", "--cmdline", "test=iommu_ir,pci_msi,iommu_edu", "--",
-                 "-device", "intel-iommu,intremap=off", "-device", "edu"],
+        "args": ["--timeout", "150", "--cmdline", "test=iommu_ir,pci_msi,ioapic,iommu_edu", "--",
+                 "-smp", "2", "-device", "intel-iommu,intremap=off", "-device", "edu",
+                 "-device", "nvme,serial=deadbeef"],
         "must": [r"^ready: .* ir=off\b", r"^ok \d+ pci_msi_from_edu_arrives$",
+                 r"irq: COM1 \(ISA IRQ 4\) -> GSI 4, vector 0x30, compatibility format",
+                 r"^ok \d+ pci_msix_from_nvme_masked_held_then_arrives$",
+                 r"^ok \d+ ioapic_serial_irq_through_its_route$",
                  r"^ok \d+ iommu_ir_edu_msi_remapped_moved_and_stopped # SKIP",
                  r"^ok \d+ iommu_edu_dma_lands_only_where_mapped$", r"^verdict: pass"],
-        "must_not": [r"^not ok"],
+        "must_not": [r"^not ok", r"IRTE"],
     },
     {
         # vtd_noir: IR left off on a unit that has it.
         "name": "iommu_ir_noir",
-        "args": ["--timeout", "120", "--cmdline", "test=pci_msi vtd_noir", "--",
+        "args": ["--timeout", "120", "--cmdline", "test=pci_msi,ioapic vtd_noir", "--",
                  "-device", "intel-iommu,intremap=on", "-device", "edu"],
-        "must": [r"^ready: .* ir=off\b", r"^ok \d+ pci_msi_from_edu_arrives$", r"^verdict: pass"],
+        "must": [r"^ready: .* ir=off\b", r"^ok \d+ pci_msi_from_edu_arrives$",
+                 r"^ok \d+ ioapic_serial_irq_through_its_route$", r"^verdict: pass"],
         "must_not": [r"^not ok", r"interrupt remapping on"],
+    },
+    {
+        # vtd_compat_irq: remapping on, compatibility format let through
+        # (CFI = 1); the kernel's own sources are remapped all the same.
+        "name": "iommu_ir_compat_irq",
+        "args": ["--timeout", "120", "--cmdline", "test=pci_msi,ioapic vtd_compat_irq", "--",
+                 "-device", "intel-iommu,intremap=on", "-device", "edu"],
+        "must": [r"^ready: .* ir=on\b", r"compatibility-format interrupts passed",
+                 r"iommu: interrupt remapping on, compat interrupts passed \(vtd_compat_irq\)",
+                 r"remappable format through an IRTE",
+                 r"^ok \d+ pci_msi_from_edu_arrives$",
+                 r"^ok \d+ ioapic_serial_irq_through_its_route$", r"^verdict: pass"],
+        "must_not": [r"^not ok", r"compat interrupts blocked"],
+    },
+    {
+        # No IOMMU at all: the same interrupt path in compatibility format.
+        "name": "irq_no_iommu",
+        "args": ["--timeout", "120", "--cmdline", "test=pci_msi,ioapic", "--", "-smp", "2",
+                 "-device", "edu", "-device", "nvme,serial=deadbeef"],
+        "must": [r"^ready: .* iommu_units=0 ir=off\b",
+                 r"irq: COM1 \(ISA IRQ 4\) -> GSI 4, vector 0x30, compatibility format",
+                 r"^ok \d+ pci_msi_from_edu_arrives$",
+                 r"^ok \d+ pci_msix_from_nvme_masked_held_then_arrives$",
+                 r"^ok \d+ ioapic_serial_irq_through_its_route$", r"^verdict: pass"],
+        "must_not": [r"^not ok", r"SKIP"],
     },
     run("iommu_edu_aw39", "intel-iommu",
         musts=[r"iommu: 1 unit translating; domains of 3 levels, 39-bit IOVAs, superpages 2M 1G",

@@ -117,6 +117,15 @@ void dmarb_endpoint(struct dmarb *b, uint8_t bus, uint8_t dev, uint8_t fn)
 	dmarb_scope(b, DMARB_SCOPE_ENDPOINT, bus, path, 1);
 }
 
+void dmarb_ioapic(struct dmarb *b, uint8_t id, uint8_t bus, uint8_t dev, uint8_t fn)
+{
+	const uint8_t path[2] = {dev, fn};
+	uint32_t at = b->len;
+
+	dmarb_scope(b, DMARB_SCOPE_IOAPIC, bus, path, 1);
+	b->buf[at + 4] = id; /* the enumeration id [VT-d 8.3.1] */
+}
+
 /* An exact-size heap copy with the checksum set: all bytes sum to 0. */
 static uint8_t *dmarb_finish(const struct dmarb *b)
 {

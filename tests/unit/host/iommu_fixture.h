@@ -41,6 +41,9 @@ void dmarb_scope(struct dmarb *b, uint8_t type, uint8_t bus, const uint8_t *path
 		 unsigned int hops);
 /* One endpoint bus:dev.fn (a path of one hop). */
 void dmarb_endpoint(struct dmarb *b, uint8_t bus, uint8_t dev, uint8_t fn);
+/* An I/O APIC scope: enumeration id (the MADT I/O APIC id) and the
+ * bus:dev.fn its interrupt requests carry. */
+void dmarb_ioapic(struct dmarb *b, uint8_t id, uint8_t bus, uint8_t dev, uint8_t fn);
 
 /* --- the fixture ---------------------------------------------------------------- */
 

@@ -3,6 +3,7 @@
  * strict model: what QEMU 7.2 cannot show (it re-reads IRTEs, ignores IEC,
  * records no IR fault and passes compatibility-format interrupts).
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "iommu_fixture.h"
@@ -164,23 +165,117 @@ KTEST(iommu_ir_bad_input)
 }
 
 /* Compatibility-format interrupts: passed (CFI = 1) by default, blocked
- * (25h) when the host says everything it programs is remappable. */
+ * (25h) when the host says everything it programs is remappable; then
+ * GSTS.CFIS reads 0 and a remapped interrupt from the same device still
+ * passes (the kernel's default since every source it programs is
+ * remappable). */
 KTEST(iommu_ir_compat_format_blocked_when_asked)
 {
 	struct fx f;
 	struct vtd_model_irq out;
+	struct iommu_irq c = fixed(0x46, 1);
 	const uint64_t compat = 0xFEE00000ull; /* to APIC 0 */
+	uint32_t h, data;
+	uint64_t addr;
 
 	fx_config(&f, 1);
 	KT_ASSERT(fx_up(&f));
+	KT_EXPECT(vtd_model_read32(fx_model(&f, 0), VTD_GSTS) & VTD_GCMD_CFI);
 	KT_EXPECT_EQ(irq(&f, DEV, compat, 0x30, &out), 0);
 	KT_EXPECT(!out.remapped);
 	fx_down(&f);
 	fx_config(&f, 1);
 	f.opt.block_compat_interrupts = true;
 	KT_ASSERT(fx_up(&f));
+	KT_EXPECT_EQ(vtd_model_read32(fx_model(&f, 0), VTD_GSTS) & VTD_GCMD_CFI, 0);
+	KT_EXPECT(vtd_model_read32(fx_model(&f, 0), VTD_GSTS) & VTD_GCMD_IRE);
 	KT_EXPECT_EQ(irq(&f, DEV, compat, 0x30, &out), VTD_MODEL_FR_IR_COMPAT);
+	KT_ASSERT_EQ(iommu_irq_alloc(0, 0, 3, 0, &h), 0);
+	KT_ASSERT_EQ(iommu_irq_set(h, &c, &addr, &data), 0);
+	KT_EXPECT_EQ(irq(&f, DEV, addr, data, &out), 0);
+	KT_EXPECT(out.remapped);
+	KT_EXPECT_EQ(out.vector, 0x46);
+	KT_EXPECT_EQ(out.dest, 1);
+	KT_EXPECT_EQ(iommu_irq_free(h), 0);
 	fx_down(&f);
+}
+
+static void count_fault(void *arg, const struct iommu_fault *fl)
+{
+	(void)fl;
+	(*(uint32_t *)arg)++;
+}
+
+/* The unit's own fault event is not remapped [VT-d 5.1.6]: with
+ * compatibility format blocked, a DMA fault still reaches the host's
+ * handler through the fault-event MSI the layer programmed. */
+KTEST(iommu_ir_fault_event_not_blocked_by_cfi)
+{
+	struct fx f;
+	struct iommu_domain *d;
+	uint32_t calls = 0;
+	uint64_t sent;
+
+	fx_config(&f, 1);
+	f.opt.block_compat_interrupts = true;
+	KT_ASSERT(fx_up(&f));
+	d = fx_domain_attached(DEV);
+	KT_ASSERT(d != NULL);
+	iommu_set_fault_handler(count_fault, &calls);
+	sent = atomic_load(&f.unit[0].msi_sent);
+	KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV, 0x900000, 1), VTD_MODEL_FR_WRITE);
+	KT_EXPECT(atomic_load(&f.unit[0].msi_sent) > sent);
+	KT_EXPECT_EQ(calls, 1);
+	iommu_set_fault_handler(NULL, NULL);
+	KT_EXPECT_EQ(fx_detach(DEV), 0);
+	KT_EXPECT_EQ(iommu_domain_destroy(d), 0);
+	fx_down(&f);
+}
+
+/* An I/O APIC's IRTE: the unit checks the source id of that I/O APIC's
+ * DMAR scope (found by the MADT id, its enumeration id), not a PCI
+ * function's; an id no scope names gets IOMMU_ENODEV. */
+#define IOAPIC_ID  8
+#define IOAPIC_SID FX_SID(0xF0, 0x1F, 0)
+
+KTEST(iommu_ir_ioapic_entry_checks_its_scope_source_id)
+{
+	struct fx f;
+	struct vtd_model_irq out;
+	struct iommu_irq c = fixed(0x47, 2);
+	uint32_t h, h2, data;
+	uint64_t addr;
+
+	fx_config(&f, 1);
+	dmarb_begin(&f.dmar, 48, 0x1);
+	dmarb_drhd(&f.dmar, FX_BASE, 0, true);
+	dmarb_ioapic(&f.dmar, IOAPIC_ID, 0xF0, 0x1F, 0);
+	f.opt.block_compat_interrupts = true;
+	KT_ASSERT(fx_up(&f));
+	KT_EXPECT_EQ(iommu_irq_alloc_ioapic(IOAPIC_ID - 1, &h), IOMMU_ENODEV);
+	KT_EXPECT_EQ(iommu_irq_alloc_ioapic(0, &h), IOMMU_ENODEV);
+	KT_EXPECT_EQ(iommu_irq_alloc_ioapic(IOAPIC_ID, NULL), IOMMU_EINVAL);
+	KT_ASSERT_EQ(iommu_irq_alloc(0, 0, 3, 0, &h2), 0); /* index 0: not the same */
+	KT_ASSERT_EQ(iommu_irq_alloc_ioapic(IOAPIC_ID, &h), 0);
+	KT_ASSERT_EQ(iommu_irq_set(h, &c, &addr, &data), 0);
+	KT_EXPECT_EQ(IOMMU_IRQ_INDEX(addr), h & 0xFFFF);
+	KT_EXPECT_EQ(iommu_irq_count(), 2);
+	KT_ASSERT_EQ(irq(&f, IOAPIC_SID, addr, data, &out), 0);
+	KT_EXPECT(out.remapped);
+	KT_EXPECT_EQ(out.vector, 0x47);
+	KT_EXPECT_EQ(out.dest, 2);
+	KT_EXPECT_EQ(irq(&f, DEV, addr, data, &out), VTD_MODEL_FR_IR_SID);
+	KT_EXPECT_EQ(iommu_irq_free(h), 0);
+	KT_EXPECT_EQ(iommu_irq_free(h2), 0);
+	fx_down(&f);
+}
+
+/* The index a remappable address names, bit 15 included. */
+KTEST(iommu_ir_index_of_remappable_address)
+{
+	KT_EXPECT_EQ(IOMMU_IRQ_INDEX(0xFEE00010ull | 5u << 5), 5);
+	KT_EXPECT_EQ(IOMMU_IRQ_INDEX(0xFEE00010ull | 0x7FFFu << 5 | 1u << 2), 0xFFFF);
+	KT_EXPECT_EQ(IOMMU_IRQ_INDEX(0xFEE00010ull | 1u << 2), 0x8000);
 }
 
 /* x2APIC destinations where the unit has EIM: 32-bit ids reach the APIC;
@@ -224,4 +319,40 @@ KTEST(iommu_ir_off_without_queue_or_when_asked)
 		KT_EXPECT_EQ(iommu_irq_alloc(0, 0, 3, 0, &h), IOMMU_ENODEV);
 		fx_down(&f);
 	}
+}
+
+/* A function behind a PCIe-to-PCI bridge: its interrupts carry the
+ * bridge's id (secondary bus, devfn 0), so the IRTE verifies the bus
+ * range alone (SVT 2): any requester on buses 2..3 passes, one on bus 4
+ * or 1 is blocked (26h); a range upside down is refused. */
+KTEST(iommu_ir_bus_range_for_functions_behind_a_bridge)
+{
+	struct fx f;
+	struct vtd_model_irq out;
+	struct iommu_irq c = fixed(0x48, 1);
+	uint32_t h, h2, data;
+	uint64_t addr, addr2;
+
+	fx_config(&f, 1);
+	KT_ASSERT(fx_up(&f));
+	KT_EXPECT_EQ(iommu_irq_alloc_bus_range(0, 2, 5, 0, 3, 2, &h), IOMMU_EINVAL);
+	KT_EXPECT_EQ(iommu_irq_alloc_bus_range(0, 2, 5, 0, 2, 3, NULL), IOMMU_EINVAL);
+	KT_ASSERT_EQ(iommu_irq_alloc_bus_range(0, 2, 5, 0, 2, 3, &h), 0);
+	KT_ASSERT_EQ(iommu_irq_set(h, &c, &addr, &data), 0);
+	KT_EXPECT_EQ(irq(&f, FX_SID(2, 0, 0), addr, data, &out), 0); /* the bridge's id */
+	KT_EXPECT(out.remapped);
+	KT_EXPECT_EQ(out.vector, 0x48);
+	KT_EXPECT_EQ(irq(&f, FX_SID(3, 1, 2), addr, data, &out), 0);
+	KT_EXPECT_EQ(irq(&f, FX_SID(4, 0, 0), addr, data, &out), VTD_MODEL_FR_IR_SID);
+	KT_EXPECT_EQ(irq(&f, FX_SID(1, 0, 0), addr, data, &out), VTD_MODEL_FR_IR_SID);
+	/* Freed and handed out again for a plain function: a requester id
+	 * check again, not the old range. */
+	KT_EXPECT_EQ(iommu_irq_free(h), 0);
+	KT_ASSERT_EQ(iommu_irq_alloc(0, 2, 5, 0, &h2), 0);
+	KT_EXPECT_EQ(h2, h);
+	KT_ASSERT_EQ(iommu_irq_set(h2, &c, &addr2, &data), 0);
+	KT_EXPECT_EQ(irq(&f, FX_SID(2, 0, 0), addr2, data, &out), VTD_MODEL_FR_IR_SID);
+	KT_EXPECT_EQ(irq(&f, FX_SID(2, 5, 0), addr2, data, &out), 0);
+	KT_EXPECT_EQ(iommu_irq_free(h2), 0);
+	fx_down(&f);
 }
