@@ -116,7 +116,7 @@ int pool_reserve(struct pool *p, uint32_t n, uint32_t flags)
 	/* The promise, for free_spill: until this slot has handed out n more
 	 * elements, a free must not push a full magazine out of it.  A
 	 * failed reservation promises nothing. */
-	c->resv_until = err ? 0 : atomic_load_explicit(&c->ctr.allocs, memory_order_relaxed) + n;
+	c->resv_until = err ? 0 : atomic_load_explicit(&c->fast.allocs, memory_order_relaxed) + n;
 	pool_cpu_load(c);
 	if (err)
 		pool_ctr_inc(&c->ctr.failures, 1);
