@@ -37,7 +37,6 @@ static int alloc_refill_once(struct pool *p, struct pool_cpu *c, uint32_t flags)
 	m = pool_depot_get_full(p);
 	pool_signal_wake(p); /* the depot gave a magazine, or had none */
 	if (m) {
-		mag_prefetch_read(m, mag_count(m));
 		pool_note_demand(c, mag_count(m));
 		pool_stack_push(p, &p->empty, c->prev);
 		c->prev = c->loaded;
@@ -94,9 +93,8 @@ static bool free_spill(struct pool *p, struct pool_cpu *c)
 	/* Both full: 2 * mag_size held; a spill keeps mag_size of them. */
 	if (reserved_left(c) > p->cfg.mag_size)
 		return false;
-	m = pool_stack_pop(p, &p->empty);
+	m = pool_depot_get_empty(p);
 	if (m) {
-		mag_prefetch_write(m, p->cfg.mag_size);
 		pool_depot_put_full(p, c->prev);
 		c->prev = c->loaded;
 		c->loaded = m;

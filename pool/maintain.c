@@ -10,7 +10,7 @@ static uint32_t depot_fill(struct pool *p, uint32_t want)
 	uint32_t done = 0;
 
 	while (done < want) {
-		struct pool_mag *m = pool_stack_pop(p, &p->empty);
+		struct pool_mag *m = pool_depot_get_empty(p);
 		uint32_t n = want - done < p->cfg.mag_size ? want - done : p->cfg.mag_size;
 		uint32_t got;
 

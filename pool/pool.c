@@ -57,6 +57,8 @@ static int pool_layout(struct pool *p)
 	if (!p->mags || !p->cpus)
 		return POOL_ENOMEM;
 	p->head.cpu_slots = (char *)p->cpus;
+	for (i = 0; i < p->nr_mags; i++)
+		pool_mag_at(p, i)->index = i;
 	for (i = 0; i < PLAT_MAX_CPUS; i++) {
 		p->cpus[i].loaded = pool_mag_at(p, 2 * i);
 		p->cpus[i].prev = pool_mag_at(p, 2 * i + 1);

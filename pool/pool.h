@@ -118,7 +118,7 @@ struct pool_hooks {
  *		pool_destroy does not report allocs - frees as elements in use
  * Every CPU id below PLAT_MAX_CPUS has a slot with two magazines of its own,
  * so a pool takes (2 * PLAT_MAX_CPUS + depot_mags) magazines of
- * 8 * mag_size + 8 bytes (rounded up to a cache line) from plat_malloc.
+ * 8 * mag_size + 16 bytes (rounded up to a cache line) from plat_malloc.
  */
 #define POOL_MAG_MAX 1024u
 

@@ -34,6 +34,7 @@
 struct pool_mag {
 	_Atomic uint32_t count;
 	_Atomic uint32_t next; /* index + 1 of the magazine below; 0: bottom */
+	uint32_t index;        /* its own, set by pool_create: no division per push */
 	uint64_t elems[];
 };
 
@@ -215,21 +216,34 @@ static inline void pool_note_demand(struct pool_cpu *c, uint32_t n)
  * (full) or read (empty) by another CPU, so its element lines sit in that
  * CPU's cache.  The fast path would then miss once every 8 elements, each
  * miss waited for alone between allocations; asking for all the lines at
- * the exchange overlaps those misses.  For reading: the elements a full
+ * the exchange (the depot's pops, depot.c) overlaps those misses.  For reading: the elements a full
  * magazine holds; for writing: the lines an empty one will be filled into.
  * Hints only (no fault, no ordering): ownership still passes through the
  * depot's release/acquire pair.
  */
+#define POOL_PREFETCH_ELEMS 128u /* at most 1 KiB asked for at once */
+
+/* The lines holding elems[lo..hi), from hi - 1 down (rw 0) or lo up (rw 1). */
+#define MAG_PREFETCH(m, lo, hi, rw)                                                \
+	do {                                                                       \
+		uintptr_t first_ = (uintptr_t)&(m)->elems[lo] & ~(uintptr_t)(PLAT_CACHE_LINE - 1); \
+		uintptr_t last_ = (uintptr_t)&(m)->elems[(hi) - 1] & ~(uintptr_t)(PLAT_CACHE_LINE - 1); \
+		for (uintptr_t a_ = 0; a_ <= last_ - first_; a_ += PLAT_CACHE_LINE)  \
+			__builtin_prefetch((const void *)((rw) ? first_ + a_ : last_ - a_), rw, 3); \
+	} while (0)
+
+/* Top down: allocations take the last element first. */
 static inline void mag_prefetch_read(const struct pool_mag *m, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i += PLAT_CACHE_LINE / sizeof(uint64_t))
-		__builtin_prefetch(&m->elems[i], 0, 3);
+	if (n)
+		MAG_PREFETCH(m, n > POOL_PREFETCH_ELEMS ? n - POOL_PREFETCH_ELEMS : 0, n, 0);
 }
 
+/* Bottom up: frees fill an empty magazine from elems[0]. */
 static inline void mag_prefetch_write(struct pool_mag *m, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i += PLAT_CACHE_LINE / sizeof(uint64_t))
-		__builtin_prefetch(&m->elems[i], 1, 3);
+	if (n)
+		MAG_PREFETCH(m, 0, n < POOL_PREFETCH_ELEMS ? n : POOL_PREFETCH_ELEMS, 1);
 }
 
 /* The sum of every CPU's demand (maintain.c). */
@@ -247,7 +261,10 @@ void pool_depot_put_full(struct pool *p, struct pool_mag *m);
  * a free gave the depot a magazine: call hooks.wake if the depot is now
  * outside [low, high] and that is not signalled yet. */
 void pool_signal_wake(struct pool *p);
+/* Pop a full magazine (and update the depot's count), or an empty one to
+ * fill; both prefetch the popped magazine's element lines. */
 struct pool_mag *pool_depot_get_full(struct pool *p);
+struct pool_mag *pool_depot_get_empty(struct pool *p);
 
 /* source calls with accounting (pool.c) */
 uint32_t pool_source_get(struct pool *p, uint64_t *out, uint32_t n);

@@ -131,7 +131,7 @@ static struct pool_mag *flush_mag(struct pool *p, struct pool_mag *m)
 
 	if (!mag_count(m))
 		return m;
-	e = pool_stack_pop(p, &p->empty);
+	e = pool_depot_get_empty(p);
 	if (e) {
 		pool_depot_put_full(p, m);
 		return e;
