@@ -52,11 +52,8 @@ static int pool_layout(struct pool *p)
 	p->nr_mags = ncpu_mags + p->cfg.depot_mags;
 	p->mags = zalloc_aligned((size_t)p->nr_mags * p->mag_stride, PLAT_CACHE_LINE,
 				 &p->mags_raw);
-	p->cpus = zalloc_aligned(PLAT_MAX_CPUS * sizeof(struct pool_cpu),
-				 _Alignof(struct pool_cpu), &p->cpus_raw);
-	if (!p->mags || !p->cpus)
+	if (!p->mags)
 		return POOL_ENOMEM;
-	p->head.cpu_slots = (char *)p->cpus;
 	for (i = 0; i < p->nr_mags; i++)
 		pool_mag_at(p, i)->index = i;
 	for (i = 0; i < PLAT_MAX_CPUS; i++) {
@@ -78,20 +75,21 @@ static int pool_layout(struct pool *p)
 static void pool_free_memory(struct pool *p)
 {
 	plat_free(p->mags_raw);
-	plat_free(p->cpus_raw);
-	plat_free(p);
+	plat_free(p->self_raw);
 }
 
 int pool_create(const struct pool_config *cfg, struct pool **out)
 {
 	struct pool *p;
+	void *raw;
 	int err;
 
 	PLAT_ASSERT(cfg && out);
-	p = plat_malloc(sizeof(*p));
+	/* Aligned as its CPU slots, which it begins with. */
+	p = zalloc_aligned(sizeof(*p), _Alignof(struct pool), &raw);
 	if (!p)
 		return POOL_ENOMEM;
-	memset(p, 0, sizeof(*p));
+	p->self_raw = raw;
 	p->cfg = *cfg;
 	err = config_check(&p->cfg);
 	if (!err)

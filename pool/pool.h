@@ -199,12 +199,8 @@ struct pool_cpu_fast {
 	_Atomic uint64_t allocs, frees;
 };
 
-/* The start of struct pool: its PLAT_MAX_CPUS slots, POOL_CPU_SLOT_BYTES
+/* struct pool begins with its PLAT_MAX_CPUS slots, POOL_CPU_SLOT_BYTES
  * apart, each beginning with its struct pool_cpu_fast. */
-struct pool_fast_head {
-	char *cpu_slots;
-};
-
 #define POOL_CPU_SLOT_BYTES 128u
 
 /* The out-of-line halves of pool_alloc and pool_free (cache.c): called when
@@ -213,14 +209,11 @@ struct pool_ret pool_alloc_slow(struct pool *pool, uint32_t flags) plat_must_che
 void pool_free_slow(struct pool *pool, uint64_t elem);
 
 /* The calling CPU's slot; stable between plat_irq_save and plat_irq_restore.
- * Unchecked: plat.h promises plat_cpu_id() < PLAT_MAX_CPUS.  struct pool
- * begins with a struct pool_fast_head, and a slot with its struct
- * pool_cpu_fast, so both casts point at those first members. */
+ * Unchecked: plat.h promises plat_cpu_id() < PLAT_MAX_CPUS.  An address
+ * computed from the pool's own, so the fast path loads nothing to find it. */
 static inline struct pool_cpu_fast *pool_fast_slot(struct pool *pool)
 {
-	const struct pool_fast_head *h = (const struct pool_fast_head *)(void *)pool;
-
-	return (struct pool_cpu_fast *)(void *)(h->cpu_slots +
+	return (struct pool_cpu_fast *)(void *)((char *)pool +
 						(uint64_t)plat_cpu_id() * POOL_CPU_SLOT_BYTES);
 }
 

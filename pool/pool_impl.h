@@ -137,15 +137,15 @@ static inline void pool_cpu_load(struct pool_cpu *c)
 }
 
 struct pool {
-	/* First, where pool.h's inline fast path finds it: head.cpu_slots
-	 * is cpus.  Written once by pool_create. */
-	struct pool_fast_head head;
+	/* First, where pool.h's inline fast path finds them: slot i at
+	 * i * POOL_CPU_SLOT_BYTES from the pool's address, no pointer to
+	 * load first. */
+	struct pool_cpu cpus[PLAT_MAX_CPUS];
 	struct pool_config cfg;
 	uint32_t nr_mags;
 	uint32_t mag_stride;    /* bytes between magazines */
 	char *mags;             /* nr_mags magazines, mag_stride apart */
-	struct pool_cpu *cpus;  /* PLAT_MAX_CPUS slots */
-	void *mags_raw, *cpus_raw;
+	void *mags_raw, *self_raw; /* as plat_malloc gave them */
 	/*
 	 * The depot: both stack heads and the depot's element count on one
 	 * cache line.  Every magazine exchange with the depot is a pair of
@@ -179,8 +179,13 @@ struct pool {
 	_Atomic uint64_t wake_signals;
 };
 
-_Static_assert(offsetof(struct pool, head) == 0,
-	       "pool.h's inline fast path finds struct pool_fast_head at the pool's start");
+_Static_assert(offsetof(struct pool, cpus) == 0,
+	       "pool.h's inline fast path finds the CPU slots at the pool's start");
+_Static_assert(offsetof(struct pool, empty) / PLAT_CACHE_LINE ==
+		       offsetof(struct pool, full) / PLAT_CACHE_LINE &&
+	       offsetof(struct pool, depot_elems) / PLAT_CACHE_LINE ==
+		       offsetof(struct pool, full) / PLAT_CACHE_LINE,
+	       "an exchange with the depot touches one line (see struct pool)");
 
 static inline struct pool_mag *pool_mag_at(const struct pool *p, uint32_t i)
 {
