@@ -339,7 +339,8 @@ uint64_t pool_count_free(const struct pool *pool);
  * magazine is in exactly one place (a CPU slot's two, the full stack, the
  * empty stack), full-stack magazines hold 1..mag_size elements and
  * empty-stack ones 0, the depot's element count equals a walk of the full
- * stack, and no stack has a cycle.  Logs the first violation; returns 0,
+ * stack, no stack has a cycle, and every magazine's stored index is its
+ * place in the pool's array.  Logs the first violation; returns 0,
  * POOL_EINVAL (a violation) or POOL_ENOMEM (no memory for the census).
  */
 int pool_check(const struct pool *pool) plat_must_check;
