@@ -570,7 +570,10 @@ static void print_goals(double ns[NROWS][NIMPL], double mins[NROWS][NIMPL],
 	}
 }
 
-static void write_json(FILE *js, double ns[NROWS][NIMPL])
+/* One object per implementation and row; the undisturbed keys were added
+ * in issue 17 part 4 (the older keys keep their names and meaning). */
+static void write_json(FILE *js, double ns[NROWS][NIMPL], double calm[NROWS][NIMPL],
+		       uint32_t ncalm[NROWS][NIMPL])
 {
 	const char *sep = "";
 
@@ -586,8 +589,12 @@ static void write_json(FILE *js, double ns[NROWS][NIMPL])
 			if (i == I_ARRAY || i == I_ARRAYI || isnan(ns[r][i]))
 				continue;
 			fprintf(js, "%s\n  {\"case\": \"%s\", \"threads\": %u, \"impl\": \"%s\", "
-				"\"ns_per_pair\": %.2f}", sep, rows[r].name, rows[r].threads,
-				impls[i]->name, ns[r][i]);
+				"\"ns_per_pair\": %.2f, \"rounds\": %d, \"undisturbed_rounds\": %u",
+				sep, rows[r].name, rows[r].threads, impls[i]->name, ns[r][i],
+				g_rounds, ncalm[r][i]);
+			if (ncalm[r][i])
+				fprintf(js, ", \"ns_per_pair_undisturbed\": %.2f", calm[r][i]);
+			fprintf(js, "}");
 			sep = ",";
 		}
 	fprintf(js, "\n]\n");
@@ -634,7 +641,7 @@ int main(int argc, char **argv)
 		measure(r, ns[r], mins[r], calm[r], ncalm[r]);
 	print_tables(ns, mins, calm, ncalm);
 	print_goals(ns, mins, calm);
-	write_json(js, ns);
+	write_json(js, ns, calm, ncalm);
 	fclose(js);
 	printf("wrote %s\n", out);
 	return 0;
