@@ -15,7 +15,8 @@
  * The fast path (an element in or room in the loaded magazine) touches only
  * the calling CPU's slot, made safe by plat_irq_save: no lock and no atomic
  * read-modify-write.  Its counts and counters are written by the owning CPU
- * only, with relaxed atomic stores, so anyone may read them.
+ * only, with relaxed atomic stores, so anyone may read them.  It is inline
+ * (pool_alloc, pool_free below); the slow paths are functions.
  *
  * The depot's two stacks are Treiber stacks over a fixed array of magazines
  * that lives as long as the pool.  A stack head is one 64-bit word: the index
