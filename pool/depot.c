@@ -29,9 +29,12 @@ static uint32_t mag_index(const struct pool *p, const struct pool_mag *m)
 
 /*
  * The head's line was last written by another CPU more often than not: ask
- * for it for writing before the load, so that the load and the CAS after
- * it take one line transfer, not a shared copy and then an upgrade.  A
- * hint; it orders nothing.
+ * for it, with intent to write, before the load, so that the load and the
+ * CAS after it can take one line transfer rather than a shared copy and
+ * then an upgrade.  A hint; it orders nothing.  The write intent is only
+ * what the target makes of it: on x86 GCC emits PREFETCHW only with
+ * -mprfchw, which this build does not use, and otherwise an ordinary
+ * PREFETCHT0 (measured: no difference resolvable on the shared VM).
  */
 static inline void head_prefetch(struct pool_stack *s)
 {
@@ -72,11 +75,11 @@ struct pool_mag *pool_stack_top(struct pool *p, uint64_t head, uint32_t *next)
 	if (head_top(head) == STACK_NIL)
 		return NULL;
 	m = pool_mag_at(p, head_top(head) - 1);
-	/* For writing: the popper writes m's count soon after (pool_cpu_load
-	 * or the depot's users), and m's header was last written by m's
-	 * pusher, often another CPU; a plain read would fetch a shared copy
-	 * and the write then wait for a second transfer.  A hint, harmless
-	 * if the pop loses its race. */
+	/* With intent to write (see head_prefetch): the popper writes m's
+	 * count soon after (pool_cpu_load or the depot's users), and m's
+	 * header was last written by m's pusher, often another CPU.  Issued
+	 * before the read of m->next below, which needs the same line.  A
+	 * hint, harmless if the pop loses its race. */
 	__builtin_prefetch(m, 1, 3);
 	/* Relaxed: ordered by the acquire that produced head (pairs with the
 	 * release push of m).  May be stale if m was popped since; then the

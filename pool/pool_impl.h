@@ -221,10 +221,11 @@ static inline void pool_note_demand(struct pool_cpu *c, uint32_t n)
  * (full) or read (empty) by another CPU, so its element lines sit in that
  * CPU's cache.  The fast path would then miss once every 8 elements, each
  * miss waited for alone between allocations; asking for all the lines at
- * the exchange (the depot's pops, depot.c) overlaps those misses.  For reading: the elements a full
- * magazine holds; for writing: the lines an empty one will be filled into.
- * Hints only (no fault, no ordering): ownership still passes through the
- * depot's release/acquire pair.
+ * the exchange (the depot's pops, depot.c) overlaps those misses.  For
+ * reading: the elements a full magazine holds; with intent to write (as
+ * far as the target honours it, see head_prefetch in depot.c): the lines
+ * an empty one will be filled into.  Hints only (no fault, no ordering):
+ * ownership still passes through the depot's release/acquire pair.
  */
 #define POOL_PREFETCH_ELEMS 128u /* at most 1 KiB asked for at once */
 
