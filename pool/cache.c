@@ -68,8 +68,8 @@ static int alloc_refill(struct pool *p, struct pool_cpu *c, uint32_t flags)
 /* Elements a pool_reserve on this slot still promises (0 when none). */
 static uint64_t reserved_left(const struct pool_cpu *c)
 {
-	/* Relaxed: ctr.allocs is written by this CPU only, which is us. */
-	uint64_t allocs = atomic_load_explicit(&c->ctr.allocs, memory_order_relaxed);
+	/* Relaxed: fast.allocs is written by this CPU only, which is us. */
+	uint64_t allocs = atomic_load_explicit(&c->fast.allocs, memory_order_relaxed);
 
 	return c->resv_until > allocs ? c->resv_until - allocs : 0;
 }
@@ -93,7 +93,7 @@ static bool free_spill(struct pool *p, struct pool_cpu *c)
 	/* Both full: 2 * mag_size held; a spill keeps mag_size of them. */
 	if (reserved_left(c) > p->cfg.mag_size)
 		return false;
-	m = pool_stack_pop(p, &p->empty);
+	m = pool_depot_get_empty(p);
 	if (m) {
 		pool_depot_put_full(p, c->prev);
 		c->prev = c->loaded;
@@ -110,10 +110,10 @@ static bool free_spill(struct pool *p, struct pool_cpu *c)
 	return true;
 }
 
-/* Called with the loaded magazine found empty; runs apart from the fast
- * path so that path needs no stack frame.  Retakes the CPU slot: in the
- * kernel the caller may have moved to another CPU in between. */
-static __attribute__((noinline)) struct pool_ret alloc_slow(struct pool *p, uint32_t flags)
+/* Called with the loaded magazine found empty; out of line, so the inline
+ * fast path stays small.  Retakes the CPU slot: in the kernel the caller
+ * may have moved to another CPU in between. */
+__attribute__((noinline)) struct pool_ret pool_alloc_slow(struct pool *p, uint32_t flags)
 {
 	uint64_t irq = plat_irq_save();
 	struct pool_cpu *c = pool_this_cpu(p);
@@ -129,7 +129,7 @@ static __attribute__((noinline)) struct pool_ret alloc_slow(struct pool *p, uint
 
 		r.elem = c->loaded->elems[n];
 		mag_set_count(c->loaded, n);
-		pool_ctr_inc(&c->ctr.allocs, 1);
+		pool_ctr_inc(&c->fast.allocs, 1);
 	}
 	pool_cpu_load(c);
 	plat_irq_restore(irq);
@@ -138,21 +138,10 @@ static __attribute__((noinline)) struct pool_ret alloc_slow(struct pool *p, uint
 
 struct pool_ret pool_alloc_ret(struct pool *p, uint32_t flags)
 {
-	uint64_t irq = plat_irq_save();
-	struct pool_cpu *c = pool_this_cpu(p);
-	uint32_t n = pool_cpu_count(c);
 	struct pool_ret r;
 
-	if (__builtin_expect(n != 0, 1)) {
-		r.elem = c->elems[n - 1];
-		r.err = 0;
-		pool_cpu_set_count(c, n - 1);
-		pool_ctr_inc(&c->ctr.allocs, 1);
-		plat_irq_restore(irq);
-		return r;
-	}
-	plat_irq_restore(irq);
-	return alloc_slow(p, flags);
+	r.err = pool_alloc(p, flags, &r.elem);
+	return r;
 }
 
 /* Give elements that have no room on a reserved CPU to the source. */
@@ -163,8 +152,8 @@ static void free_past_reserve(struct pool *p, const uint64_t *elems, uint32_t n)
 	pool_source_put(p, elems, n);
 }
 
-/* As alloc_slow, for a free that found the loaded magazine full. */
-static __attribute__((noinline)) void free_slow(struct pool *p, uint64_t elem)
+/* As pool_alloc_slow, for a free that found the loaded magazine full. */
+__attribute__((noinline)) void pool_free_slow(struct pool *p, uint64_t elem)
 {
 	uint64_t irq = plat_irq_save();
 	struct pool_cpu *c = pool_this_cpu(p);
@@ -179,26 +168,9 @@ static __attribute__((noinline)) void free_slow(struct pool *p, uint64_t elem)
 		c->loaded->elems[n] = elem;
 		mag_set_count(c->loaded, n + 1);
 	}
-	pool_ctr_inc(&c->ctr.frees, 1);
+	pool_ctr_inc(&c->fast.frees, 1);
 	pool_cpu_load(c);
 	plat_irq_restore(irq);
-}
-
-void pool_free(struct pool *p, uint64_t elem)
-{
-	uint64_t irq = plat_irq_save();
-	struct pool_cpu *c = pool_this_cpu(p);
-	uint32_t n = pool_cpu_count(c);
-
-	if (__builtin_expect(n != c->cap, 1)) {
-		c->elems[n] = elem;
-		pool_cpu_set_count(c, n + 1);
-		pool_ctr_inc(&c->ctr.frees, 1);
-		plat_irq_restore(irq);
-		return;
-	}
-	plat_irq_restore(irq);
-	free_slow(p, elem);
 }
 
 /* Take up to n elements from the loaded magazine into out; returns how many. */
@@ -226,7 +198,7 @@ int pool_alloc_bulk(struct pool *p, uint32_t flags, uint64_t *out, uint32_t n)
 		done += take_some(c->loaded, out + done, n - done);
 	}
 	pool_cpu_load(c);
-	pool_ctr_inc(&c->ctr.allocs, done);
+	pool_ctr_inc(&c->fast.allocs, done);
 	plat_irq_restore(irq);
 	if (err)
 		pool_free_bulk(p, out, done); /* all or nothing */
@@ -253,6 +225,6 @@ void pool_free_bulk(struct pool *p, const uint64_t *elems, uint32_t n)
 		done += k;
 	}
 	pool_cpu_load(c);
-	pool_ctr_inc(&c->ctr.frees, n);
+	pool_ctr_inc(&c->fast.frees, n);
 	plat_irq_restore(irq);
 }

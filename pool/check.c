@@ -89,6 +89,16 @@ static int census_stack(const struct pool *p, const struct pool_stack *s,
 	return 0;
 }
 
+/* Each magazine's own index names it: the stacks' pushes rely on it. */
+static int check_indexes(const struct pool *p)
+{
+	for (uint32_t i = 0; i < p->nr_mags; i++)
+		if (pool_mag_at(p, i)->index != i)
+			return check_fail(p, "magazine's index field is not its place", i,
+					  pool_mag_at(p, i)->index);
+	return 0;
+}
+
 int pool_check(const struct pool *p)
 {
 	uint8_t *where = plat_malloc(p->nr_mags);
@@ -98,7 +108,9 @@ int pool_check(const struct pool *p)
 	if (!where)
 		return POOL_ENOMEM;
 	memset(where, PLACE_NONE, p->nr_mags);
-	err = census_cpus(p, where);
+	err = check_indexes(p);
+	if (!err)
+		err = census_cpus(p, where);
 	if (!err)
 		err = census_stack(p, &p->full, PLACE_FULL, where, &full_elems);
 	if (!err)

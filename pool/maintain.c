@@ -10,7 +10,7 @@ static uint32_t depot_fill(struct pool *p, uint32_t want)
 	uint32_t done = 0;
 
 	while (done < want) {
-		struct pool_mag *m = pool_stack_pop(p, &p->empty);
+		struct pool_mag *m = pool_depot_get_empty(p);
 		uint32_t n = want - done < p->cfg.mag_size ? want - done : p->cfg.mag_size;
 		uint32_t got;
 
@@ -195,9 +195,10 @@ static void sum_cpus(const struct pool *p, struct pool_stats *o)
 {
 	for (uint32_t i = 0; i < PLAT_MAX_CPUS; i++) {
 		const struct pool_cpu_ctr *c = &p->cpus[i].ctr;
+		const struct pool_cpu_fast *f = &p->cpus[i].fast;
 
-		o->allocs += atomic_load_explicit(&c->allocs, memory_order_relaxed);
-		o->frees += atomic_load_explicit(&c->frees, memory_order_relaxed);
+		o->allocs += atomic_load_explicit(&f->allocs, memory_order_relaxed);
+		o->frees += atomic_load_explicit(&f->frees, memory_order_relaxed);
 		o->cpu_hits -= atomic_load_explicit(&c->slow_allocs, memory_order_relaxed);
 		o->depot_gets += atomic_load_explicit(&c->depot_gets, memory_order_relaxed);
 		o->depot_puts += atomic_load_explicit(&c->depot_puts, memory_order_relaxed);

@@ -6,16 +6,16 @@
 
 #include "pool_impl.h"
 
-/* plat_malloc promises no alignment beyond a word; round up to a cache line. */
-static void *zalloc_aligned(size_t size, void **raw)
+/* plat_malloc promises no alignment beyond a word; round up to align. */
+static void *zalloc_aligned(size_t size, size_t align, void **raw)
 {
-	char *p = plat_malloc(size + PLAT_CACHE_LINE);
+	char *p = plat_malloc(size + align);
 
 	*raw = p;
 	if (!p)
 		return NULL;
-	memset(p, 0, size + PLAT_CACHE_LINE);
-	return p + (PLAT_CACHE_LINE - (uintptr_t)p % PLAT_CACHE_LINE);
+	memset(p, 0, size + align);
+	return p + (align - (uintptr_t)p % align);
 }
 
 static int config_check(struct pool_config *c)
@@ -50,14 +50,16 @@ static int pool_layout(struct pool *p)
 
 	p->mag_stride = (uint32_t)((bytes + PLAT_CACHE_LINE - 1) & ~(size_t)(PLAT_CACHE_LINE - 1));
 	p->nr_mags = ncpu_mags + p->cfg.depot_mags;
-	p->mags = zalloc_aligned((size_t)p->nr_mags * p->mag_stride, &p->mags_raw);
-	p->cpus = zalloc_aligned(PLAT_MAX_CPUS * sizeof(struct pool_cpu), &p->cpus_raw);
-	if (!p->mags || !p->cpus)
+	p->mags = zalloc_aligned((size_t)p->nr_mags * p->mag_stride, PLAT_CACHE_LINE,
+				 &p->mags_raw);
+	if (!p->mags)
 		return POOL_ENOMEM;
+	for (i = 0; i < p->nr_mags; i++)
+		pool_mag_at(p, i)->index = i;
 	for (i = 0; i < PLAT_MAX_CPUS; i++) {
 		p->cpus[i].loaded = pool_mag_at(p, 2 * i);
 		p->cpus[i].prev = pool_mag_at(p, 2 * i + 1);
-		p->cpus[i].cap = p->cfg.mag_size;
+		p->cpus[i].fast.cap = p->cfg.mag_size;
 		pool_cpu_load(&p->cpus[i]);
 	}
 	atomic_init(&p->low, p->cfg.low);
@@ -73,20 +75,21 @@ static int pool_layout(struct pool *p)
 static void pool_free_memory(struct pool *p)
 {
 	plat_free(p->mags_raw);
-	plat_free(p->cpus_raw);
-	plat_free(p);
+	plat_free(p->self_raw);
 }
 
 int pool_create(const struct pool_config *cfg, struct pool **out)
 {
 	struct pool *p;
+	void *raw;
 	int err;
 
 	PLAT_ASSERT(cfg && out);
-	p = plat_malloc(sizeof(*p));
+	/* Aligned as its CPU slots, which it begins with. */
+	p = zalloc_aligned(sizeof(*p), _Alignof(struct pool), &raw);
 	if (!p)
 		return POOL_ENOMEM;
-	memset(p, 0, sizeof(*p));
+	p->self_raw = raw;
 	p->cfg = *cfg;
 	err = config_check(&p->cfg);
 	if (!err)

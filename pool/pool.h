@@ -15,7 +15,8 @@
  * The fast path (an element in or room in the loaded magazine) touches only
  * the calling CPU's slot, made safe by plat_irq_save: no lock and no atomic
  * read-modify-write.  Its counts and counters are written by the owning CPU
- * only, with relaxed atomic stores, so anyone may read them.
+ * only, with relaxed atomic stores, so anyone may read them.  It is inline
+ * (pool_alloc, pool_free below); the slow paths are functions.
  *
  * The depot's two stacks are Treiber stacks over a fixed array of magazines
  * that lives as long as the pool.  A stack head is one 64-bit word: the index
@@ -45,6 +46,7 @@
 #ifndef POOL_H
 #define POOL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -117,7 +119,7 @@ struct pool_hooks {
  *		pool_destroy does not report allocs - frees as elements in use
  * Every CPU id below PLAT_MAX_CPUS has a slot with two magazines of its own,
  * so a pool takes (2 * PLAT_MAX_CPUS + depot_mags) magazines of
- * 8 * mag_size + 8 bytes (rounded up to a cache line) from plat_malloc.
+ * 8 * mag_size + 16 bytes (rounded up to a cache line) from plat_malloc.
  */
 #define POOL_MAG_MAX 1024u
 
@@ -169,31 +171,112 @@ int pool_create(const struct pool_config *cfg, struct pool **out) plat_must_chec
 void pool_destroy(struct pool *pool);
 
 /* An element and an error (0, or negative as below), returned in two
- * registers so the element does not go through memory on the fast path. */
+ * registers so the element does not go through memory. */
 struct pool_ret {
 	uint64_t elem;
 	int err;
 };
 
-/* pool_alloc's out-of-line half; call pool_alloc. */
+/* pool_alloc as a function (the fast path and, when it finds the loaded
+ * magazine empty, the slow one); pool_alloc is the same, inline. */
 struct pool_ret pool_alloc_ret(struct pool *pool, uint32_t flags) plat_must_check;
+
+/*
+ * The inline fast path.  What pool_alloc and pool_free touch of a CPU's
+ * slot is laid out here so that they compile into their callers, with no
+ * call on the way (DPDK's rte_mempool_get and put are inline too; an
+ * out-of-line pair cost 20-25% more than this on batches of 64,
+ * docs/POOL.md).  Everything in these two structures belongs to the pool:
+ * callers must not read or write them.  pool_impl.h checks the layout.
+ *   count	elements in the CPU's loaded magazine; written by that CPU only
+ *   cap	mag_size
+ *   elems	the loaded magazine's elements
+ *   allocs, frees  that CPU's successful allocs and frees (statistics)
+ */
+struct pool_cpu_fast {
+	_Atomic uint32_t count;
+	uint32_t cap;
+	uint64_t *elems;
+	_Atomic uint64_t allocs, frees;
+};
+
+/* struct pool begins with its PLAT_MAX_CPUS slots, POOL_CPU_SLOT_BYTES
+ * apart, each beginning with its struct pool_cpu_fast. */
+#define POOL_CPU_SLOT_BYTES 128u
+
+/* The out-of-line halves of pool_alloc and pool_free (cache.c): called when
+ * the loaded magazine is empty (alloc) or full (free). */
+struct pool_ret pool_alloc_slow(struct pool *pool, uint32_t flags) plat_must_check;
+void pool_free_slow(struct pool *pool, uint64_t elem);
+
+/* The calling CPU's slot; stable between plat_irq_save and plat_irq_restore.
+ * Unchecked: plat.h promises plat_cpu_id() < PLAT_MAX_CPUS.  An address
+ * computed from the pool's own, so the fast path loads nothing to find it. */
+static inline struct pool_cpu_fast *pool_fast_slot(struct pool *pool)
+{
+	return (struct pool_cpu_fast *)(void *)((char *)pool +
+						(uint64_t)plat_cpu_id() * POOL_CPU_SLOT_BYTES);
+}
+
+/* Bump a counter only the calling CPU writes: relaxed load and store, no
+ * read-modify-write; pool_stats reads it at any time. */
+static inline void pool_fast_count(_Atomic uint64_t *ctr)
+{
+	atomic_store_explicit(ctr, atomic_load_explicit(ctr, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
 
 /*
  * Allocate one element into *elem.  flags: POOL_NOFETCH or POOL_MAY_FETCH.
  * Returns 0, POOL_EAGAIN (empty, fetching not allowed) or POOL_ENOMEM (the
  * source had nothing); on error *elem holds no element.
+ *
+ * The fast path touches only the calling CPU's slot with interrupts off:
+ * no lock, no atomic read-modify-write.  Interrupts go back on before the
+ * slow path, which retakes the slot (the caller may be on another CPU by
+ * then, and an interrupt in between may have refilled this one).
  */
 plat_must_check static inline int pool_alloc(struct pool *pool, uint32_t flags,
 					     uint64_t *elem)
 {
-	struct pool_ret r = pool_alloc_ret(pool, flags);
+	uint64_t irq = plat_irq_save();
+	struct pool_cpu_fast *c = pool_fast_slot(pool);
+	/* Relaxed: written by this CPU only; pool_count_cpu reads a snapshot. */
+	uint32_t n = atomic_load_explicit(&c->count, memory_order_relaxed);
+	struct pool_ret r;
 
+	if (__builtin_expect(n != 0, 1)) {
+		*elem = c->elems[n - 1];
+		atomic_store_explicit(&c->count, n - 1, memory_order_relaxed);
+		pool_fast_count(&c->allocs);
+		plat_irq_restore(irq);
+		return 0;
+	}
+	plat_irq_restore(irq);
+	r = pool_alloc_slow(pool, flags);
 	*elem = r.elem;
 	return r.err;
 }
 
-/* Return an element to the calling CPU's cache (whichever CPU allocated it). */
-void pool_free(struct pool *pool, uint64_t elem);
+/* Return an element to the calling CPU's cache (whichever CPU allocated it);
+ * inline, as pool_alloc. */
+static inline void pool_free(struct pool *pool, uint64_t elem)
+{
+	uint64_t irq = plat_irq_save();
+	struct pool_cpu_fast *c = pool_fast_slot(pool);
+	/* Relaxed: as in pool_alloc. */
+	uint32_t n = atomic_load_explicit(&c->count, memory_order_relaxed);
+
+	if (__builtin_expect(n != c->cap, 1)) {
+		c->elems[n] = elem;
+		atomic_store_explicit(&c->count, n + 1, memory_order_relaxed);
+		pool_fast_count(&c->frees);
+		plat_irq_restore(irq);
+		return;
+	}
+	plat_irq_restore(irq);
+	pool_free_slow(pool, elem);
+}
 
 /* Allocate n elements into out, all or none; errors as pool_alloc. */
 int pool_alloc_bulk(struct pool *pool, uint32_t flags, uint64_t *out,
@@ -257,7 +340,8 @@ uint64_t pool_count_free(const struct pool *pool);
  * magazine is in exactly one place (a CPU slot's two, the full stack, the
  * empty stack), full-stack magazines hold 1..mag_size elements and
  * empty-stack ones 0, the depot's element count equals a walk of the full
- * stack, and no stack has a cycle.  Logs the first violation; returns 0,
+ * stack, no stack has a cycle, and every magazine's stored index is its
+ * place in the pool's array.  Logs the first violation; returns 0,
  * POOL_EINVAL (a violation) or POOL_ENOMEM (no memory for the census).
  */
 int pool_check(const struct pool *pool) plat_must_check;

@@ -116,7 +116,7 @@ int pool_reserve(struct pool *p, uint32_t n, uint32_t flags)
 	/* The promise, for free_spill: until this slot has handed out n more
 	 * elements, a free must not push a full magazine out of it.  A
 	 * failed reservation promises nothing. */
-	c->resv_until = err ? 0 : atomic_load_explicit(&c->ctr.allocs, memory_order_relaxed) + n;
+	c->resv_until = err ? 0 : atomic_load_explicit(&c->fast.allocs, memory_order_relaxed) + n;
 	pool_cpu_load(c);
 	if (err)
 		pool_ctr_inc(&c->ctr.failures, 1);
@@ -131,7 +131,7 @@ static struct pool_mag *flush_mag(struct pool *p, struct pool_mag *m)
 
 	if (!mag_count(m))
 		return m;
-	e = pool_stack_pop(p, &p->empty);
+	e = pool_depot_get_empty(p);
 	if (e) {
 		pool_depot_put_full(p, m);
 		return e;

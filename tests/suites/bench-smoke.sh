@@ -77,6 +77,16 @@ for p in peers:
             bad.append("%s: %s" % (p, skipped[0]))
     elif expect == "skipped" or len(measured) < 5:
         bad.append("%s neither skipped nor measured on every row" % p)
+# Each figure says how many of its rounds no thread was switched out in,
+# and has the median of those exactly when there were any.
+for f in figs:
+    if "ns_per_pair" not in f:
+        continue
+    n, r = f.get("undisturbed_rounds"), f.get("rounds")
+    if not isinstance(n, int) or not isinstance(r, int) or not 0 <= n <= r or r < 1:
+        bad.append("%s %s/%d: undisturbed_rounds %r of rounds %r" % (f["impl"], f["case"], f["threads"], n, r))
+    elif (n > 0) != ("ns_per_pair_undisturbed" in f):
+        bad.append("%s %s/%d: undisturbed median present iff undisturbed rounds" % (f["impl"], f["case"], f["threads"]))
 for b in bad:
     print("    # " + b)
 sys.exit(1 if bad or rows != want else 0)

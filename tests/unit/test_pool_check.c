@@ -1,7 +1,8 @@
 /*
  * test_pool_check.c - pool_check finds each kind of broken structure: a
  * magazine in two places or in none, a count that does not fit its stack,
- * a depot count that disagrees with the walk.  Every pool test ends with
+ * a depot count that disagrees with the walk, a magazine whose stored
+ * index is not its place.  Every pool test ends with
  * pool_check (tsrc_check_conserved), so this proves that check can fail.
  */
 #include "ktest.h"
@@ -47,6 +48,13 @@ KTEST(pool_check_finds_broken_structure)
 	c->prev = c->loaded;
 	KT_EXPECT_EQ(pool_check(p), POOL_EINVAL);
 	c->prev = saved;
+
+	/* A magazine whose stored index is not its place: a push would put
+	 * another magazine's index on the stack. */
+	m = pool_mag_at(p, 3);
+	m->index = 4;
+	KT_EXPECT_EQ(pool_check(p), POOL_EINVAL);
+	m->index = 3;
 
 	/* A CPU's magazine also on a stack (nothing lost: a pure duplicate). */
 	pool_stack_push(p, &p->empty, c->prev);

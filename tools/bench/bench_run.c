@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@ struct job {
 	uint64_t n;
 	pthread_barrier_t *start;
 	double ns;
+	uint64_t switched; /* involuntary context switches while timed */
 };
 
 _Noreturn void bench_die(const char *prog, const char *what)
@@ -36,10 +38,22 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* This thread's involuntary context switches so far (Linux counts a
+ * sched_yield that switched to another task among them). */
+static uint64_t switches_now(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return 0;
+	return (uint64_t)ru.ru_nivcsw;
+}
+
 static void *job_main(void *arg)
 {
 	struct job *j = arg;
 	cpu_set_t set;
+	uint64_t sw0;
 	double t0;
 
 	CPU_ZERO(&set);
@@ -47,13 +61,23 @@ static void *job_main(void *arg)
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	plat_host_set_cpu(j->who);
 	pthread_barrier_wait(j->start);
+	sw0 = switches_now();
 	t0 = now_ns();
 	j->fn(j->who, j->n);
 	j->ns = now_ns() - t0;
+	j->switched = switches_now() - sw0;
 	return NULL;
 }
 
 double bench_round(void (*fn)(uint32_t, uint64_t), uint32_t threads, uint64_t pairs)
+{
+	uint64_t sw;
+
+	return bench_round_sw(fn, threads, pairs, &sw);
+}
+
+double bench_round_sw(void (*fn)(uint32_t, uint64_t), uint32_t threads, uint64_t pairs,
+		      uint64_t *switched)
 {
 	pthread_barrier_t start;
 	pthread_t t[BENCH_MAX_THREADS];
@@ -64,13 +88,15 @@ double bench_round(void (*fn)(uint32_t, uint64_t), uint32_t threads, uint64_t pa
 		bench_die("bench", "unsupported thread count");
 	pthread_barrier_init(&start, NULL, threads);
 	for (uint32_t i = 0; i < threads; i++) {
-		j[i] = (struct job){fn, i, pairs, &start, 0};
+		j[i] = (struct job){fn, i, pairs, &start, 0, 0};
 		if (pthread_create(&t[i], NULL, job_main, &j[i]))
 			bench_die("bench", "pthread_create failed");
 	}
+	*switched = 0;
 	for (uint32_t i = 0; i < threads; i++) {
 		pthread_join(t[i], NULL);
 		sum += j[i].ns;
+		*switched += j[i].switched;
 	}
 	pthread_barrier_destroy(&start);
 	return sum / threads / (double)pairs;
