@@ -90,8 +90,11 @@ struct pgt {
 	struct pgt_page_source src; /* where table pages come from and go */
 	uint64_t root;		  /* physical address of the root table */
 	_Atomic uint64_t pages;	  /* table pages held, root included (a count) */
+	/* A line apart: the fields above are read by every walk, the epochs
+	 * below written by each CPU's. */
+	char pad[PLAT_CACHE_LINE];
 	/* Walkers: a freed table page goes back to the source only once every
-	 * walk that may have read a link to it has ended (pgt_walkers_gone). */
+	 * walk that may have read a link to it has ended (walkers_gone). */
 	struct pgt_epoch epoch[PLAT_MAX_CPUS];
 };
 
