@@ -313,11 +313,16 @@ static int qi_wait(struct vtd_unit *u, const struct qi_slots *q, uint64_t start,
 	for (;;) {
 		/* Acquire: pairs with the unit's status write after the queue. */
 		uint32_t v = atomic_load_explicit(status, memory_order_acquire);
+		/* Read after the status: a repair (perhaps another CPU's) that
+		 * dropped one of this submission's descriptors marked it before
+		 * clearing IQE, so before the unit could write the status. */
+		bool failed = atomic_load_explicit(&u->iq_failed[q->wait],
+						   memory_order_acquire) == q->seq;
 
-		if (v != 0 && (int32_t)(v - q->seq) >= 0)
-			return 0;
-		if (atomic_load_explicit(&u->iq_failed[q->wait], memory_order_acquire) == q->seq)
-			return PLAT_EIO;
+		/* Done, unless a descriptor was dropped: then its wait completes
+		 * but not its work; or its wait itself was: no status comes. */
+		if ((v != 0 && (int32_t)(v - q->seq) >= 0) || failed)
+			return failed ? PLAT_EIO : 0;
 		if (rd32(u, VTD_FSTS) & VTD_FSTS_IQE) {
 			qi_repair(u);
 			continue;

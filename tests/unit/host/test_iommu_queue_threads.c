@@ -6,9 +6,13 @@
  * descriptors handed to it, in whole submissions: a submitter publishing
  * IQT over another's half-written slots, or IQT moving back, shows as a
  * descriptor count that is off, an IQE, or a wait that never completes.
- * And the domain layer's map, DMA and unmap from four CPUs at once on one
- * domain, every unmap's IOTLB invalidation through the shared queue, for
- * TSan.
+ * An IQE in the middle of the flood is repaired by whichever CPU sees it,
+ * for the submission that owns the descriptor, and that submission alone
+ * gets the outcome (an error only when its descriptor could not be
+ * repaired).  A submission whose invalidation a repair dropped fails even
+ * though its wait then completes.  And the domain layer's map, DMA and
+ * unmap from four CPUs at once on one domain, every unmap's IOTLB
+ * invalidation through the shared queue, for TSan.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -30,6 +34,7 @@ struct submitter {
 	_Atomic uint32_t *go;
 	uint32_t bad;
 	int first_err;
+	uint32_t eio; /* submissions that failed with PLAT_EIO */
 };
 
 static void *submit_many(void *arg)
@@ -44,9 +49,10 @@ static void *submit_many(void *arg)
 		int err = vtd_invalidate_iotlb(s->u, (uint16_t)(1 + s->id),
 					       0x100000ull * (s->id + 1) + (i % 64) * FX_4K, FX_4K);
 
-		if (err && !s->bad)
+		if (err && err != PLAT_EIO && !s->bad)
 			s->first_err = err;
-		s->bad += err != 0;
+		s->bad += err != 0 && err != PLAT_EIO;
+		s->eio += err == PLAT_EIO;
 	}
 	return NULL;
 }
@@ -66,7 +72,7 @@ KTEST_FLAGS(iommu_queue_threads_every_submission_done, KTEST_HOST_ONLY)
 	KT_ASSERT(u != NULL && u->iq != NULL);
 	c0 = fx_counters(&f, 0);
 	for (uint32_t i = 0; i < QT; i++) {
-		s[i] = (struct submitter){u, i, &go, 0, 0};
+		s[i] = (struct submitter){u, i, &go, 0, 0, 0};
 		KT_ASSERT_EQ(pthread_create(&t[i], NULL, submit_many, &s[i]), 0);
 	}
 	for (uint32_t i = 0; i < QT; i++) {
@@ -74,6 +80,7 @@ KTEST_FLAGS(iommu_queue_threads_every_submission_done, KTEST_HOST_ONLY)
 		if (s[i].bad)
 			ktest_diag("CPU %u: %u failed, first %d", i + 1, s[i].bad, s[i].first_err);
 		KT_EXPECT_EQ(s[i].bad, 0);
+		KT_EXPECT_EQ(s[i].eio, 0);
 	}
 	c1 = fx_counters(&f, 0);
 	ktest_diag("%llu descriptors, %llu waits, %llu IOTLB invalidations",
@@ -150,5 +157,90 @@ KTEST_FLAGS(iommu_queue_threads_map_unmap_invalidate, KTEST_HOST_ONLY)
 	iommu_poll_faults();
 	KT_EXPECT_EQ(fx_detach(DEV), 0);
 	KT_EXPECT_EQ(iommu_domain_destroy(d), 0);
+	fx_down(&f);
+}
+
+/*
+ * The same flood with one descriptor in the middle raising IQE at every
+ * fetch until its bytes change (iqe_sticky): the 2001st fetched, an IOTLB
+ * invalidation (each submission is one and its wait, in order), is widened
+ * and every submission succeeds; the 2000th, a wait, is tried once more,
+ * then dropped, and exactly one submission, its owner, fails with EIO.
+ * Whichever CPU meets the IQE repairs it.
+ */
+KTEST_FLAGS(iommu_queue_threads_iqe_repaired_for_its_owner, KTEST_HOST_ONLY)
+{
+	for (int wait = 0; wait < 2; wait++) {
+		struct fx f;
+		struct vtd_unit *u;
+		struct vtd_model_counters c0, c1;
+		struct submitter s[QT];
+		pthread_t t[QT];
+		_Atomic uint32_t go = 0;
+		uint32_t eio = 0;
+
+		fx_config(&f, 1);
+		KT_ASSERT(fx_up(&f));
+		u = vtd_unit_at(0);
+		KT_ASSERT(u != NULL && u->iq != NULL);
+		c0 = fx_counters(&f, 0);
+		vtd_model_set_inject(fx_model(&f, 0), &(struct vtd_model_inject){
+			.iqe_in = wait ? 2000 : 2001, .iqe_sticky = true});
+		for (uint32_t i = 0; i < QT; i++) {
+			s[i] = (struct submitter){u, i, &go, 0, 0, 0};
+			KT_ASSERT_EQ(pthread_create(&t[i], NULL, submit_many, &s[i]), 0);
+		}
+		for (uint32_t i = 0; i < QT; i++) {
+			pthread_join(t[i], NULL);
+			if (s[i].bad)
+				ktest_diag("CPU %u: %u failed, first %d", i + 1, s[i].bad,
+					   s[i].first_err);
+			KT_EXPECT_EQ(s[i].bad, 0);
+			eio += s[i].eio;
+		}
+		c1 = fx_counters(&f, 0);
+		ktest_diag("IQE on a %s: %u submissions failed, %llu waits done", wait ? "wait" : "IOTLB",
+			   eio, (unsigned long long)(c1.wait - c0.wait));
+		KT_EXPECT_EQ(eio, (uint32_t)wait);
+		/* One wait a submission (the dropped one's no-op is a wait too). */
+		KT_EXPECT_EQ(c1.wait - c0.wait, (uint64_t)QT * QT_SUBS);
+		KT_EXPECT_EQ(vtd_model_read32(fx_model(&f, 0), VTD_FSTS) & VTD_FSTS_IQE, 0);
+		KT_EXPECT_EQ(vtd_model_read64(fx_model(&f, 0), VTD_IQH),
+			     vtd_model_read64(fx_model(&f, 0), VTD_IQT));
+		vtd_model_set_inject(fx_model(&f, 0), &(struct vtd_model_inject){0});
+		fx_down(&f);
+	}
+}
+
+/* A global IEC invalidation is the widest of its kind: an IQE that repeats
+ * on it cannot be repaired, so the repair drops it (a no-op wait in its
+ * place) and the unit goes on to the submission's own wait, which then
+ * completes.  The submission must still fail: its invalidation was not
+ * done. */
+KTEST_FLAGS(iommu_queue_dropped_invalidation_fails, KTEST_HOST_ONLY)
+{
+	struct fx f;
+	struct vtd_unit *u;
+	struct vtd_model_counters c0, c1;
+	int err;
+
+	fx_config(&f, 1);
+	KT_ASSERT(fx_up(&f));
+	u = vtd_unit_at(0);
+	KT_ASSERT(u != NULL && u->iq != NULL);
+	c0 = fx_counters(&f, 0);
+	vtd_model_set_inject(fx_model(&f, 0), &(struct vtd_model_inject){
+		.iqe_in = 1, .iqe_sticky = true});
+	plat_lock(&u->lock); /* as vtd_ir.c calls it */
+	err = vtd_iec_invalidate_locked(u, -1);
+	plat_unlock(&u->lock);
+	c1 = fx_counters(&f, 0);
+	KT_EXPECT_EQ(err, PLAT_EIO);
+	KT_EXPECT_EQ(c1.wait - c0.wait, 2); /* the no-op in its place, and its own wait */
+	KT_EXPECT_EQ(c1.iec - c0.iec, 0);
+	KT_EXPECT_EQ(vtd_model_read32(fx_model(&f, 0), VTD_FSTS) & VTD_FSTS_IQE, 0);
+	vtd_model_set_inject(fx_model(&f, 0), &(struct vtd_model_inject){0});
+	/* And the queue works on. */
+	KT_EXPECT_EQ(vtd_invalidate_iotlb(u, 1, 0x100000, FX_4K), 0);
 	fx_down(&f);
 }
