@@ -509,6 +509,22 @@ bench-iova: $(BUILD)/bench/iova-bench
 	$(BUILD)/bench/iova-bench $(BUILD)/bench/iova.json
 .PHONY: bench-iova
 
+# The layer's map/unmap path on the strict software VT-d unit: one 4 KiB
+# map+unmap pair, strict invalidation, on 1 and 2 threads in one domain,
+# beside the same calls under a domain-wide lock; prints the per-thread
+# ratio 2 threads / 1 and writes build/bench/map.json (docs/BENCHMARKS.md).
+BENCH_MAP_SRCS := tools/bench/map_bench.c tools/bench/bench_run.c $(PORTABLE_SRCS) \
+                  $(HOST_LAYER_SRCS) $(HOST_PLAT_SRCS) $(MODEL_SRCS) tests/host/vtd_host.c \
+                  tests/unit/host/iommu_fixture.c
+
+$(BUILD)/bench/map-bench: $(BENCH_MAP_SRCS:%.c=$(BUILD)/host/opt/%.o)
+	@mkdir -p $(@D)
+	$(HOSTCC) -pthread $^ -o $@
+
+bench-map: $(BUILD)/bench/map-bench
+	$(BUILD)/bench/map-bench $(BUILD)/bench/map.json
+.PHONY: bench-map
+
 # The kernel's bench mode under QEMU on -smp 1 and -smp 4: table pages and
 # IOVAs from the pool, a mempool policy and direct calls; prints the ratio
 # table and writes build/bench/kernel.json (docs/BENCHMARKS.md).

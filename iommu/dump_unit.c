@@ -410,7 +410,7 @@ int iommu_dump_qi(const struct iommu_dump_sink *s, uint32_t unit, uint32_t n)
 	}
 	if (n > QI_DUMP_MAX)
 		n = QI_DUMP_MAX;
-	plat_lock(&u->lock); /* the tail and the slots behind it, as vtd.c writes them */
+	plat_lock(&u->iq_lock); /* the tail, as vtd.c hands slots out */
 	tail = u->iq_tail;
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t slot = (tail + QI_SLOTS - n + k) % QI_SLOTS;
@@ -418,7 +418,7 @@ int iommu_dump_qi(const struct iommu_dump_sink *s, uint32_t unit, uint32_t n)
 		copy[2 * k] = u->iq[2 * slot];
 		copy[2 * k + 1] = u->iq[2 * slot + 1];
 	}
-	plat_unlock(&u->lock);
+	plat_unlock(&u->iq_lock);
 	iommu_dump_out(s, "unit %u: invalidation queue at %#llx, %u descriptors; IQH %u, IQT %u; "
 		       "the last %u written:\n", unit, (unsigned long long)plat_virt_to_phys(u->iq),
 		       QI_SLOTS, (unsigned)(rd64(u, VTD_IQH) >> 4 & 0x7FFF),

@@ -1,26 +1,67 @@
 /*
  * pgtable.c - a domain's second-level table: create, destroy, lookup, the
- * table lock, the gather of deferred frees, and the page-table page pool
- * (the default page source).
+ * walkers' epochs, the gather of deferred frees, and the page-table page
+ * pool (the default page source).
  */
 #include <string.h>
 
 #include "pgtable_impl.h"
 
-/* --- lock ------------------------------------------------------------------ */
+/* --- walks ------------------------------------------------------------------ */
 
-/* Test-and-test-and-set with interrupts off, so a holder is never
- * interrupted by a user of the same table (or of the pool's CPU slot). */
-uint64_t pgt_lock(struct pgt *pgt)
+/* Interrupts off: the walk keeps its CPU, so pgt_reserve's promise (per
+ * CPU slot) holds for it and its epoch is its CPU's.  The epoch turns odd
+ * before the walk reads any link: the full fence orders that store before
+ * those loads, against walkers_gone's fence (one of the two sees the
+ * other). */
+uint64_t pgt_walk_begin(struct pgt *pgt)
 {
-	plat_lock(&pgt->lock);
-	return 0; /* the saved interrupt state stays in the lock */
+	uint64_t irq = plat_irq_save();
+	_Atomic uint64_t *seq = &pgt->epoch[plat_cpu_id()].seq;
+
+	/* Relaxed load: only this CPU writes its epoch. */
+	atomic_store_explicit(seq, atomic_load_explicit(seq, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	return irq;
 }
 
-void pgt_unlock(struct pgt *pgt, uint64_t irq)
+void pgt_walk_end(struct pgt *pgt, uint64_t irq)
 {
-	(void)irq;
-	plat_unlock(&pgt->lock);
+	_Atomic uint64_t *seq = &pgt->epoch[plat_cpu_id()].seq;
+
+	/* Release: the walk's accesses to table pages come before a
+	 * walkers_gone that sees this epoch (acquire) frees them. */
+	atomic_store_explicit(seq, atomic_load_explicit(seq, memory_order_relaxed) + 1,
+			      memory_order_release);
+	plat_irq_restore(irq);
+}
+
+/*
+ * Wait until every walk that was in progress when this was called has
+ * ended.  Called before unlinked table pages go back to the source: a walk
+ * may have read the link to one of them before the unmap cleared it (only
+ * a walk of an overlapping range, a caller's bug) and would otherwise CAS
+ * into a page that is by then someone else's table.  Walks are short
+ * (interrupts off, no waiting), so this spins briefly and only when pages
+ * were freed.
+ */
+static void walkers_gone(struct pgt *pgt)
+{
+	uint64_t seen[PLAT_MAX_CPUS];
+	uint32_t n = plat_cpu_count();
+
+	if (n > PLAT_MAX_CPUS)
+		n = PLAT_MAX_CPUS;
+	/* Pairs with the fence in pgt_walk_begin: a walk whose odd epoch is
+	 * not seen here read the links after they were cleared. */
+	atomic_thread_fence(memory_order_seq_cst);
+	for (uint32_t i = 0; i < n; i++)
+		seen[i] = atomic_load_explicit(&pgt->epoch[i].seq, memory_order_acquire);
+	for (uint32_t i = 0; i < n; i++)
+		while ((seen[i] & 1) &&
+		       atomic_load_explicit(&pgt->epoch[i].seq, memory_order_acquire) == seen[i])
+			plat_cpu_relax();
 }
 
 /* --- create, destroy ------------------------------------------------------- */
@@ -68,8 +109,16 @@ uint64_t pgt_table_alloc(struct pgt *pgt)
 	/* The zeroes may still sit in this CPU's cache: the IOMMU must read
 	 * them from memory once the table is linked [VT-d 10.4.3, ECAP.C]. */
 	pgt_flush(pgt, pgt_table_va(pa), PLAT_PAGE_SIZE);
-	pgt->pages++;
+	atomic_fetch_add_explicit(&pgt->pages, 1, memory_order_relaxed); /* a count */
 	return pa;
+}
+
+void pgt_table_unused(struct pgt *pgt, uint64_t pa, bool dirty)
+{
+	if (dirty)
+		memset(pgt_table_va(pa), 0, PLAT_PAGE_SIZE);
+	atomic_fetch_sub_explicit(&pgt->pages, 1, memory_order_relaxed);
+	pgt_table_free(pgt, pa);
 }
 
 int pgt_create(const struct pgt_config *cfg, struct pgt **out)
@@ -81,7 +130,7 @@ int pgt_create(const struct pgt_config *cfg, struct pgt **out)
 	pgt = plat_malloc(sizeof(*pgt));
 	if (!pgt)
 		return PGT_ENOMEM;
-	memset(pgt, 0, sizeof(*pgt));
+	memset(pgt, 0, sizeof(*pgt)); /* epochs even: no walk in progress */
 	pgt->levels = cfg->levels;
 	pgt->addr_width = cfg->addr_width ? cfg->addr_width
 					  : cfg->levels * 9u + PLAT_PAGE_SHIFT;
@@ -111,7 +160,7 @@ static void free_tree(struct pgt *pgt, uint64_t pa, uint32_t level)
 	}
 	memset((void *)t, 0, PLAT_PAGE_SIZE);
 	pgt_table_free(pgt, pa);
-	pgt->pages--;
+	atomic_fetch_sub_explicit(&pgt->pages, 1, memory_order_relaxed);
 }
 
 void pgt_destroy(struct pgt *pgt)
@@ -119,7 +168,7 @@ void pgt_destroy(struct pgt *pgt)
 	if (!pgt)
 		return;
 	free_tree(pgt, pgt->root, pgt->levels);
-	PLAT_ASSERT(pgt->pages == 0);
+	PLAT_ASSERT(atomic_load_explicit(&pgt->pages, memory_order_relaxed) == 0);
 	plat_free(pgt);
 }
 
@@ -130,7 +179,7 @@ uint64_t pgt_root_pa(const struct pgt *pgt)
 
 uint64_t pgt_pages(const struct pgt *pgt)
 {
-	return pgt->pages;
+	return atomic_load_explicit(&pgt->pages, memory_order_relaxed); /* a count */
 }
 
 bool pgt_range_ok(const struct pgt *pgt, uint64_t iova, uint64_t size)
@@ -144,16 +193,18 @@ bool pgt_range_ok(const struct pgt *pgt, uint64_t iova, uint64_t size)
 
 /* --- lookup ----------------------------------------------------------------- */
 
+/* No lock: each entry is read once, atomically.  A lookup racing an
+ * unmap of the same IOVA sees the translation or ENOENT. */
 int pgt_lookup(struct pgt *pgt, uint64_t iova, uint64_t *pa, uint32_t *prot,
 	       uint64_t *page_size)
 {
-	uint64_t irq = pgt_lock(pgt);
-	uint64_t table = pgt->root, e = 0;
+	uint64_t table = pgt->root, e = 0, irq;
 	uint32_t level = pgt->levels;
 	int err = PGT_ENOENT;
 
 	if (iova >> pgt->addr_width)
-		goto out;
+		return err;
+	irq = pgt_walk_begin(pgt);
 	for (;; level--) {
 		e = pte_get(&pgt_table_va(table)[lvl_index(iova, level)]);
 		if (!pte_present(e))
@@ -170,7 +221,7 @@ int pgt_lookup(struct pgt *pgt, uint64_t iova, uint64_t *pa, uint32_t *prot,
 		*page_size = lvl_size(level);
 	err = 0;
 out:
-	pgt_unlock(pgt, irq);
+	pgt_walk_end(pgt, irq);
 	return err;
 }
 
@@ -194,29 +245,34 @@ void pgt_gather_span(struct pgt_gather *g, uint64_t start, uint64_t end)
 		g->end = end;
 }
 
-/* The link in entry 0 is a page address: bits 1:0 are 0, so to the IOMMU,
- * which may still walk the page through a stale cached pointer, the entry
- * reads as not present [VT-d 9.8]. */
+/* Put unlinked table page pa, every entry of which reads PTE_SEAL, on g's
+ * list.  The link in entry 0 keeps PTE_SEAL (a page address with R = W =
+ * 0), so to the IOMMU, which may still walk the page through a stale
+ * cached pointer, it reads as not present [VT-d 9.8], and no late map's
+ * CAS takes it. */
 void pgt_gather_page(struct pgt *pgt, struct pgt_gather *g, uint64_t pa)
 {
 	_Atomic uint64_t *t = pgt_table_va(pa);
 
-	pte_set(&t[0], g->freelist);
+	pte_set(&t[0], g->freelist | PTE_SEAL);
 	g->freelist = pa;
 	g->nfree++;
 	g->tables = true;
-	pgt->pages--;
+	atomic_fetch_sub_explicit(&pgt->pages, 1, memory_order_relaxed);
 }
 
 void pgt_gather_release(struct pgt *pgt, struct pgt_gather *g)
 {
 	uint64_t pa = g->freelist;
 
+	if (pa)
+		walkers_gone(pgt);
 	while (pa) {
 		_Atomic uint64_t *t = pgt_table_va(pa);
-		uint64_t next = pte_get(&t[0]);
+		uint64_t next = pte_addr(pte_get(&t[0]));
 
-		pte_set(&t[0], 0); /* back to a zeroed page for the source */
+		/* Back to a zeroed page for the source: the seals and the link. */
+		memset((void *)t, 0, PLAT_PAGE_SIZE);
 		pgt_table_free(pgt, pa);
 		pa = next;
 	}
@@ -225,15 +281,15 @@ void pgt_gather_release(struct pgt *pgt, struct pgt_gather *g)
 
 void pgt_gather_keep(struct pgt_gather *keep, struct pgt_gather *g)
 {
-	uint64_t tail = g->freelist;
+	uint64_t tail = g->freelist, next;
 	_Atomic uint64_t *t;
 
 	if (tail) {
-		while (pte_get(&(t = pgt_table_va(tail))[0]))
-			tail = pte_get(&t[0]);
-		/* A page address again (or 0): still not present to a unit
-		 * walking the page through a stale pointer. */
-		pte_set(&t[0], keep->freelist);
+		while ((next = pte_addr(pte_get(&(t = pgt_table_va(tail))[0]))) != 0)
+			tail = next;
+		/* Still sealed: not present to a unit walking the page through
+		 * a stale pointer. */
+		pte_set(&t[0], keep->freelist | PTE_SEAL);
 		keep->freelist = g->freelist;
 		keep->nfree += g->nfree;
 	}

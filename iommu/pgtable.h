@@ -7,11 +7,22 @@
  * the address split and the entry).  Table pages are pool elements: physical
  * addresses of zeroed 4 KiB pages, reached through plat_phys_to_virt.
  *
- * Concurrency: one small spinlock per table (interrupts off while held) makes
- * pgt_map, pgt_unmap, pgt_lookup and pgt_gather_release safe to call from any
- * CPUs at once; operations on one table are serialised.  pgt_destroy needs
- * quiescence.  Entries are written with single 64-bit atomic stores, so the
- * IOMMU's own walk never sees a torn entry.
+ * Concurrency: no lock.  pgt_map, pgt_unmap, pgt_lookup and
+ * pgt_gather_release may run on any CPUs at once on one table; maps and
+ * unmaps of disjoint ranges do not wait for each other.  Tables are linked
+ * and leaves set by compare-and-swap over a not-present entry, every
+ * removal is a CAS or an exchange, so the IOMMU's own walk never sees a
+ * torn entry and no CPU's change is lost.  pgt_destroy needs quiescence.
+ * Overlapping calls on the same range at once are the caller's bug; then:
+ * each entry goes to whichever CAS came first, a map that meets a present
+ * entry fails with PGT_EEXIST and removes its own leaves, an unmap removes
+ * whatever is there (counted once), and tables and mappings outside the
+ * overlap are not touched; no page is written after it is freed.
+ *
+ * Tables freed: an unmap frees only tables whose whole span its range
+ * covers; tables it covers in part stay, even empty (another CPU may be
+ * mapping a disjoint range into them), until an unmap covers them or
+ * pgt_destroy.
  *
  * Freeing order: an entry removed by pgt_unmap (or by a failed pgt_map's
  * rollback) may still be cached by the IOMMU, and so may a pointer to a table
@@ -77,11 +88,11 @@
  * 4 KiB page that reads as zeroes (a page source that does not zero ahead,
  * as the pool's prepare hook does, zeroes in get), and goes back through put
  * zeroed again.
- *   reserve	make the next n gets on this table unable to fail (n <=
- *		PGT_RESERVE_MAX), called with the table's lock held before any
- *		change: 0 or PGT_ENOMEM
+ *   reserve	make the next n gets on this CPU unable to fail (n <=
+ *		PGT_RESERVE_MAX), called with interrupts off before any change:
+ *		0 or PGT_ENOMEM
  *   get	one page into *pa: 0 or PGT_ENOMEM
- *   put	one page back (any CPU; possibly outside the table's lock)
+ *   put	one page back (any CPU, at any time)
  */
 struct pgt_page_source {
 	int (*reserve)(void *ctx, uint32_t n);
@@ -163,11 +174,14 @@ int pgt_map(struct pgt *pgt, uint64_t iova, uint64_t pa, uint64_t size,
  * address width).  A superpage the range covers only in part is split: a
  * lower-level table keeps the part outside the range mapped (Linux refuses
  * such unmaps instead; splitting costs at most l - 1 reserved pages at each
- * end of the range for a level-l superpage).  Tables left
- * empty are unlinked and added to g; the changed span is merged into g.
- * Returns the number of bytes unmapped (0 when nothing was mapped),
- * PGT_EINVAL, or PGT_ENOMEM when a split needed a page and none could be
- * had (then nothing was changed).
+ * end of the range for a level-l superpage).  Tables whose whole span lies
+ * in the range are unlinked and added to g; the changed span is merged
+ * into g.  Returns the number of bytes unmapped (0 when nothing was
+ * mapped), PGT_EINVAL, or PGT_ENOMEM when a split needed a page and none
+ * could be had (then nothing was changed; only a concurrent overlapping
+ * map, a caller's bug, can make a split meet a superpage it did not
+ * reserve for, and then the rest of the range is unmapped, g says what
+ * changed, and PGT_ENOMEM is still returned).
  */
 int64_t pgt_unmap(struct pgt *pgt, uint64_t iova, uint64_t size,
 		  struct pgt_gather *g) plat_must_check;

@@ -1,6 +1,8 @@
 /*
  * pgtable_map.c - pgt_map: reserve the table pages the range can need, then
  * install leaves of the largest allowed size; undo everything on failure.
+ * No lock: tables are linked and leaves set by compare-and-swap over 0, so
+ * maps and unmaps of disjoint ranges run at once on one table.
  */
 #include "pgtable_impl.h"
 
@@ -73,7 +75,12 @@ static uint64_t worst_case(const struct pgt *pgt, uint64_t s, uint64_t e,
 }
 
 /* Write leaves of level l into table from m->cur on, while they fit in the
- * table and the range.  PGT_EEXIST at the first present entry. */
+ * table and the range, each by a CAS over 0: the CAS is what makes the leaf
+ * present; the run is written back after it when walks do not snoop; the
+ * caller's write-buffer flush or invalidation follows (iommu.c).  Stops
+ * early, returning 0, at a table left in place (the next step descends
+ * into it); PGT_EEXIST at a leaf, or at a seal (the table is being freed by
+ * an overlapping unmap). */
 static int fill_run(struct pgt *pgt, struct map_ctx *m, uint64_t table, uint32_t l)
 {
 	_Atomic uint64_t *t = pgt_table_va(table);
@@ -82,11 +89,13 @@ static int fill_run(struct pgt *pgt, struct map_ctx *m, uint64_t table, uint32_t
 	int err = 0;
 
 	for (i = first; i < PGT_ENTRIES && m->end - m->cur >= sz; i++) {
-		if (pte_present(pte_get(&t[i]))) {
-			err = PGT_EEXIST;
+		uint64_t old = 0;
+
+		if (!pte_cas(&t[i], &old, pte_leaf(m->cur + m->delta, m->prot, l))) {
+			if (!pte_present(old) || pte_is_leaf(old, l))
+				err = PGT_EEXIST;
 			break;
 		}
-		pte_set(&t[i], pte_leaf(m->cur + m->delta, m->prot, l));
 		m->cur += sz;
 	}
 	pgt_flush(pgt, (void *)&t[first], (i - first) * sizeof(uint64_t));
@@ -94,49 +103,62 @@ static int fill_run(struct pgt *pgt, struct map_ctx *m, uint64_t table, uint32_t
 	return err;
 }
 
-/* Walk to the table for the next leaf, installing missing tables, and fill a
- * run of leaves there. */
+/*
+ * Walk to the table for the next leaf, installing missing tables, and fill
+ * a run of leaves there.  A missing table: a page from the reservation,
+ * zeroed (the pool's prepare hook) and written back whole when the unit
+ * does not snoop (pgt_table_alloc), then linked by a release CAS of the
+ * entry over 0, then the entry written back.  A CAS lost to another CPU
+ * installing the same table: the page goes back to the pool unseen, and
+ * the winner's table is used.  Where a superpage would go but a table was
+ * left in place by partial unmaps, the walk descends and maps smaller pages
+ * into it (no merge).
+ */
 static int map_step(struct pgt *pgt, struct map_ctx *m)
 {
 	uint32_t target = leaf_level(pgt, m->cur, m->cur + m->delta, m->end);
 	uint64_t table = pgt->root;
-	bool created = false;
 
 	m->rb_end = m->cur;
-	for (uint32_t l = pgt->levels; l > target; l--) {
+	for (uint32_t l = pgt->levels;; l--) {
 		_Atomic uint64_t *p = &pgt_table_va(table)[lvl_index(m->cur, l)];
 		uint64_t e = pte_get(p);
 
-		if (pte_present(e) && pte_is_leaf(e, l))
-			return PGT_EEXIST;
-		if (pte_present(e)) {
-			table = pte_addr(e);
-			continue;
+		if (l <= target && pgt_level_ok(pgt, l) && !(pte_present(e) && !pte_is_leaf(e, l)))
+			return fill_run(pgt, m, table, l);
+		if (e == 0) {
+			uint64_t fresh = pgt_table_alloc(pgt);
+
+			if (!fresh)
+				return PGT_ENOMEM;
+			if (pte_cas(p, &e, pte_table(fresh))) {
+				pgt_flush(pgt, (void *)p, sizeof(*p));
+				table = fresh;
+				continue;
+			}
+			pgt_table_unused(pgt, fresh, false); /* lost: e is the winner's */
 		}
-		table = pgt_table_alloc(pgt);
-		if (!table) {
-			/* Undo reaches the empty tables made above. */
-			if (created)
-				m->rb_end = m->cur + PLAT_PAGE_SIZE;
-			return PGT_ENOMEM;
-		}
-		created = true;
-		pte_set(p, pte_table(table));
-		pgt_flush(pgt, (void *)p, sizeof(*p));
+		if (!pte_present(e) || pte_is_leaf(e, l))
+			return PGT_EEXIST; /* a leaf over the range, or a seal */
+		table = pte_addr(e);
 	}
-	return fill_run(pgt, m, table, target);
 }
 
-static int map_locked(struct pgt *pgt, struct map_ctx *m, uint64_t iova,
-		      struct pgt_gather *g)
+/* Map inside a walk (pgt_walk_begin). */
+static int map_walk(struct pgt *pgt, struct map_ctx *m, uint64_t iova,
+		    struct pgt_gather *g)
 {
 	uint64_t need = worst_case(pgt, iova, m->end, iova + m->delta);
 	bool upfront = need <= PGT_RESERVE_MAX;
 	int err = 0;
 
 	/* An IOMMU map must not fail half-way: with the worst case reserved
-	 * the walk below cannot run out.  A range needing more reserves per
-	 * step and undoes the steps done if a reservation fails. */
+	 * the walk below cannot run out (tables left in place by partial
+	 * unmaps only lower the need, except with 1 GiB but not 2 MiB pages
+	 * allowed, where one such table can make a 1 GiB run need 512 pages:
+	 * then the walk may fail with PGT_ENOMEM and undo).  A range needing
+	 * more reserves per step and undoes the steps done if a reservation
+	 * fails. */
 	if (upfront && pgt_reserve(pgt, (uint32_t)need))
 		return PGT_ENOMEM;
 	while (m->cur < m->end && !err) {
@@ -147,11 +169,12 @@ static int map_locked(struct pgt *pgt, struct map_ctx *m, uint64_t iova,
 		}
 		err = map_step(pgt, m);
 	}
-	if (err && m->rb_end > iova) {
-		int64_t undone = pgt_unmap_locked(pgt, iova, m->rb_end, g, false);
-
-		PLAT_ASSERT((uint64_t)undone == m->cur - iova);
-	}
+	/* Undo this call's leaves: [iova, rb_end) holds only leaves it set
+	 * (an overlapping caller may have changed them since: its bug).
+	 * Tables whose whole span the range covers are freed through g;
+	 * tables it shares with others stay. */
+	if (err && m->rb_end > iova)
+		(void)pgt_unmap_walk(pgt, iova, m->rb_end, g, false);
 	return err;
 }
 
@@ -168,8 +191,8 @@ int pgt_map(struct pgt *pgt, uint64_t iova, uint64_t pa, uint64_t size,
 		return PGT_EINVAL;
 	if (!(prot & PTE_PROT) || (prot & ~PTE_PROT))
 		return PGT_EINVAL;
-	irq = pgt_lock(pgt);
-	err = map_locked(pgt, &m, iova, g);
-	pgt_unlock(pgt, irq);
+	irq = pgt_walk_begin(pgt);
+	err = map_walk(pgt, &m, iova, g);
+	pgt_walk_end(pgt, irq);
 	return err;
 }

@@ -1,7 +1,20 @@
 /*
  * pgtable_unmap.c - pgt_unmap: clear leaves, split superpages the range cuts,
- * unlink tables left empty into the caller's gather for freeing after the flush.
+ * unlink the tables whose whole span the range covers into the caller's
+ * gather for freeing after the flush.  No lock: every change is a CAS or an
+ * exchange, so unmaps and maps of disjoint ranges run at once.
+ *
+ * Which tables are freed: only those whose whole span lies inside the
+ * range.  No disjoint map or unmap can be inside such a table, so it can be
+ * unlinked and freed while other CPUs use the rest of the tree.  A table an
+ * unmap only partly covers stays linked even when it is left empty: another
+ * CPU may be walking into it for a disjoint range (freeing it there is the
+ * race of a new map going through a stale cached pointer to the freed
+ * table).  Empty tables left so are reused by later maps and freed by an
+ * unmap that covers their span, or at pgt_destroy.
  */
+#include <string.h>
+
 #include "pgtable_impl.h"
 
 /* One unmap in progress. */
@@ -9,80 +22,125 @@ struct unmap_ctx {
 	struct pgt *pgt;
 	struct pgt_gather *g;
 	bool may_split;
+	bool short_pages; /* a split found no page (not reserved for) */
 	int64_t bytes;
 };
 
-static bool table_empty(uint64_t table)
+/*
+ * Seal table (of level l), which this unmap has just unlinked and so owns:
+ * exchange every entry for PTE_SEAL.  The exchange returns what was there,
+ * whatever a late map (an overlapping caller that read the link before it
+ * was cleared) put in before it, so every leaf is counted once and every
+ * table below is found and sealed in turn; after it no CAS over 0 lands.
+ * Sealed entries are not written back: the page is freed, and a unit that
+ * still walks it through a stale cached pointer stops doing so at the
+ * invalidation that comes before the free.
+ */
+static void seal(struct unmap_ctx *u, uint64_t table, uint32_t l)
 {
 	_Atomic uint64_t *t = pgt_table_va(table);
 
-	for (uint32_t i = 0; i < PGT_ENTRIES; i++)
-		if (pte_get(&t[i]))
-			return false;
-	return true;
+	for (uint32_t i = 0; i < PGT_ENTRIES; i++) {
+		uint64_t v = atomic_exchange_explicit(&t[i], PTE_SEAL, memory_order_acq_rel);
+
+		if (!pte_present(v))
+			continue;
+		if (pte_is_leaf(v, l))
+			u->bytes += (int64_t)lvl_size(l);
+		else
+			seal(u, pte_addr(v), l - 1);
+	}
+	pgt_gather_page(u->pgt, u->g, table);
 }
 
 /*
- * Replace the level-l superpage at p (covering [base, base + size)) by a
- * table of level l - 1 holding the same translations.  The IOMMU sees the old
- * leaf or the new table, never a gap; the new table is flushed before it is
- * linked.  The whole superpage joins the span: the IOTLB may hold it whole.
+ * A table of level l - 1 holding the same translations as the level-l
+ * superpage e: a reserved page, its leaves written, then written back whole
+ * when walks do not snoop.  0 when no page could be had.
  */
-static void split(struct unmap_ctx *u, _Atomic uint64_t *p, uint32_t l, uint64_t base)
+static uint64_t split_table(struct unmap_ctx *u, uint64_t e, uint32_t l)
 {
-	uint64_t e = pte_get(p), sub = lvl_size(l - 1), table;
+	uint64_t sub = lvl_size(l - 1), table = pgt_table_alloc(u->pgt);
 	_Atomic uint64_t *t;
 
-	PLAT_ASSERT(u->may_split);
-	table = pgt_table_alloc(u->pgt);
-	PLAT_ASSERT(table); /* reserved by pgt_unmap */
+	if (!table)
+		return 0;
 	t = pgt_table_va(table);
+	/* Relaxed: the release CAS that links the table publishes them. */
 	for (uint32_t i = 0; i < PGT_ENTRIES; i++)
-		pte_set(&t[i], pte_leaf(pte_addr(e) + i * sub, (uint32_t)(e & PTE_PROT), l - 1));
+		atomic_store_explicit(&t[i],
+				      pte_leaf(pte_addr(e) + i * sub, (uint32_t)(e & PTE_PROT), l - 1),
+				      memory_order_relaxed);
 	pgt_flush(u->pgt, (void *)t, PLAT_PAGE_SIZE);
-	pte_set(p, pte_table(table));
-	pgt_gather_span(u->g, base, base + lvl_size(l));
-	u->g->tables = true;
+	return table;
 }
 
 static void unmap_level(struct unmap_ctx *u, uint64_t table, uint32_t l,
-			uint64_t start, uint64_t end, bool flush);
+			uint64_t start, uint64_t end);
 
 /*
  * Handle the level-l entry p whose span [eb, eb + size) meets [s, e).
- * Returns true when the entry was changed.  flush: the table holding p stays
- * reachable, so what changes below it must be written back.
+ * Returns true when the entry itself was changed (its table is reachable,
+ * so the caller writes it back).  Each change is a CAS from the value just
+ * read; a CAS that fails (another CPU changed the entry: a split of the
+ * same superpage by a disjoint unmap, or an overlapping caller) reads the
+ * entry again and starts over.
  */
 static bool unmap_entry(struct unmap_ctx *u, _Atomic uint64_t *p, uint32_t l,
-			uint64_t eb, uint64_t s, uint64_t e, bool flush)
+			uint64_t eb, uint64_t s, uint64_t e)
 {
-	uint64_t v = pte_get(p), size = lvl_size(l);
-	bool whole = s == eb && e == eb + size;
+	uint64_t size = lvl_size(l);
+	bool whole = s == eb && e == eb + size, changed = false;
 
-	if (!pte_present(v))
-		return false;
-	if (pte_is_leaf(v, l) && whole) {
-		pte_set(p, 0);
-		u->bytes += (int64_t)size;
-		pgt_gather_span(u->g, eb, eb + size);
-		return true;
+	for (;;) {
+		uint64_t v = pte_get(p), table;
+
+		if (!pte_present(v))
+			return changed; /* nothing there, or a seal */
+		if (pte_is_leaf(v, l) && whole) {
+			if (!pte_cas(p, &v, 0))
+				continue;
+			u->bytes += (int64_t)size;
+			pgt_gather_span(u->g, eb, eb + size);
+			return true;
+		}
+		if (!pte_is_leaf(v, l) && whole) {
+			/* Unlink first (the CAS makes this unmap the table's
+			 * only owner), then seal what is below. */
+			if (!pte_cas(p, &v, 0))
+				continue;
+			seal(u, pte_addr(v), l - 1);
+			pgt_gather_span(u->g, eb, eb + size);
+			return true;
+		}
+		if (pte_is_leaf(v, l)) {
+			/* The split: the unit sees the old leaf or the new
+			 * table of the same translations, never a gap.  The
+			 * whole superpage joins the span: the IOTLB may hold it
+			 * whole. */
+			if (!u->may_split)
+				return changed; /* a rollback: not this call's leaf */
+			if (!(table = split_table(u, v, l))) {
+				u->short_pages = true;
+				return changed;
+			}
+			if (!pte_cas(p, &v, pte_table(table))) {
+				pgt_table_unused(u->pgt, table, true);
+				continue;
+			}
+			changed = true;
+			pgt_gather_span(u->g, eb, eb + size);
+			u->g->tables = true;
+			v = pte_table(table);
+		}
+		unmap_level(u, pte_addr(v), l - 1, s, e);
+		return changed;
 	}
-	bool was_leaf = pte_is_leaf(v, l);
-
-	if (was_leaf)
-		split(u, p, l, eb);
-	v = pte_get(p);
-	unmap_level(u, pte_addr(v), l - 1, s, e, flush && !whole);
-	if (!whole && !table_empty(pte_addr(v)))
-		return was_leaf;
-	pte_set(p, 0);
-	pgt_gather_page(u->pgt, u->g, pte_addr(v));
-	return true;
 }
 
-/* Unmap [start, end), which lies within table (of level l). */
+/* Unmap [start, end), which lies within table (of level l, reachable). */
 static void unmap_level(struct unmap_ctx *u, uint64_t table, uint32_t l,
-			uint64_t start, uint64_t end, bool flush)
+			uint64_t start, uint64_t end)
 {
 	_Atomic uint64_t *t = pgt_table_va(table);
 	uint64_t size = lvl_size(l), cur = start;
@@ -93,13 +151,13 @@ static void unmap_level(struct unmap_ctx *u, uint64_t table, uint32_t l,
 		uint64_t e = end - eb > size ? eb + size : end;
 		uint32_t i = lvl_index(cur, l);
 
-		if (unmap_entry(u, &t[i], l, eb, cur, e, flush)) {
+		if (unmap_entry(u, &t[i], l, eb, cur, e)) {
 			lo = i < lo ? i : lo;
 			hi = i;
 		}
 		cur = e;
 	}
-	if (flush && lo <= hi)
+	if (lo <= hi)
 		pgt_flush(u->pgt, (void *)&t[lo], (hi - lo + 1) * sizeof(uint64_t));
 }
 
@@ -123,7 +181,9 @@ static uint32_t leaf_level_at(const struct pgt *pgt, uint64_t iova, uint64_t *ba
 }
 
 /* Table pages the splits at the two ends of [start, end) can need: a
- * superpage of level l cut by the range becomes up to l - 1 tables. */
+ * superpage of level l cut by the range becomes up to l - 1 tables.  Read
+ * without a lock: a disjoint caller can only lower it (by splitting the
+ * same superpage first). */
 static uint32_t split_need(const struct pgt *pgt, uint64_t start, uint64_t end)
 {
 	uint64_t ends[2] = {start, end - 1}, base;
@@ -138,13 +198,13 @@ static uint32_t split_need(const struct pgt *pgt, uint64_t start, uint64_t end)
 	return need;
 }
 
-int64_t pgt_unmap_locked(struct pgt *pgt, uint64_t iova, uint64_t end,
-			 struct pgt_gather *g, bool may_split)
+int64_t pgt_unmap_walk(struct pgt *pgt, uint64_t iova, uint64_t end,
+		       struct pgt_gather *g, bool may_split)
 {
-	struct unmap_ctx u = {pgt, g, may_split, 0};
+	struct unmap_ctx u = {pgt, g, may_split, false, 0};
 
-	unmap_level(&u, pgt->root, pgt->levels, iova, end, true);
-	return u.bytes;
+	unmap_level(&u, pgt->root, pgt->levels, iova, end);
+	return u.short_pages ? PGT_ENOMEM : u.bytes;
 }
 
 int64_t pgt_unmap(struct pgt *pgt, uint64_t iova, uint64_t size,
@@ -156,13 +216,13 @@ int64_t pgt_unmap(struct pgt *pgt, uint64_t iova, uint64_t size,
 
 	if (!pgt_range_ok(pgt, iova, size))
 		return PGT_EINVAL;
-	irq = pgt_lock(pgt);
+	irq = pgt_walk_begin(pgt);
 	need = split_need(pgt, iova, iova + size);
 	/* Reserve before changing anything, so a split cannot fail half-way. */
 	if (need && pgt_reserve(pgt, need))
 		ret = PGT_ENOMEM;
 	else
-		ret = pgt_unmap_locked(pgt, iova, iova + size, g, true);
-	pgt_unlock(pgt, irq);
+		ret = pgt_unmap_walk(pgt, iova, iova + size, g, true);
+	pgt_walk_end(pgt, irq);
 	return ret;
 }

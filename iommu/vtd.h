@@ -34,9 +34,18 @@ struct vtd_unit {
 	struct vtd_root_entry *root;        /* 256 entries, one per bus */
 	struct vtd_context_entry *ctx[256]; /* context table of each bus */
 	uint64_t *iq;                       /* invalidation queue (QI), 256 slots */
-	uint32_t iq_tail;
-	_Atomic uint32_t *iq_status;        /* wait-descriptor status word */
-	uint32_t iq_seq;                    /* the last submission's number, its wait's data */
+	/* Queued invalidation without a lock across the wait (vtd.c): slots
+	 * are handed out, written and published under iq_lock, and each
+	 * submission waits on its own wait slot's status word without it. */
+	struct plat_lock iq_lock;           /* hand-out, IQT, IQE repair */
+	uint32_t iq_tail;                   /* next slot to hand out = IQT (iq_lock) */
+	uint32_t iq_head;                   /* IQH as last read: fetched up to here (iq_lock) */
+	uint32_t iq_seq;                    /* the last submission's number (iq_lock) */
+	_Atomic uint32_t *iq_status;        /* one status word per slot, one page */
+	uint8_t iq_owner[256];              /* slot -> its submission's wait slot (iq_lock) */
+	uint8_t iq_tries[256];              /* IQE repairs per submission, at its wait slot */
+	uint32_t iq_wait_seq[256];          /* number of the submission waiting at a slot */
+	_Atomic uint32_t iq_failed[256];    /* number of a submission an IQE repair dropped */
 	_Atomic bool failed;                /* fenced: an invalidation did not complete */
 	_Atomic bool faults_left;           /* records left pending for iommu_background */
 	struct plat_lock lock;              /* the tables and the queue */

@@ -313,7 +313,9 @@ KTEST(iommu_edu_superpage_split_by_unmap)
 	KT_ASSERT_EQ(iommu_lookup(s.r.d, hole, &got, &size), 0);
 	KT_EXPECT_EQ(size, SP_SIZE); /* one leaf, in an SL-PD: no last-level table */
 	KT_EXPECT_EQ(got, pa(s.mem) + SP_HOLE * PLAT_PAGE_SIZE);
-	KT_EXPECT_EQ(iommu_domain_table_pages(s.r.d), tables + iommu_domain_levels(s.r.d) - 2);
+	/* At most the directories down to the SL-PD are new (an earlier
+	 * 4 KiB unmap may have left them in place: docs/PGTABLE.md). */
+	KT_EXPECT(iommu_domain_table_pages(s.r.d) <= tables + iommu_domain_levels(s.r.d) - 2);
 	tables = iommu_domain_table_pages(s.r.d);
 	KT_EXPECT(sp_dma_lands(&s, 0, 0));
 	KT_EXPECT(sp_dma_lands(&s, SP_HOLE, hole_off)); /* through the cached 2 MiB entry */
@@ -333,10 +335,11 @@ KTEST(iommu_edu_superpage_split_by_unmap)
 	KT_EXPECT(sp_dma_lands(&s, 0, 0));
 	KT_EXPECT(sp_dma_lands(&s, SP_LAST, PLAT_PAGE_SIZE - LEN));
 
-	/* The rest, 511 small leaves now: the tables go, and DMA there faults. */
+	/* The rest, 511 small leaves now: the split's table goes (the unmap
+	 * covers its 2 MiB; the directories above stay), and DMA there faults. */
 	KT_ASSERT_EQ(iommu_unmap(s.r.d, SP_IOVA, SP_SIZE), 0);
 	KT_EXPECT_EQ(iommu_lookup(s.r.d, hole + PLAT_PAGE_SIZE, &got, &size), IOMMU_ENOENT);
-	KT_EXPECT_EQ(iommu_domain_table_pages(s.r.d), 1); /* the root alone */
+	KT_EXPECT_EQ(iommu_domain_table_pages(s.r.d), tables);
 	seen = iommu_fault_count();
 	KT_ASSERT_EQ(edu_dma(&s.r.edu, hole + PLAT_PAGE_SIZE, 0, LEN, true), 0);
 	expect_fault(&s.r, seen, hole + PLAT_PAGE_SIZE, false, 5);

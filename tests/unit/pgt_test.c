@@ -16,12 +16,14 @@ static uint32_t tp_get(void *ctx, uint64_t *out, uint32_t n)
 	struct tpages *s = ctx;
 	uint32_t got;
 
+	plat_lock(&s->lock);
 	if (s->budget >= 0 && (int64_t)n > s->budget)
 		n = (uint32_t)s->budget;
 	got = pgt_page_get(NULL, out, n);
 	if (s->budget >= 0)
 		s->budget -= got;
 	s->outstanding += got;
+	plat_unlock(&s->lock);
 	return got;
 }
 
@@ -30,10 +32,12 @@ static void tp_put(void *ctx, const uint64_t *elems, uint32_t n)
 	struct tpages *s = ctx;
 	static const uint8_t zero[PLAT_PAGE_SIZE];
 
+	plat_lock(&s->lock);
 	for (uint32_t i = 0; i < n; i++)
 		if (memcmp(plat_phys_to_virt(elems[i]), zero, PLAT_PAGE_SIZE))
 			s->dirty_puts++;
 	s->outstanding -= n;
+	plat_unlock(&s->lock);
 	pgt_page_put(NULL, elems, n);
 }
 

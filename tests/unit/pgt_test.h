@@ -27,6 +27,7 @@ struct tpages {
 	int64_t budget;	      /* pages it may still give; < 0: no limit */
 	uint64_t outstanding; /* given and not returned */
 	uint64_t dirty_puts;  /* pages returned not zeroed */
+	struct plat_lock lock; /* the pool calls it from any CPU (threaded tests) */
 };
 
 /* A table on its own pool over a tpages source, with flushes recorded. */

@@ -70,7 +70,12 @@ KTEST(pgtable_sp_unaligned_mix)
 	KT_EXPECT_EQ(page_size_at(&t, s - 4096), 0);
 	/* root, PDPT, PD for GiB 0, PD for GiB 2, PT head, PT tail */
 	KT_EXPECT_EQ(pgt_pages(t.pgt), 6);
+	/* The range covers none of the six tables' spans whole: all stay,
+	 * empty, until a range over the root entry's 512 GiB. */
 	KT_EXPECT_EQ(tunmap(&t, s, e - s), (int64_t)(e - s));
+	KT_EXPECT_EQ(pgt_pages(t.pgt), 6);
+	KT_EXPECT_EQ(page_size_at(&t, T_GIB(1)), 0);
+	KT_EXPECT_EQ(tunmap(&t, 0, T_GIB(512)), 0);
 	KT_EXPECT_EQ(pgt_pages(t.pgt), 1);
 	tenv_fini(&t);
 }

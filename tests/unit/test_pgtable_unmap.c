@@ -1,6 +1,8 @@
 /*
- * test_pgtable_unmap.c - unmap: bytes returned, tables left empty freed
- * through the gather (and only at release), superpages split when cut.
+ * test_pgtable_unmap.c - unmap: bytes returned, tables whose whole span
+ * the range covers freed through the gather (and only at release), tables
+ * it covers only in part left in place even when empty (a disjoint map on
+ * another CPU may be inside them), superpages split when cut.
  */
 #include "ktest.h"
 #include "pgt_test.h"
@@ -20,17 +22,28 @@ KTEST(pgtable_unmap_frees_tables)
 	KT_EXPECT_EQ(t.g.start, T_GIB(3));
 	KT_EXPECT_EQ(t.g.end, T_GIB(3) + T_KIB(8));
 	pgt_gather_release(t.pgt, &t.g);
-	/* The rest: three tables unlinked, held by the gather until release. */
+	/* The rest, by a range that covers the last-level table's 2 MiB but
+	 * not the directories' spans: that one table is unlinked, held by the
+	 * gather until release; the PD and PDPT stay, the PD now empty. */
 	KT_EXPECT_EQ(pgt_unmap(t.pgt, T_GIB(3), T_MIB(4), &t.g), (int64_t)T_KIB(8));
-	KT_EXPECT_EQ(t.g.nfree, 3);
+	KT_EXPECT_EQ(t.g.nfree, 1);
 	KT_EXPECT(t.g.tables);
-	KT_EXPECT_EQ(pgt_pages(t.pgt), 1);
-	KT_EXPECT_EQ(tentry(t.pgt, 4, T_GIB(3), 4), 0);
+	KT_EXPECT_EQ(pgt_pages(t.pgt), 3);
+	KT_EXPECT_EQ(tentry(t.pgt, 4, T_GIB(3), 2), 0);
+	KT_EXPECT(tentry(t.pgt, 4, T_GIB(3), 3) != 0);
 	pool_stats(t.pool, &st);
 	KT_EXPECT_EQ(st.in_use, 4);
 	pgt_gather_release(t.pgt, &t.g);
 	KT_EXPECT_EQ(t.g.nfree, 0);
 	KT_EXPECT_EQ(t.g.freelist, 0);
+	tenv_check_pages(&t);
+	/* Nothing mapped is left, but a range over the root entry's 512 GiB
+	 * frees the two directories left in place. */
+	KT_EXPECT_EQ(pgt_unmap(t.pgt, 0, T_GIB(512), &t.g), 0);
+	KT_EXPECT_EQ(t.g.nfree, 2);
+	KT_EXPECT_EQ(pgt_pages(t.pgt), 1);
+	KT_EXPECT_EQ(tentry(t.pgt, 4, T_GIB(3), 4), 0);
+	pgt_gather_release(t.pgt, &t.g);
 	tenv_check_pages(&t);
 	tenv_fini(&t);
 }
@@ -69,10 +82,14 @@ KTEST(pgtable_unmap_split_2m)
 	KT_ASSERT_EQ(pgt_lookup(t.pgt, T_MIB(5) - 1, &pa, NULL, &sz), 0);
 	KT_EXPECT_EQ(pa, T_MIB(11) - 1);
 	KT_EXPECT_EQ(sz, 4096);
-	/* The rest of it, in two pieces: the split table is freed. */
+	/* The rest of it, in two pieces, neither covering the split table's
+	 * 2 MiB: it stays, empty; then an unmap of that 2 MiB frees it. */
 	KT_EXPECT_EQ(tunmap(&t, T_MIB(4), T_MIB(1)), (int64_t)T_MIB(1));
 	KT_EXPECT_EQ(tunmap(&t, T_MIB(5), T_MIB(1)), (int64_t)(T_MIB(1) - T_KIB(8)));
-	KT_EXPECT_EQ(pgt_pages(t.pgt), 1);
+	KT_EXPECT_EQ(pgt_pages(t.pgt), 4);
+	KT_EXPECT_EQ(tunmap(&t, T_MIB(4), T_MIB(2)), 0);
+	KT_EXPECT_EQ(pgt_pages(t.pgt), 3);
+	KT_EXPECT_EQ(tentry(t.pgt, 4, T_MIB(4), 2), 0);
 	tenv_fini(&t);
 }
 
@@ -127,7 +144,11 @@ KTEST(pgtable_unmap_gather_batches)
 	KT_EXPECT_EQ(pgt_unmap(t.pgt, T_MIB(2), 4096, &t.g), 4096);
 	KT_EXPECT_EQ(t.g.start, T_MIB(2));
 	KT_EXPECT_EQ(t.g.end, T_MIB(8) + 4096);
+	KT_EXPECT_EQ(t.g.nfree, 0); /* 4 KiB each: every table stays */
+	KT_EXPECT_EQ(pgt_unmap(t.pgt, 0, T_GIB(512), &t.g), 0);
 	KT_EXPECT_EQ(t.g.nfree, 4); /* two PTs, their PD, its PDPT */
+	KT_EXPECT_EQ(t.g.start, 0);
+	KT_EXPECT_EQ(t.g.end, T_GIB(512));
 	pgt_gather_release(t.pgt, &t.g);
 	KT_EXPECT_EQ(pgt_pages(t.pgt), 1);
 	tenv_fini(&t);

@@ -59,12 +59,14 @@ KTEST(iommu_fence_failed_unmap_keeps_tables)
 	victim = fx_page(&f);
 	d = fx_domain_attached(DEV);
 	KT_ASSERT(d != NULL);
-	/* A neighbour keeps the upper tables: the unmap frees the leaf table only. */
+	/* A neighbour keeps the upper tables; the unmap covers IOVA's whole
+	 * 2 MiB (IOVA is 2 MiB aligned), so it frees the leaf table only (an
+	 * unmap that covered less would leave the table in place). */
 	KT_ASSERT_EQ(iommu_map(d, IOVA + 10 * FX_2M, fx_pa(fx_page(&f)), FX_4K, IOMMU_WRITE), 0);
 	KT_ASSERT_EQ(iommu_map(d, IOVA, fx_pa(page), FX_4K, IOMMU_WRITE), 0);
 	KT_ASSERT_EQ(fx_dma_write32(&f, 0, DEV, IOVA, 1), 0); /* cached: the walk to it */
 	hang(&f);
-	KT_EXPECT_EQ(iommu_unmap(d, IOVA, FX_4K), IOMMU_EIO);
+	KT_EXPECT_EQ(iommu_unmap(d, IOVA, FX_2M), IOMMU_EIO);
 	KT_EXPECT(unit_failed());
 	KT_EXPECT_EQ(leaks().table_pages, 1);
 	ktest_diag("kept %llu table pages", (unsigned long long)leaks().table_pages);
