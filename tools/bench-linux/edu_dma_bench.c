@@ -130,7 +130,7 @@ static void figure(struct bench *b, bool burst)
 	for (unsigned int r = 0; r < rounds; r++)
 		b->v[r] = (burst ? run_burst(b) : run_pairs(b, n)) / n;
 	median(b->v, rounds); /* sorts: v[0] is the least, v[rounds - 1] the most */
-	pr_info("bench-linux: mode=%s pattern=%s cycles=%llu rounds=%u pairs=%u min=%llu max=%llu\n",
+	pr_notice("bench-linux: mode=%s pattern=%s cycles=%llu rounds=%u pairs=%u min=%llu max=%llu\n",
 		b->mode, burst ? "burst" : "single", b->v[rounds / 2], rounds, n, b->v[0],
 		b->v[rounds - 1]);
 }
@@ -177,7 +177,7 @@ static void time_mmio_read(struct bench *b, u64 tsc_pair)
 		return;
 	regs = ioremap(vtd_base, PAGE_SIZE);
 	if (!regs) {
-		pr_info("bench-linux: no mapping of VT-d registers at %#lx\n", vtd_base);
+		pr_notice("bench-linux: no mapping of VT-d registers at %#lx\n", vtd_base);
 		return;
 	}
 	for (unsigned int i = 0; i < MAX_ROUNDS; i++) {
@@ -187,7 +187,7 @@ static void time_mmio_read(struct bench *b, u64 tsc_pair)
 		b->v[i] = rdtsc() - t;
 	}
 	iounmap(regs);
-	pr_info("bench-linux: mmio read of VT-d IQH at %#lx: cycles=%llu (less the rdtsc pair; "
+	pr_notice("bench-linux: mmio read of VT-d IQH at %#lx: cycles=%llu (less the rdtsc pair; "
 		"head %#llx)\n", vtd_base, median(b->v, MAX_ROUNDS) - tsc_pair, head);
 }
 
@@ -201,7 +201,7 @@ static int edu_bench_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	bench_ran = true;
 	if (rounds < 1 || rounds > MAX_ROUNDS || pairs < 1) {
-		pr_err("bench-linux: rounds must be 1..%d and pairs at least 1\n", MAX_ROUNDS);
+		pr_notice("bench-linux: rounds must be 1..%d and pairs at least 1\n", MAX_ROUNDS);
 		return -EINVAL;
 	}
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
@@ -210,8 +210,8 @@ static int edu_bench_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	b->dev = &pdev->dev;
 	err = dma_set_mask_and_coherent(b->dev, DMA_BIT_MASK(dma_bits));
 	if (err) {
-		pr_err("bench-linux: %s: DMA mask of %u bits refused (%d)\n", pci_name(pdev),
-		       dma_bits, err);
+		pr_notice("bench-linux: %s: DMA mask of %u bits refused (%d)\n", pci_name(pdev),
+			  dma_bits, err);
 		goto out;
 	}
 	b->page = alloc_page(GFP_KERNEL);
@@ -221,14 +221,14 @@ static int edu_bench_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	type = domain_type(iommu_get_domain_for_dev(b->dev), &b->mode);
 	tsc_pair = tsc_read_pair(b);
-	pr_info("bench-linux: device %s domain=%s mode=%s dma_bits=%u tsc_khz=%u tsc_read_pair=%llu\n",
+	pr_notice("bench-linux: device %s domain=%s mode=%s dma_bits=%u tsc_khz=%u tsc_read_pair=%llu\n",
 		pci_name(pdev), type, b->mode, dma_bits, tsc_khz, tsc_pair);
 	time_mmio_read(b, tsc_pair);
 	pinned = map_one(b); /* stays mapped beside the pairs, as in kernel/bench.c */
 	figure(b, false);
 	figure(b, true);
 	unmap_one(b, pinned);
-	pr_info("bench-linux: done errors=%u\n", b->errors);
+	pr_notice("bench-linux: done errors=%u\n", b->errors);
 	__free_page(b->page);
 	err = 0;
 out:
@@ -260,7 +260,7 @@ static int __init edu_bench_init(void)
 	if (err)
 		return err;
 	if (!bench_ran) { /* probing is synchronous: no edu function, no figures */
-		pr_err("bench-linux: no edu device (PCI 1234:11e8)\n");
+		pr_notice("bench-linux: no edu device (PCI 1234:11e8)\n");
 		pci_unregister_driver(&edu_bench_driver);
 		return -ENODEV;
 	}
