@@ -524,12 +524,8 @@ void iommu_domain_alloc_time(const struct iommu_domain *d, struct iommu_alloc_ti
  * or a unit d was attached to is fenced. */
 static bool tables_in_doubt(struct iommu_domain *d)
 {
-	if (atomic_load_explicit(&d->tainted, memory_order_relaxed))
-		return true;
-	for (uint32_t i = 0; i < vtd_unit_count(); i++)
-		if ((d->units & (1u << i)) && vtd_unit_failed(vtd_unit_at(i)))
-			return true;
-	return false;
+	return atomic_load_explicit(&d->tainted, memory_order_relaxed) ||
+	       (d->units & vtd_units_failed());
 }
 
 int iommu_domain_destroy(struct iommu_domain *d)
@@ -919,12 +915,7 @@ int iommu_dma_map(struct iommu_domain *d, uint64_t pa, uint64_t size, uint32_t p
  * units is fenced (else the strict path refuses, as it does). */
 static bool may_defer(struct iommu_domain *d)
 {
-	if (!d->deferred)
-		return false;
-	for (uint32_t i = 0; i < vtd_unit_count(); i++)
-		if ((d->units & (1u << i)) && vtd_unit_failed(vtd_unit_at(i)))
-			return false;
-	return true;
+	return d->deferred && !(d->units & vtd_units_failed());
 }
 
 /* A deferred domain's iommu_dma_unmap: the table changed now, the

@@ -227,11 +227,6 @@ out:
 
 /* --- gather ------------------------------------------------------------------ */
 
-void pgt_gather_init(struct pgt_gather *g)
-{
-	memset(g, 0, sizeof(*g));
-}
-
 void pgt_gather_span(struct pgt_gather *g, uint64_t start, uint64_t end)
 {
 	if (g->start >= g->end) {

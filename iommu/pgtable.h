@@ -192,7 +192,10 @@ int pgt_lookup(struct pgt *pgt, uint64_t iova, uint64_t *pa, uint32_t *prot,
 	       uint64_t *page_size) plat_must_check;
 
 /* Start an empty gather. */
-void pgt_gather_init(struct pgt_gather *g);
+static inline void pgt_gather_init(struct pgt_gather *g)
+{
+	*g = (struct pgt_gather){0};
+}
 
 /* After the IOTLB invalidation of g's span: give g's pages back to pgt's
  * pool (zeroed) and empty g. */

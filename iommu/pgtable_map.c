@@ -1,6 +1,7 @@
 /*
- * pgtable_map.c - pgt_map: reserve the table pages the range can need, then
- * install leaves of the largest allowed size; undo everything on failure.
+ * pgtable_map.c - pgt_map: reserve the table pages the range can need (at
+ * its first missing table), then install leaves of the largest allowed
+ * size; undo everything on failure.
  * No lock: tables are linked and leaves set by compare-and-swap over 0, so
  * maps and unmaps of disjoint ranges run at once on one table.
  */
@@ -13,7 +14,13 @@ struct map_ctx {
 	uint64_t delta;	 /* pa - iova (mod 2^64) */
 	uint32_t prot;
 	uint64_t rb_end; /* on error: undo [iova, rb_end) */
+	uint64_t start;	 /* the call's iova */
+	bool upfront;	 /* reserve the worst case at the first missing table */
 };
+
+/* A range of up to 2 MiB touches at most two tables a level below the
+ * root, of at most 4 levels. */
+_Static_assert(2 * (4 - 1) <= PGT_RESERVE_MAX, "a 2 MiB map's worst case is reserved at once");
 
 static bool congruent(uint64_t a, uint64_t b, uint32_t level)
 {
@@ -127,9 +134,19 @@ static int map_step(struct pgt *pgt, struct map_ctx *m)
 		if (l <= target && pgt_level_ok(pgt, l) && !(pte_present(e) && !pte_is_leaf(e, l)))
 			return fill_run(pgt, m, table, l);
 		if (e == 0) {
-			uint64_t fresh = pgt_table_alloc(pgt);
+			uint64_t fresh;
 
-			if (!fresh)
+			/* The first missing table of the call: the worst
+			 * case of the whole range reserved now, so no later
+			 * one runs out (map_walk); a failure is undone as
+			 * any step's. */
+			if (m->upfront) {
+				m->upfront = false;
+				if (pgt_reserve(pgt, (uint32_t)worst_case(pgt, m->start, m->end,
+									    m->start + m->delta)))
+					return PGT_ENOMEM;
+			}
+			if (!(fresh = pgt_table_alloc(pgt)))
 				return PGT_ENOMEM;
 			if (pte_cas(p, &e, pte_table(fresh))) {
 				pgt_flush(pgt, (void *)p, sizeof(*p));
@@ -148,8 +165,10 @@ static int map_step(struct pgt *pgt, struct map_ctx *m)
 static int map_walk(struct pgt *pgt, struct map_ctx *m, uint64_t iova,
 		    struct pgt_gather *g)
 {
-	uint64_t need = worst_case(pgt, iova, m->end, iova + m->delta);
-	bool upfront = need <= PGT_RESERVE_MAX;
+	/* Up to 2 MiB touches at most two tables a level: within the
+	 * reservation's bound without counting (worst_case). */
+	bool upfront = m->end - iova <= lvl_size(2) ||
+		       worst_case(pgt, iova, m->end, iova + m->delta) <= PGT_RESERVE_MAX;
 	int err = 0;
 
 	/* An IOMMU map must not fail half-way: with the worst case reserved
@@ -158,9 +177,11 @@ static int map_walk(struct pgt *pgt, struct map_ctx *m, uint64_t iova,
 	 * allowed, where one such table can make a 1 GiB run need 512 pages:
 	 * then the walk may fail with PGT_ENOMEM and undo).  A range needing
 	 * more reserves per step and undoes the steps done if a reservation
-	 * fails. */
-	if (upfront && pgt_reserve(pgt, (uint32_t)need))
-		return PGT_ENOMEM;
+	 * fails.  The upfront reservation waits for the first missing table
+	 * (map_step): a map into tables that all exist, the common case of
+	 * a 4 KiB map, reserves nothing. */
+	m->start = iova;
+	m->upfront = upfront;
 	while (m->cur < m->end && !err) {
 		if (!upfront && pgt_reserve(pgt, pgt->levels - 1)) {
 			m->rb_end = m->cur;
@@ -181,7 +202,8 @@ static int map_walk(struct pgt *pgt, struct map_ctx *m, uint64_t iova,
 int pgt_map(struct pgt *pgt, uint64_t iova, uint64_t pa, uint64_t size,
 	    uint32_t prot, struct pgt_gather *g)
 {
-	struct map_ctx m = {iova, iova + size, pa - iova, prot, iova};
+	struct map_ctx m = {.cur = iova, .end = iova + size, .delta = pa - iova, .prot = prot,
+			     .rb_end = iova, .start = iova};
 	uint64_t irq;
 	int err;
 

@@ -26,6 +26,7 @@
 
 static struct vtd_unit units[VTD_MAX_UNITS];
 static uint32_t nunits;
+static _Atomic uint32_t failed_mask; /* bit i: units[i] is fenced (vtd_fence) */
 static const struct iommu_scan *scan;
 /*
  * How long any command may take before the unit is given up on.  Real
@@ -741,6 +742,7 @@ void vtd_fence(struct vtd_unit *u, const char *what)
 	 * unit's lock orders the hardware accesses themselves. */
 	if (atomic_exchange_explicit(&u->failed, true, memory_order_relaxed))
 		return;
+	atomic_fetch_or_explicit(&failed_mask, 1u << u->index, memory_order_relaxed);
 	plat_err("vtd: unit %u FAILED: %s did not complete.  It is fenced: every later unmap, "
 		 "attach and detach through it fails with EIO, and the table pages and IOVAs "
 		 "those would free are kept, never reused (iommu_leaks).  DMA of functions "
@@ -750,6 +752,12 @@ void vtd_fence(struct vtd_unit *u, const char *what)
 bool vtd_unit_failed(const struct vtd_unit *u)
 {
 	return atomic_load_explicit(&u->failed, memory_order_relaxed);
+}
+
+uint32_t vtd_units_failed(void)
+{
+	/* Relaxed: as u->failed, a flag read before touching the units. */
+	return atomic_load_explicit(&failed_mask, memory_order_relaxed);
 }
 
 void vtd_set_fault_notify(void (*fn)(void *arg, const struct iommu_fault *f), void *arg)
@@ -1248,6 +1256,7 @@ bool vtd_shutdown_units(void)
 		off &= unit_down(&stuck[i]);
 	nunits = 0;
 	nstuck = 0;
+	atomic_store_explicit(&failed_mask, 0, memory_order_relaxed);
 	scan = NULL;
 	vtd_set_fault_notify(NULL, NULL);
 	atomic_store_explicit(&fault_total, 0, memory_order_relaxed);

@@ -144,6 +144,8 @@ void vtd_flush_write_buffer(struct vtd_unit *u);
  * then on refuses every call that would rely on it.  Logged loudly once. */
 void vtd_fence(struct vtd_unit *u, const char *what);
 bool vtd_unit_failed(const struct vtd_unit *u);
+/* The fenced units, bit i for unit i: one load for a domain's d->units. */
+uint32_t vtd_units_failed(void);
 /* Turn translation on (after the RMRR mappings are in place). */
 int vtd_enable(struct vtd_unit *u) __attribute__((warn_unused_result));
 

@@ -54,7 +54,11 @@ KTEST(iommu_api_policies_map_and_give_back)
 		KT_EXPECT_EQ(iommu_domain_table_pages(d), 1);
 		iommu_domain_alloc_time(d, &t);
 		KT_EXPECT_EQ(t.iova_calls, 4 * PAIRS);  /* a get and a put per pair */
-		KT_EXPECT(t.page_calls >= 2 * PAIRS);   /* a reserve per map, more */
+		/* The first map's reservation and the tables it installs; the
+		 * maps after it go into those tables and reserve nothing
+		 * (pgtable_map.c), so far fewer calls than maps. */
+		KT_EXPECT(t.page_calls >= 2);
+		KT_EXPECT(t.page_calls < PAIRS);
 		KT_EXPECT(t.iova_cycles > 0 && t.page_cycles > 0);
 		KT_EXPECT_EQ(iommu_domain_destroy(d), 0);
 		/* The pool keeps its pages for the next domain; the others not. */
