@@ -79,3 +79,44 @@ KTEST(pgtable_source_needs_all_callbacks)
 	KT_EXPECT_EQ(pgt_create(&cfg, &p), PGT_EINVAL);
 	KT_EXPECT_EQ(s.out, 0);
 }
+
+/* A map reserves pages only when its walk meets a missing table, and then
+ * before it takes one; maps into tables that exist call the source not at
+ * all (the cost a 4 KiB map no longer pays). */
+static uint32_t gets_before_reserve;
+
+static int r_get(void *ctx, uint64_t *pa)
+{
+	struct dsrc *s = ctx;
+
+	gets_before_reserve += s->reserves == 0;
+	return d_get(ctx, pa);
+}
+
+KTEST(pgtable_source_reserves_only_for_missing_tables)
+{
+	struct dsrc s = {0, 0, 0};
+	struct pgt_config cfg = {3, 0, PGT_SP_2M, true, NULL, NULL,
+				 {d_reserve, r_get, d_put, &s}};
+	struct pgt_gather g;
+	struct pgt *p;
+
+	KT_ASSERT_EQ(pgt_create(&cfg, &p), 0);
+	gets_before_reserve = 0;
+	s.reserves = 0;
+	pgt_gather_init(&g);
+	KT_EXPECT_EQ(pgt_map(p, T_KIB(4), T_MIB(8), T_KIB(4), PGT_PROT_READ, &g), 0);
+	KT_EXPECT_EQ(s.reserves, 1);          /* the first missing table */
+	KT_EXPECT_EQ(gets_before_reserve, 0); /* and before any page was taken */
+	KT_EXPECT_EQ(s.out, 3);               /* root, directory, table */
+	for (uint64_t i = 2; i < 64; i++)     /* the same last-level table */
+		KT_EXPECT_EQ(pgt_map(p, T_KIB(4) * i, T_MIB(8), T_KIB(4), PGT_PROT_READ, &g), 0);
+	KT_EXPECT_EQ(s.reserves, 1);
+	KT_EXPECT_EQ(s.out, 3);
+	/* The next 2 MiB: a new last-level table, so one reservation more. */
+	KT_EXPECT_EQ(pgt_map(p, T_MIB(2), T_MIB(8), T_KIB(4), PGT_PROT_READ, &g), 0);
+	KT_EXPECT_EQ(s.reserves, 2);
+	KT_EXPECT_EQ(s.out, 4);
+	pgt_destroy(p);
+	KT_EXPECT_EQ(s.out, 0);
+}
