@@ -207,6 +207,36 @@ int64_t pgt_unmap_walk(struct pgt *pgt, uint64_t iova, uint64_t end,
 	return u.short_pages ? PGT_ENOMEM : u.bytes;
 }
 
+/*
+ * The common unmap, one 4 KiB page mapped by a 4 KiB leaf: one walk down
+ * and one CAS of the leaf to 0, which makes it not present; written back
+ * when walks do not snoop; the caller's invalidation follows (iommu.c).
+ * No table can be freed (each spans at least 2 MiB) and none split.
+ * Returns the bytes unmapped, 0 when nothing is mapped there (as the
+ * general path), or -1 when the general path must do it (a superpage over
+ * the page, or the entry changed under the CAS: an overlapping caller).
+ */
+static int64_t unmap_page(struct pgt *pgt, uint64_t iova, struct pgt_gather *g)
+{
+	uint64_t table = pgt->root;
+
+	for (uint32_t l = pgt->levels;; l--) {
+		_Atomic uint64_t *p = &pgt_table_va(table)[lvl_index(iova, l)];
+		uint64_t v = pte_get(p);
+
+		if (!pte_present(v))
+			return 0; /* nothing there, or a seal */
+		if (pte_is_leaf(v, l)) {
+			if (l != 1 || !pte_cas(p, &v, 0))
+				return -1;
+			pgt_flush(pgt, (void *)p, sizeof(*p));
+			pgt_gather_span(g, iova, iova + PLAT_PAGE_SIZE);
+			return (int64_t)PLAT_PAGE_SIZE;
+		}
+		table = pte_addr(v); /* l > 1: level 1 holds leaves only */
+	}
+}
+
 int64_t pgt_unmap(struct pgt *pgt, uint64_t iova, uint64_t size,
 		  struct pgt_gather *g)
 {
@@ -217,6 +247,10 @@ int64_t pgt_unmap(struct pgt *pgt, uint64_t iova, uint64_t size,
 	if (!pgt_range_ok(pgt, iova, size))
 		return PGT_EINVAL;
 	irq = pgt_walk_begin(pgt);
+	if (size == PLAT_PAGE_SIZE && (ret = unmap_page(pgt, iova, g)) >= 0) {
+		pgt_walk_end(pgt, irq);
+		return ret;
+	}
 	need = split_need(pgt, iova, iova + size);
 	/* Reserve before changing anything, so a split cannot fail half-way. */
 	if (need && pgt_reserve(pgt, need))
