@@ -29,24 +29,11 @@ static struct plat_lock fq_list_lock = PLAT_LOCK_INIT;
 static struct iommu_domain *_Atomic fq_list; /* deferred domains (fq_list_lock) */
 static _Atomic uint64_t fq_last_scan;       /* plat_cycles of the last background scan */
 static uint32_t fq_timeout_ms = IOMMU_FLUSH_TIMEOUT_MS; /* set at iommu_init */
-static uint64_t fq_timeout_cycles; /* the same in plat_cycles, once known (0: not yet) */
+static uint64_t fq_timeout_cycles; /* the same in plat_cycles (iommu_fq_set_timeout) */
 
 static uint64_t ms_cycles(uint64_t ms)
 {
 	return plat_cycle_hz() / 1000 * ms;
-}
-
-/* The time bound in cycles, worked out once (a division off the unmap
- * path).  Racing first callers store the same value. */
-static uint64_t timeout_cycles(void)
-{
-	uint64_t c = __atomic_load_n(&fq_timeout_cycles, __ATOMIC_RELAXED);
-
-	if (!c) {
-		c = ms_cycles(fq_timeout_ms);
-		__atomic_store_n(&fq_timeout_cycles, c, __ATOMIC_RELAXED);
-	}
-	return c;
 }
 
 /*
@@ -124,7 +111,7 @@ int iommu_fq_defer(struct iommu_domain *d, uint64_t start, uint64_t end, uint64_
 	}
 	if (c->n == IOMMU_FLUSHQ_SIZE)
 		err = fq_flush_locked(d, c, FQ_FULL);
-	else if (now - c->first > timeout_cycles())
+	else if (now - c->first > fq_timeout_cycles)
 		err = fq_flush_locked(d, c, FQ_TIMEOUT);
 	plat_unlock(&c->lock);
 	return err;
@@ -179,7 +166,7 @@ void iommu_fq_background(void)
 {
 	uint64_t now = plat_cycles(), last = atomic_load_explicit(&fq_last_scan,
 								   memory_order_relaxed);
-	uint64_t limit = timeout_cycles();
+	uint64_t limit = fq_timeout_cycles;
 
 	if (!iommu_fq_any_pending() || now - last < ms_cycles(1) ||
 	    !atomic_compare_exchange_strong_explicit(&fq_last_scan, &last, now,
@@ -203,7 +190,8 @@ void iommu_fq_background(void)
 void iommu_fq_set_timeout(uint32_t ms)
 {
 	fq_timeout_ms = ms ? ms : IOMMU_FLUSH_TIMEOUT_MS;
-	__atomic_store_n(&fq_timeout_cycles, 0, __ATOMIC_RELAXED); /* worked out again */
+	/* Once, at iommu_init: no division on the unmap path. */
+	fq_timeout_cycles = ms_cycles(fq_timeout_ms);
 }
 
 void iommu_fq_link(struct iommu_domain *d)

@@ -748,19 +748,33 @@ static int settle_spans(struct iommu_domain *d, struct pgt_gather *g, struct inv
 	return err;
 }
 
-int iommu_unmap_batch(struct iommu_domain *d, const struct iommu_range *r, uint32_t n)
+/* The strict batch both batch calls share: every range unmapped, one
+ * invalidation per unit for all, the pages back.  Returns the
+ * invalidation's result; *err the unmaps' (IOMMU_ENOENT, a failed split),
+ * *done the ranges handled. */
+static int unmap_batch_strict(struct iommu_domain *d, const struct iommu_range *r, uint32_t n,
+			      uint32_t *done, int *err)
 {
 	struct inv_span sp[IOMMU_BATCH_PSI_MAX];
 	struct pgt_gather g;
-	uint32_t nsp, done;
+	uint32_t nsp;
+	int inv;
+
+	pgt_gather_init(&g);
+	*err = unmap_ranges(d, r, n, &g, sp, &nsp, done);
+	inv = settle_spans(d, &g, sp, nsp);
+	count_unmaps(d, *done);
+	return inv;
+}
+
+int iommu_unmap_batch(struct iommu_domain *d, const struct iommu_range *r, uint32_t n)
+{
+	uint32_t done;
 	int err, inv;
 
 	if (!d || !ranges_ok(r, n))
 		return IOMMU_EINVAL;
-	pgt_gather_init(&g);
-	err = unmap_ranges(d, r, n, &g, sp, &nsp, &done);
-	inv = settle_spans(d, &g, sp, nsp);
-	count_unmaps(d, done);
+	inv = unmap_batch_strict(d, r, n, &done, &err);
 	return inv ? inv : err;
 }
 
@@ -962,16 +976,12 @@ int iommu_dma_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	if (err)
 		return err;
 	/* The IOVA goes back only after the IOTLB flush in iommu_unmap. */
-	if (dom_iova_free(d, iova >> PLAT_PAGE_SHIFT, size >> PLAT_PAGE_SHIFT) != 0)
-		return IOMMU_EINVAL;
-	return err;
+	return iommu_dom_iova_put(d, iova, size) != 0 ? IOMMU_EINVAL : 0;
 }
 
 int iommu_dma_unmap_batch(struct iommu_domain *d, const struct iommu_range *r, uint32_t n)
 {
-	struct inv_span sp[IOMMU_BATCH_PSI_MAX];
-	struct pgt_gather g;
-	uint32_t nsp, done;
+	uint32_t done;
 	int err, inv;
 
 	if (!d || !ranges_ok(r, n))
@@ -992,10 +1002,7 @@ int iommu_dma_unmap_batch(struct iommu_domain *d, const struct iommu_range *r, u
 		}
 		return err;
 	}
-	pgt_gather_init(&g);
-	err = unmap_ranges(d, r, n, &g, sp, &nsp, &done);
-	inv = settle_spans(d, &g, sp, nsp);
-	count_unmaps(d, done);
+	inv = unmap_batch_strict(d, r, n, &done, &err);
 	/* The IOVAs go back only after the invalidation; never after a
 	 * failed one. */
 	for (uint32_t i = 0; i < done; i++) {

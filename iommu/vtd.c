@@ -41,6 +41,7 @@ static const struct iommu_scan *scan;
  */
 #define VTD_WAIT_MS_DEFAULT 1000
 static uint32_t wait_ms = VTD_WAIT_MS_DEFAULT;
+static uint64_t wait_limit; /* wait_ms in plat_cycles, worked out at vtd_init_units */
 static _Atomic uint64_t fault_total;
 static struct iommu_fault last_fault;
 static struct plat_lock fault_lock = PLAT_LOCK_INIT;
@@ -348,7 +349,8 @@ static int qi_wait(struct vtd_unit *u, const struct qi_slots *q, uint64_t start,
  */
 static int qi_submit_n(struct vtd_unit *u, const uint64_t *desc, uint32_t n)
 {
-	uint64_t start = plat_cycles(), limit = wait_cycles(wait_ms);
+	/* The bound in cycles was worked out once: no division per submission. */
+	uint64_t start = plat_cycles(), limit = wait_limit;
 	struct qi_slots q;
 	int err;
 
@@ -1218,6 +1220,7 @@ uint32_t vtd_init_units(const struct iommu_scan *s, const struct vtd_options *op
 {
 	scan = s;
 	wait_ms = opt->timeout_ms ? opt->timeout_ms : VTD_WAIT_MS_DEFAULT;
+	wait_limit = wait_cycles(wait_ms);
 	for (uint32_t i = 0; i < s->info.unit_count && nunits < VTD_MAX_UNITS; i++) {
 		struct vtd_unit *u = &units[nunits];
 
