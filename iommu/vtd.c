@@ -742,9 +742,9 @@ void vtd_fence(struct vtd_unit *u, const char *what)
 {
 	/* Relaxed: a flag each caller reads before it touches the unit; the
 	 * unit's lock orders the hardware accesses themselves. */
-	if (atomic_exchange_explicit(&u->failed, true, memory_order_relaxed))
-		return;
-	atomic_fetch_or_explicit(&failed_mask, 1u << u->index, memory_order_relaxed);
+	if (atomic_fetch_or_explicit(&failed_mask, 1u << u->index, memory_order_relaxed) &
+	    (1u << u->index))
+		return; /* said already */
 	plat_err("vtd: unit %u FAILED: %s did not complete.  It is fenced: every later unmap, "
 		 "attach and detach through it fails with EIO, and the table pages and IOVAs "
 		 "those would free are kept, never reused (iommu_leaks).  DMA of functions "
@@ -753,12 +753,12 @@ void vtd_fence(struct vtd_unit *u, const char *what)
 
 bool vtd_unit_failed(const struct vtd_unit *u)
 {
-	return atomic_load_explicit(&u->failed, memory_order_relaxed);
+	return vtd_units_failed() & (1u << u->index);
 }
 
 uint32_t vtd_units_failed(void)
 {
-	/* Relaxed: as u->failed, a flag read before touching the units. */
+	/* Relaxed: a flag each caller reads before it touches the units. */
 	return atomic_load_explicit(&failed_mask, memory_order_relaxed);
 }
 
@@ -1221,6 +1221,7 @@ uint32_t vtd_init_units(const struct iommu_scan *s, const struct vtd_options *op
 	scan = s;
 	wait_ms = opt->timeout_ms ? opt->timeout_ms : VTD_WAIT_MS_DEFAULT;
 	wait_limit = wait_cycles(wait_ms);
+	atomic_store_explicit(&failed_mask, 0, memory_order_relaxed); /* no unit fenced yet */
 	for (uint32_t i = 0; i < s->info.unit_count && nunits < VTD_MAX_UNITS; i++) {
 		struct vtd_unit *u = &units[nunits];
 

@@ -46,7 +46,6 @@ struct vtd_unit {
 	uint8_t iq_tries[256];              /* IQE repairs per submission, at its wait slot */
 	uint32_t iq_wait_seq[256];          /* number of the submission waiting at a slot */
 	_Atomic uint32_t iq_failed[256];    /* number of a submission an IQE repair dropped */
-	_Atomic bool failed;                /* fenced: an invalidation did not complete */
 	_Atomic bool faults_left;           /* records left pending for iommu_background */
 	struct plat_lock lock;              /* the tables and the queue */
 	_Atomic uint64_t faults;            /* fault records seen */
