@@ -363,8 +363,14 @@ static int make_tables(struct iommu_domain *d, int policy, bool timed)
 	struct iova_domain_config icfg = {
 		.base = 1, /* page 0 is never handed out */
 		.end = d->width >= 64 ? ~0ull >> PLAT_PAGE_SHIFT : (1ull << d->width) >> PLAT_PAGE_SHIFT,
-		.cache_limit = 0, .mag_size = 0,
+		.mag_size = 0,
 	};
+
+	/* Cached ranges below 4 GiB: every mask of 32 bits or more can take
+	 * them; with 0 (the aperture's end) a 32-bit device's every map
+	 * would go to the range allocator and its lock. */
+	icfg.cache_limit = icfg.end < IOMMU_IOVA_CACHE_LIMIT >> PLAT_PAGE_SHIFT
+				   ? icfg.end : IOMMU_IOVA_CACHE_LIMIT >> PLAT_PAGE_SHIFT;
 
 	if (iova_domain_create(&icfg, &d->iova) != 0)
 		return IOMMU_ENOMEM;

@@ -50,6 +50,13 @@
 #define IOMMU_FLUSH_TIMEOUT_MS 10
 #define IOMMU_BATCH_PSI_MAX    16
 
+/* iommu_dma_map's per-CPU IOVA caches hold ranges below 4 GiB (as Linux
+ * first tries 32-bit IOVAs for PCI devices): a request whose dma_limit is
+ * at least 0xFFFFFFFF, as nearly every PCI device's mask is, is served
+ * from them; a narrower mask (edu's 28 bits) goes to the range allocator
+ * (docs/IOVA.md, "Limits"). */
+#define IOMMU_IOVA_CACHE_LIMIT 0x100000000ull
+
 struct iommu_domain;
 
 /* --- bring-up ---------------------------------------------------------------------
