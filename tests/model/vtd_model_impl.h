@@ -172,6 +172,11 @@ struct vtd_model {
 	struct vm_tlb tlb[VM_TLB_ENTRIES];
 	struct vm_iec iec[VM_IEC_ENTRIES];
 	uint32_t ctx_victim, tlb_victim, iec_victim;
+	/* Every IOTLB slot at or above this is invalid: the scans stop here,
+	 * so an empty IOTLB (no DMA since the last global invalidation)
+	 * costs an invalidation nothing.  Raised by tlb_fill; lowered when
+	 * an invalidation leaves the top slots invalid. */
+	uint32_t tlb_used;
 
 	struct vtd_model_counters cnt;
 	const char *violation;

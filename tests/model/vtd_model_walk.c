@@ -137,7 +137,9 @@ static void tlb_fill(struct vtd_model *m, const struct vm_tlb *e)
 
 	if (m->inj.no_caching)
 		return;
-	for (uint32_t i = 0; i < VM_TLB_ENTRIES; i++) {
+	/* The first invalid or matching slot; slots from tlb_used up are
+	 * all invalid, so the first of them will do. */
+	for (uint32_t i = 0; i < m->tlb_used; i++) {
 		struct vm_tlb *t = &m->tlb[i];
 
 		if (!t->valid || (t->leaf == e->leaf && t->did == e->did &&
@@ -146,9 +148,18 @@ static void tlb_fill(struct vtd_model *m, const struct vm_tlb *e)
 			break;
 		}
 	}
+	if (!slot && m->tlb_used < VM_TLB_ENTRIES)
+		slot = &m->tlb[m->tlb_used++];
 	if (!slot)
 		slot = &m->tlb[m->tlb_victim++ % VM_TLB_ENTRIES];
 	*slot = *e;
+}
+
+/* After an invalidation: lower tlb_used past the invalid slots at the top. */
+static void tlb_trim(struct vtd_model *m)
+{
+	while (m->tlb_used && !m->tlb[m->tlb_used - 1].valid)
+		m->tlb_used--;
 }
 
 /* The leaf entry mapping iova, or else the deepest table entry on its way. */
@@ -156,7 +167,7 @@ static const struct vm_tlb *tlb_find(struct vtd_model *m, uint16_t did, uint64_t
 {
 	const struct vm_tlb *best = NULL;
 
-	for (uint32_t i = 0; i < VM_TLB_ENTRIES; i++) {
+	for (uint32_t i = 0; i < m->tlb_used; i++) {
 		const struct vm_tlb *t = &m->tlb[i];
 
 		if (!t->valid || t->leaf != leaf || t->did != did ||
@@ -176,6 +187,7 @@ void vm_inv_iotlb_all(struct vtd_model *m)
 		return;
 	m->cnt.iotlb_global++;
 	memset(m->tlb, 0, sizeof(m->tlb));
+	m->tlb_used = 0;
 }
 
 void vm_inv_iotlb_domain(struct vtd_model *m, uint16_t did)
@@ -183,9 +195,10 @@ void vm_inv_iotlb_domain(struct vtd_model *m, uint16_t did)
 	if (skip_iotlb(m))
 		return;
 	m->cnt.iotlb_domain++;
-	for (uint32_t i = 0; i < VM_TLB_ENTRIES; i++)
+	for (uint32_t i = 0; i < m->tlb_used; i++)
 		if (m->tlb[i].did == did)
 			m->tlb[i].valid = false;
+	tlb_trim(m);
 }
 
 /* Page-selective: 2^am pages at addr.  Leaf entries overlapping them go;
@@ -198,7 +211,7 @@ void vm_inv_iotlb_pages(struct vtd_model *m, uint16_t did, uint64_t addr, unsign
 	if (skip_iotlb(m))
 		return;
 	m->cnt.iotlb_page++;
-	for (uint32_t i = 0; i < VM_TLB_ENTRIES; i++) {
+	for (uint32_t i = 0; i < m->tlb_used; i++) {
 		struct vm_tlb *t = &m->tlb[i];
 
 		if (!t->valid || t->did != did || (ih && !t->leaf))
@@ -206,6 +219,7 @@ void vm_inv_iotlb_pages(struct vtd_model *m, uint16_t did, uint64_t addr, unsign
 		if (t->iova < base + size && base < t->iova + span(t->level))
 			t->valid = false;
 	}
+	tlb_trim(m);
 }
 
 /* --- root and context entries ------------------------------------------------ */
