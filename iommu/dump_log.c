@@ -2,7 +2,8 @@
  * dump_log.c - what the layer records for the dumps as it runs: the last
  * faults with a count per function, and invalidation latency per kind.
  * Both are written from any context (faults from the MSI handler,
- * invalidations with a unit's lock held), under one lock each.
+ * invalidations with a unit's lock held): the faults under one lock, the
+ * latency into each CPU's own record without one.
  */
 #include <string.h>
 
@@ -112,70 +113,168 @@ void iommu_dump_faults(const struct iommu_dump_sink *s, uint32_t n)
 
 /* --- invalidation latency ------------------------------------------------------------
  *
- * Per kind: count, failed, min and max over all samples, and a window of the
- * last IOMMU_LAT_WINDOW samples (the newest at (count - 1) % window) for
- * the median.
+ * Per CPU and kind: count, failed, min and max over all that CPU's
+ * samples, and a window of its last IOMMU_LAT_WINDOW (the newest at
+ * (count - 1) % window).  A note touches only its own CPU's record, with
+ * interrupts off and no lock: a strict unmap's invalidation on one CPU
+ * no longer waits for another CPU's note (on two CPUs in one domain a
+ * shared lock here was a tenth of the pair).  iommu_latency sums the
+ * counts, takes the extremes, and the median over every CPU's window.
+ *
+ * A reader on another CPU sees a record whole through its sequence
+ * count, odd while a note is under way: the writer makes it odd, writes
+ * the fields by release stores (so the odd count is seen before any of
+ * them), then makes it even by a release store; the reader loads it
+ * (acquire), reads the fields by acquire loads (so a field it saw
+ * written makes the second load see at least the odd count), loads it
+ * again, and tries again when it was odd or has moved.  No fences: the
+ * thread sanitizer does not model them.  A reader on the writer's own CPU
+ * cannot interrupt a note, which runs with interrupts off.
  */
 struct lat {
-	uint64_t count, failed, min, max;
-	uint64_t window[IOMMU_LAT_WINDOW];
+	_Atomic uint32_t seq;
+	_Atomic uint64_t count, failed, min, max;
+	_Atomic uint64_t window[IOMMU_LAT_WINDOW];
 };
 
-static struct plat_lock lat_lock = PLAT_LOCK_INIT;
-static struct lat lats[IOMMU_LAT_KINDS];
+struct lat_cpu {
+	struct lat kind[IOMMU_LAT_KINDS];
+} __attribute__((aligned(PLAT_CACHE_LINE)));
+
+static struct lat_cpu lats[PLAT_MAX_CPUS];
+/* iommu_latency's gathered windows, too big for a stack (readers only). */
+static struct plat_lock lat_read_lock = PLAT_LOCK_INIT;
+static uint64_t lat_gathered[PLAT_MAX_CPUS * IOMMU_LAT_WINDOW];
+
+/* A field under the sequence count: acquire loads and release stores,
+ * plain moves on x86 (see above). */
+static uint64_t ld(_Atomic uint64_t *v)
+{
+	return atomic_load_explicit(v, memory_order_acquire);
+}
+
+static void st(_Atomic uint64_t *v, uint64_t x)
+{
+	atomic_store_explicit(v, x, memory_order_release);
+}
 
 void vtd_lat_note(enum iommu_lat_kind kind, uint64_t cycles, bool ok)
 {
+	uint64_t irq, n;
 	struct lat *l;
+	uint32_t seq;
 
 	if ((unsigned)kind >= IOMMU_LAT_KINDS)
 		return;
-	l = &lats[kind];
-	plat_lock(&lat_lock);
+	irq = plat_irq_save();
+	l = &lats[plat_cpu_id()].kind[kind];
+	/* Relaxed load: only this CPU writes its record. */
+	seq = atomic_load_explicit(&l->seq, memory_order_relaxed);
+	/* Relaxed: the fields' release stores below keep it before them. */
+	atomic_store_explicit(&l->seq, seq + 1, memory_order_relaxed);
 	if (!ok) {
-		l->failed++;
+		st(&l->failed, ld(&l->failed) + 1);
 	} else {
-		if (!l->count || cycles < l->min)
-			l->min = cycles;
-		if (cycles > l->max)
-			l->max = cycles;
-		l->window[l->count % IOMMU_LAT_WINDOW] = cycles;
-		l->count++;
+		n = ld(&l->count);
+		if (!n || cycles < ld(&l->min))
+			st(&l->min, cycles);
+		if (cycles > ld(&l->max))
+			st(&l->max, cycles);
+		st(&l->window[n % IOMMU_LAT_WINDOW], cycles);
+		st(&l->count, n + 1);
 	}
-	plat_unlock(&lat_lock);
+	/* Release: the fields before the even count a reader acquires. */
+	atomic_store_explicit(&l->seq, seq + 2, memory_order_release);
+	plat_irq_restore(irq);
 }
 
-/* The median of n values (the lower middle one for even n): an insertion
- * sort of at most IOMMU_LAT_WINDOW. */
+/* One CPU's record of a kind, whole: into *out (count, failed, min, max)
+ * and its window's samples appended at w; returns how many it appended. */
+static uint32_t lat_read_cpu(struct lat *l, struct iommu_lat_stats *out, uint64_t *w)
+{
+	uint32_t s1, s2, n;
+
+	for (;;) {
+		s1 = atomic_load_explicit(&l->seq, memory_order_acquire);
+		if (s1 & 1) {
+			plat_cpu_relax();
+			continue;
+		}
+		out->count = ld(&l->count);
+		out->failed = ld(&l->failed);
+		out->min = ld(&l->min);
+		out->max = ld(&l->max);
+		n = out->count < IOMMU_LAT_WINDOW ? (uint32_t)out->count : IOMMU_LAT_WINDOW;
+		for (uint32_t i = 0; i < n; i++)
+			w[i] = ld(&l->window[i]);
+		/* Relaxed: after the fields' acquire loads. */
+		s2 = atomic_load_explicit(&l->seq, memory_order_relaxed);
+		if (s1 == s2)
+			return n;
+	}
+}
+
+static void swap_u64(uint64_t *a, uint64_t *b)
+{
+	uint64_t t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* The median of v[0..n) (the lower middle one for even n), by selection
+ * with a three-way partition (repeated samples cost no extra rounds); v is
+ * reordered. */
 static uint64_t median(uint64_t *v, uint32_t n)
 {
-	for (uint32_t i = 1; i < n; i++)
-		for (uint32_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
+	uint32_t lo = 0, hi = n, k = n ? (n - 1) / 2 : 0;
 
-			v[j] = v[j - 1];
-			v[j - 1] = t;
+	while (lo < hi) {
+		uint64_t p = v[lo + (hi - lo) / 2];
+		uint32_t lt = lo, i = lo, gt = hi;
+
+		/* [lo, lt) < p, [lt, i) == p, [gt, hi) > p */
+		while (i < gt) {
+			if (v[i] < p)
+				swap_u64(&v[lt++], &v[i++]);
+			else if (v[i] > p)
+				swap_u64(&v[i], &v[--gt]);
+			else
+				i++;
 		}
-	return n ? v[(n - 1) / 2] : 0;
+		if (k < lt)
+			hi = lt;
+		else if (k >= gt)
+			lo = gt;
+		else
+			return p;
+	}
+	return n ? v[k] : 0;
 }
 
 void iommu_latency(enum iommu_lat_kind kind, struct iommu_lat_stats *out)
 {
-	uint64_t w[IOMMU_LAT_WINDOW];
-	uint32_t n;
+	uint32_t ncpu = plat_cpu_count(), n = 0;
 
 	*out = (struct iommu_lat_stats){0};
 	if ((unsigned)kind >= IOMMU_LAT_KINDS)
 		return;
-	plat_lock(&lat_lock);
-	out->count = lats[kind].count;
-	out->failed = lats[kind].failed;
-	out->min = lats[kind].min;
-	out->max = lats[kind].max;
-	memcpy(w, lats[kind].window, sizeof(w));
-	plat_unlock(&lat_lock);
-	n = out->count < IOMMU_LAT_WINDOW ? (uint32_t)out->count : IOMMU_LAT_WINDOW;
-	out->median = median(w, n);
+	if (ncpu > PLAT_MAX_CPUS)
+		ncpu = PLAT_MAX_CPUS;
+	plat_lock(&lat_read_lock);
+	for (uint32_t c = 0; c < ncpu; c++) {
+		struct iommu_lat_stats one;
+
+		n += lat_read_cpu(&lats[c].kind[kind], &one, &lat_gathered[n]);
+		if (one.count && (!out->count || one.min < out->min))
+			out->min = one.min;
+		if (one.max > out->max)
+			out->max = one.max;
+		out->count += one.count;
+		out->failed += one.failed;
+	}
+	out->median = median(lat_gathered, n);
+	plat_unlock(&lat_read_lock);
 }
 
 const char *iommu_lat_kind_name(enum iommu_lat_kind kind)
@@ -193,7 +292,7 @@ void iommu_dump_latency(const struct iommu_dump_sink *s)
 
 	if (!mhz)
 		mhz = 1;
-	iommu_dump_out(s, "invalidation latency, cycles (median of the last %u):\n",
+	iommu_dump_out(s, "invalidation latency, cycles (median of the last %u on each CPU):\n",
 		       IOMMU_LAT_WINDOW);
 	for (uint32_t k = 0; k < IOMMU_LAT_KINDS; k++) {
 		struct iommu_lat_stats st;
@@ -214,7 +313,6 @@ void iommu_dump_reset(void)
 	memset(fault_src, 0, sizeof(fault_src));
 	fault_total = fault_others = 0;
 	plat_unlock(&fault_log_lock);
-	plat_lock(&lat_lock);
+	/* Quiescent (iommu_shutdown): no note runs. */
 	memset(lats, 0, sizeof(lats));
-	plat_unlock(&lat_lock);
 }

@@ -90,9 +90,10 @@ enum iommu_lat_kind {
 	IOMMU_LAT_KINDS
 };
 
-/* The median is over the last IOMMU_LAT_WINDOW samples of the kind; count,
- * min and max over all since iommu_init.  failed: those that did not
- * complete (not in the samples). */
+/* The median is over the last IOMMU_LAT_WINDOW samples of the kind on
+ * each CPU, all CPUs together; count, min and max over all since
+ * iommu_init.  failed: those that did not complete (not in the samples).
+ * Each CPU records its own without a lock (dump_log.c). */
 #define IOMMU_LAT_WINDOW 64
 struct iommu_lat_stats {
 	uint64_t count, failed;
