@@ -50,8 +50,8 @@
 #include "plat.h"
 #include "plat_host.h"
 
-#define ROUNDS   7
-#define ROUND_NS 20e6
+#define ROUNDS   11
+#define ROUND_NS 50e6
 #define DEV      FX_SID(0, 3, 0)
 #define DEV_S    FX_SID(0, 4, 0)
 #define DEV_D    FX_SID(0, 5, 0)
