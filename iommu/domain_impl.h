@@ -1,8 +1,10 @@
 /*
- * domain_impl.h - private to iommu/: a domain as iommu.c and flushq.c (the
- * deferred-invalidation queues) both see it, and what iommu.c lends
- * flushq.c: invalidating a batch of spans on the domain's units, keeping
- * pages and IOVAs after a failed invalidation, giving IOVAs back.
+ * domain_impl.h - private to iommu/: a domain as iommu.c (life cycle,
+ * attaching, bring-up), iommu_map.c (mapping and its invalidations) and
+ * flushq.c (the deferred-invalidation queues) all see it, and what each
+ * lends the others: the units' common capabilities, invalidating a batch
+ * of spans on the domain's units, keeping pages and IOVAs after a failed
+ * invalidation, giving IOVAs back.
  */
 #ifndef DOMAIN_IMPL_H
 #define DOMAIN_IMPL_H
@@ -79,12 +81,28 @@ struct iommu_domain {
 	_Atomic uint64_t queued_tables;
 };
 
+/* What every unit has in common, found by iommu_init (iommu.c) before any
+ * domain exists and read by the map path (iommu_map.c); unchanged until
+ * iommu_shutdown. */
+struct iommu_common {
+	bool any_cm;       /* a unit in caching mode: maps invalidate, deferring is off */
+	bool any_rwbf;     /* a unit needs a write-buffer flush after a map */
+	bool all_psi;      /* every unit has page-selective invalidation */
+	unsigned int mamv; /* the smallest CAP.MAMV: page-selective masks all take */
+};
+extern struct iommu_common iommu_common;
+
+struct vtd_unit;
+/* iommu.c: a unit's invalidation did not complete: fence it (vtd_fence)
+ * and give IOMMU_EIO (IOMMU_ENOMEM is passed through: nothing was sent). */
+int iommu_unit_failed(struct vtd_unit *u, int err, const char *what);
+
 /* A span of IOVAs, [start, end), whose IOTLB entries are to be dropped. */
 struct inv_span {
 	uint64_t start, end;
 };
 
-/* iommu.c: invalidate the spans on every unit d is attached to, with one
+/* iommu_map.c: invalidate the spans on every unit d is attached to, with one
  * completion per unit (merged page-selective invalidations, or one
  * domain-selective beyond IOMMU_BATCH_PSI_MAX); counted on CPU slot c.
  * 0, or IOMMU_EIO (a unit fenced or failed: d tainted).  The spans may be
@@ -95,7 +113,7 @@ int iommu_dom_invalidate_spans(struct iommu_domain *d, struct inv_span *s, uint3
 void iommu_dom_keep_pages(struct iommu_domain *d, struct pgt_gather *g);
 /* iommu.c: keep IOVA pages out of use for good (logged, counted). */
 void iommu_dom_keep_iova(struct iommu_domain *d, uint64_t iova, uint64_t size);
-/* iommu.c: an IOVA range back to d's allocator. */
+/* iommu_map.c: an IOVA range back to d's allocator. */
 int iommu_dom_iova_put(struct iommu_domain *d, uint64_t iova, uint64_t size);
 
 /* flushq.c: the queues of deferred domains. */
