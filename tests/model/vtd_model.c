@@ -350,6 +350,7 @@ void vtd_model_set_inject(struct vtd_model *m, const struct vtd_model_inject *in
 	/* A hang lifted: a pending register command completes, the
 	 * stalled queue goes on. */
 	vm_regs_resume(m);
+	m->iq_pending = false;
 	vm_qi_run(m);
 	vm_unlock(m);
 }
@@ -382,11 +383,21 @@ static bool offset_ok(struct vtd_model *m, uint32_t off, uint32_t size)
 	return true;
 }
 
+/* inject.qi_late: a register read finds the queue's work done. */
+static void late_queue_run(struct vtd_model *m)
+{
+	if (m->iq_pending) {
+		m->iq_pending = false;
+		vm_qi_run(m);
+	}
+}
+
 uint32_t vtd_model_read32(struct vtd_model *m, uint32_t off)
 {
 	uint32_t v = 0;
 
 	pthread_mutex_lock(&m->lock);
+	late_queue_run(m);
 	if (m->inj.all_ones)
 		v = ~0u;
 	else if (offset_ok(m, off, 4))
@@ -400,6 +411,7 @@ uint64_t vtd_model_read64(struct vtd_model *m, uint32_t off)
 	uint64_t v = 0;
 
 	pthread_mutex_lock(&m->lock);
+	late_queue_run(m);
 	if (m->inj.all_ones)
 		v = ~0ull;
 	else if (offset_ok(m, off, 8))

@@ -112,6 +112,13 @@ struct vtd_model_inject {
 	uint32_t skip_iec;   /* self-check: the next skip_iec interrupt-entry
 			      * cache invalidations (global or by index)
 			      * complete but drop nothing */
+	bool qi_late;        /* the queue does not run inside the IQT write, as
+			      * QEMU's does, but at the next register read (any
+			      * register, from any thread): a unit working
+			      * beside the CPUs, whose descriptors are done by
+			      * whenever someone looks.  A driver that takes a
+			      * submission as done when its IQT write returns
+			      * is caught; two CPUs' submissions run as one */
 };
 
 /* What the unit emits instead of an MSI write. */

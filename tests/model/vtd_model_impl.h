@@ -148,6 +148,7 @@ struct vtd_model {
 	/* A sticky injected IQE (inject.iqe_sticky): the slot and the bytes
 	 * that raise it again until software rewrites them. */
 	bool iqe_stuck;
+	bool iq_pending;     /* inject.qi_late: IQT moved, the queue not yet run */
 	uint32_t iqe_slot;
 	uint64_t iqe_desc[2];
 	uint32_t ics, iectl, iedata, ieaddr, ieuaddr;

@@ -526,7 +526,9 @@ static void write_iq(struct vtd_model *m, uint32_t off, uint32_t val)
 		set_half(&m->iqt, off, val);
 		if (m->iqt & ~0x7FFF0ull)
 			vm_violation(m, "IQT reserved bits set");
-		if (!(off & 4))
+		if (!(off & 4) && m->inj.qi_late)
+			m->iq_pending = true; /* run at the next register read */
+		else if (!(off & 4))
 			vm_qi_run(m);
 	} else {
 		if (m->gsts & VTD_GCMD_QIE)

@@ -16,6 +16,7 @@
 #include "plat_host.h"
 
 #define DEV FX_SID(0, 3, 0)
+#define DEV_D FX_SID(0, 4, 0)
 #define MIB (1ull << 20)
 
 KTEST(iommu_dma_map_lands_and_unmap_faults)
@@ -44,6 +45,60 @@ KTEST(iommu_dma_map_lands_and_unmap_faults)
 		KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV, iova[i], 1), VTD_MODEL_FR_WRITE);
 	}
 	KT_EXPECT_EQ(iommu_dma_unmap(d, iova[0], FX_4K), IOMMU_ENOENT);
+	KT_EXPECT_EQ(fx_detach(DEV), 0);
+	KT_EXPECT_EQ(iommu_domain_destroy(d), 0);
+	fx_down(&f);
+}
+
+/* On a unit whose queue runs only when a register is next read
+ * (inject.qi_late), as a unit working beside the CPUs, not inside the IQT
+ * write as QEMU's: an unmap that returned has waited for its
+ * invalidation, so the next DMA faults.  A driver that took the IQT write
+ * as the end (no wait) would leave the IOTLB entry the first DMA filled,
+ * and the DMA would land; on the synchronous model nothing would show it.
+ * The same for a batch, and for a deferred domain's flush. */
+KTEST(iommu_dma_map_unmap_faults_on_a_late_queue)
+{
+	struct fx f;
+	struct iommu_domain *d, *dd;
+	uint32_t *page;
+	uint64_t iova[4];
+	struct iommu_range r[2];
+
+	fx_config(&f, 1);
+	f.cfg[0].inject.qi_late = true;
+	KT_ASSERT(fx_up(&f));
+	page = fx_page(&f);
+	KT_ASSERT((d = fx_domain_attached(DEV)) != NULL);
+	for (uint32_t i = 0; i < 4; i++) {
+		KT_ASSERT_EQ(iommu_dma_map(d, fx_pa(page), FX_4K, IOMMU_READ | IOMMU_WRITE,
+					   0xFFFFFFFF, &iova[i]), 0);
+		/* The DMA fills the unit's IOTLB with the entry. */
+		KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV, iova[i] + 4 * i, 0x20 + i), 0);
+		KT_EXPECT_EQ(page[i], 0x20 + i);
+	}
+	KT_EXPECT_EQ(iommu_dma_unmap(d, iova[0], FX_4K), 0);
+	KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV, iova[0], 1), VTD_MODEL_FR_WRITE);
+	KT_EXPECT_EQ(iommu_unmap(d, iova[1], FX_4K), 0);
+	KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV, iova[1], 1), VTD_MODEL_FR_WRITE);
+	r[0] = (struct iommu_range){iova[2], FX_4K};
+	r[1] = (struct iommu_range){iova[3], FX_4K};
+	KT_EXPECT_EQ(iommu_unmap_batch(d, r, 2), 0);
+	KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV, iova[2], 1), VTD_MODEL_FR_WRITE);
+	KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV, iova[3], 1), VTD_MODEL_FR_WRITE);
+	/* Deferred: the stale entry serves DMA until the flush, not after. */
+	KT_ASSERT_EQ(iommu_domain_create(IOMMU_DOMAIN_DEFERRED, &dd), 0);
+	KT_ASSERT_EQ(fx_attach(dd, DEV_D), 0);
+	KT_ASSERT_EQ(iommu_dma_map(dd, fx_pa(page), FX_4K, IOMMU_READ | IOMMU_WRITE, 0xFFFFFFFF,
+				   &iova[0]), 0);
+	KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV_D, iova[0], 0x30), 0);
+	KT_EXPECT_EQ(iommu_dma_unmap(dd, iova[0], FX_4K), 0);
+	KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV_D, iova[0], 0x31), 0);
+	KT_EXPECT_EQ(page[0], 0x31);
+	KT_EXPECT_EQ(iommu_flush(dd), 0);
+	KT_EXPECT_EQ(fx_dma_write32(&f, 0, DEV_D, iova[0], 1), VTD_MODEL_FR_WRITE);
+	KT_EXPECT_EQ(fx_detach(DEV_D), 0);
+	KT_EXPECT_EQ(iommu_domain_destroy(dd), 0);
 	KT_EXPECT_EQ(fx_detach(DEV), 0);
 	KT_EXPECT_EQ(iommu_domain_destroy(d), 0);
 	fx_down(&f);
