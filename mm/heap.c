@@ -97,15 +97,21 @@ static void list_del(struct heap *h, struct heap_page *pg)
 		pg->next->prev = pg->prev;
 }
 
-/* Junk-fill a free object and push it on its page's free list. */
-static void push_free(struct heap_page *pg, uint8_t *obj)
+/* Push a junk-filled object on its page's free list. */
+static void link_free(struct heap_page *pg, uint8_t *obj)
 {
 	struct free_obj fo = { pg->free, HEAP_FREE_TAG ^ (uintptr_t)obj };
 
-	memset(obj, HEAP_JUNK, class_size(pg->cls));
 	memcpy(obj, &fo, sizeof(fo));
 	pg->free = obj;
 	pg->nfree++;
+}
+
+/* Junk-fill a free object and push it on its page's free list. */
+static void push_free(struct heap_page *pg, uint8_t *obj)
+{
+	memset(obj, HEAP_JUNK, class_size(pg->cls));
+	link_free(pg, obj);
 }
 
 static struct heap_page *new_page(struct heap *h, unsigned cls)
@@ -121,13 +127,18 @@ static struct heap_page *new_page(struct heap *h, unsigned cls)
 	pg->owner = h;
 	pg->cls = (uint16_t)cls;
 	h->pages++;
-	if (cls == HEAP_CLASS_LARGE) {
-		memset(objects(pg), HEAP_JUNK, HEAP_LARGE_MAX);
+	/* The whole page past the header, the tail no object covers too:
+	 * no byte keeps what the page held before.  (Under QEMU's TCG that
+	 * matters for speed as well: a page where firmware or the boot
+	 * loader once ran code, and part of which is never written again,
+	 * stays marked as code, and every later write to it takes QEMU's
+	 * self-modifying-code path, microseconds each.) */
+	memset(objects(pg), HEAP_JUNK, PAGE_SIZE - HEAP_HDR_SIZE);
+	if (cls == HEAP_CLASS_LARGE)
 		return pg;
-	}
 	pg->nobj = (uint16_t)((PAGE_SIZE - HEAP_HDR_SIZE) / class_size(cls));
 	for (i = pg->nobj; i > 0; i--) /* so that object 0 is handed out first */
-		push_free(pg, objects(pg) + (i - 1) * class_size(cls));
+		link_free(pg, objects(pg) + (i - 1) * class_size(cls));
 	list_add(h, pg);
 	return pg;
 }

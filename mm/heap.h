@@ -15,7 +15,7 @@
 #define HEAP_MIN_ALIGN 16    /* every object is aligned at least this much */
 #define HEAP_HDR_SIZE  48    /* page header; objects follow it */
 #define HEAP_LARGE_MAX (4096 - HEAP_HDR_SIZE) /* biggest request served */
-#define HEAP_JUNK      0x6b  /* fills new and freed objects */
+#define HEAP_JUNK      0x6b  /* fills new pages, new and freed objects */
 
 struct heap_page;
 

@@ -404,6 +404,10 @@ static void *big_alloc(size_t size)
 	if (!h)
 		return NULL;
 	*h = (struct big_hdr){.magic = BIG_MAGIC, .order = order, .size = size};
+	/* Junk in every byte of the block, as the heap's objects: nothing
+	 * of its last owner's (heap.c's new_page says why the part past
+	 * 'size' matters too). */
+	memset(h + 1, HEAP_JUNK, (PLAT_PAGE_SIZE << order) - sizeof(*h));
 	return h + 1;
 }
 

@@ -118,6 +118,28 @@ KTEST(mm_kmalloc_all_sizes)
 	KT_EXPECT(kmalloc((size_t)1 << 40) == NULL);
 }
 
+/* A block for a request past the heap's is junk in every byte, up to the
+ * end of its pages: what the pages held before (the boot loader's code,
+ * under QEMU a trap on every write) is gone. */
+KTEST(mm_kmalloc_big_junked_whole)
+{
+	static const size_t sizes[] = {HEAP_LARGE_MAX + 1, 10000};
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint8_t *p = kmalloc(sizes[i]);
+		uintptr_t end;
+		size_t bad = 0;
+
+		KT_ASSERT(p != NULL);
+		/* The block ends at the next page boundary past the request. */
+		end = ((uintptr_t)p + sizes[i] + PLAT_PAGE_SIZE - 1) & ~(uintptr_t)(PLAT_PAGE_SIZE - 1);
+		for (uint8_t *b = p; (uintptr_t)b < end; b++)
+			bad += *b != HEAP_JUNK;
+		KT_EXPECT_EQ(bad, 0);
+		kfree(p);
+	}
+}
+
 /* Mapping the same registers again reuses the mapping (drivers map their
  * BARs on every open, and the MMIO window is never given back); a range
  * inside it shares it at the right offset; other attributes map anew.

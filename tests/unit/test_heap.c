@@ -83,6 +83,28 @@ KTEST(heap_every_class_aligned_and_junked)
 	KT_EXPECT_EQ(heap_free(&h, NULL), 0);
 }
 
+/* A new page is junk past its header, the tail no object of the class
+ * covers included: nothing of what the page held before survives. */
+KTEST(heap_new_page_junked_whole)
+{
+	struct page_src s;
+	struct heap h;
+	uint8_t *p;
+
+	new_heap(&h, &s, UINT64_MAX);
+	/* 2048-byte objects: one fits a page, 2000 bytes of tail. */
+	p = heap_alloc(&h, 2048);
+	KT_ASSERT(p != NULL);
+	KT_EXPECT(all_bytes(p + 2048, HEAP_JUNK, 4096 - HEAP_HDR_SIZE - 2048));
+	KT_EXPECT_EQ(heap_free(&h, p), 0);
+	/* 1024: three fit, 976 bytes of tail. */
+	p = heap_alloc(&h, 1024);
+	KT_ASSERT(p != NULL);
+	KT_EXPECT(all_bytes(p + 3 * 1024, HEAP_JUNK, 4096 - HEAP_HDR_SIZE - 3 * 1024));
+	KT_EXPECT_EQ(heap_free(&h, p), 0);
+	KT_EXPECT_EQ(s.live, 0);
+}
+
 KTEST(heap_too_large_is_refused)
 {
 	struct page_src s;
