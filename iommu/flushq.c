@@ -30,6 +30,7 @@ static struct iommu_domain *_Atomic fq_list; /* deferred domains (fq_list_lock) 
 static _Atomic uint64_t fq_last_scan;       /* plat_cycles of the last background scan */
 static uint32_t fq_timeout_ms = IOMMU_FLUSH_TIMEOUT_MS; /* set at iommu_init */
 static uint64_t fq_timeout_cycles; /* the same in plat_cycles (iommu_fq_set_timeout) */
+static uint64_t fq_scan_cycles;    /* 1 ms: the background scan's spacing (the same) */
 
 static uint64_t ms_cycles(uint64_t ms)
 {
@@ -168,7 +169,7 @@ void iommu_fq_background(void)
 								   memory_order_relaxed);
 	uint64_t limit = fq_timeout_cycles;
 
-	if (!iommu_fq_any_pending() || now - last < ms_cycles(1) ||
+	if (!iommu_fq_any_pending() || now - last < fq_scan_cycles ||
 	    !atomic_compare_exchange_strong_explicit(&fq_last_scan, &last, now,
 						     memory_order_relaxed, memory_order_relaxed))
 		return;
@@ -192,6 +193,7 @@ void iommu_fq_set_timeout(uint32_t ms)
 	fq_timeout_ms = ms ? ms : IOMMU_FLUSH_TIMEOUT_MS;
 	/* Once, at iommu_init: no division on the unmap path. */
 	fq_timeout_cycles = ms_cycles(fq_timeout_ms);
+	fq_scan_cycles = ms_cycles(1);
 }
 
 void iommu_fq_link(struct iommu_domain *d)

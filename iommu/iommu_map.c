@@ -30,31 +30,6 @@
 
 /* --- invalidation ------------------------------------------------------------------ */
 
-/* Invalidate [start, end) of d's translations on every unit it is
- * attached to; IOMMU_EIO when a unit is fenced or did not complete. */
-static int invalidate_span(struct iommu_domain *d, uint64_t start, uint64_t end)
-{
-	struct fq_cpu *c = fq_this_cpu(d);
-	int err = 0;
-
-	for (uint32_t i = 0; start < end && i < vtd_unit_count(); i++) {
-		struct vtd_unit *u = vtd_unit_at(i);
-
-		if (!(d->units & (1u << i)))
-			continue;
-		if (vtd_unit_failed(u))
-			err = IOMMU_EIO;
-		else if (vtd_invalidate_iotlb(u, d->id, start, end - start) != 0)
-			err = iommu_unit_failed(u, IOMMU_EIO, "an IOTLB invalidation");
-		/* Relaxed: counts of this CPU's slot (iommu_domain_inv_stats). */
-		fq_count(&c->invalidations, 1);
-		fq_count(&c->descriptors, 1);
-	}
-	if (err)
-		atomic_store_explicit(&d->tainted, true, memory_order_relaxed); /* read at destroy */
-	return err;
-}
-
 /* Cover the page range [s, e) (page numbers) with naturally aligned
  * blocks of 2^am pages, am <= max_am, the largest first: adjacent ranges
  * that make up an aligned block become one descriptor.  Appends to psi;
@@ -75,18 +50,22 @@ static bool cover_pages(uint64_t s, uint64_t e, unsigned int max_am, struct vtd_
 	return true;
 }
 
-int iommu_dom_invalidate_spans(struct iommu_domain *d, struct inv_span *sp, uint32_t n,
-			       struct fq_cpu *c)
+/* The page-selective invalidations that cover the spans, into psi; 0 for
+ * one domain-selective invalidation (a unit without PSI, or more than
+ * IOMMU_BATCH_PSI_MAX would be needed).  The spans may be reordered. */
+static uint32_t spans_to_psi(struct inv_span *sp, uint32_t n, struct vtd_psi *psi)
 {
-	struct vtd_psi psi[IOMMU_BATCH_PSI_MAX];
 	uint32_t npsi = 0;
-	int err = 0;
 
-	if (!d->units)
+	if (!iommu_common.all_psi)
 		return 0;
+	/* One page (a strict 4 KiB unmap, the common case): its own block. */
+	if (n == 1 && sp[0].end - sp[0].start == PLAT_PAGE_SIZE) {
+		psi[0] = (struct vtd_psi){sp[0].start, 0};
+		return 1;
+	}
 	/* Sorted (insertion: n is small), then overlapping and touching
-	 * spans merged, then each cut into aligned blocks.  Too many, or a
-	 * unit without PSI: npsi 0, one domain-selective invalidation. */
+	 * spans merged, then each cut into aligned blocks. */
 	for (uint32_t i = 1; i < n; i++)
 		for (uint32_t j = i; j > 0 && sp[j].start < sp[j - 1].start; j--) {
 			struct inv_span t = sp[j];
@@ -94,20 +73,29 @@ int iommu_dom_invalidate_spans(struct iommu_domain *d, struct inv_span *sp, uint
 			sp[j] = sp[j - 1];
 			sp[j - 1] = t;
 		}
-	for (uint32_t i = 0; iommu_common.all_psi && i < n;) {
+	for (uint32_t i = 0; i < n;) {
 		uint64_t s = sp[i].start, e = sp[i].end;
 
 		for (i++; i < n && sp[i].start <= e; i++)
 			if (sp[i].end > e)
 				e = sp[i].end;
 		if (!cover_pages(s >> PLAT_PAGE_SHIFT, (e + PLAT_PAGE_SIZE - 1) >> PLAT_PAGE_SHIFT,
-				 iommu_common.mamv, psi, &npsi, IOMMU_BATCH_PSI_MAX)) {
-			npsi = 0;
-			break;
-		}
+				 iommu_common.mamv, psi, &npsi, IOMMU_BATCH_PSI_MAX))
+			return 0;
 	}
-	if (!iommu_common.all_psi)
-		npsi = 0;
+	return npsi;
+}
+
+int iommu_dom_invalidate_spans(struct iommu_domain *d, struct inv_span *sp, uint32_t n,
+			       struct fq_cpu *c)
+{
+	struct vtd_psi psi[IOMMU_BATCH_PSI_MAX];
+	uint32_t npsi;
+	int err = 0;
+
+	if (!d->units)
+		return 0;
+	npsi = spans_to_psi(sp, n, psi);
 	for (uint32_t i = 0; i < vtd_unit_count(); i++) {
 		struct vtd_unit *u = vtd_unit_at(i);
 
@@ -130,7 +118,8 @@ int iommu_dom_invalidate_spans(struct iommu_domain *d, struct inv_span *sp, uint
  * pages; when the invalidation failed, keep them instead. */
 static int settle(struct iommu_domain *d, struct pgt_gather *g)
 {
-	int err = invalidate_span(d, g->start, g->end);
+	struct inv_span sp = {g->start, g->end};
+	int err = sp.start < sp.end ? iommu_dom_invalidate_spans(d, &sp, 1, fq_this_cpu(d)) : 0;
 
 	if (err)
 		iommu_dom_keep_pages(d, g);
@@ -192,8 +181,7 @@ static int map_tables(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64
 static int publish_maps(struct iommu_domain *d, struct inv_span *sp, uint32_t n)
 {
 	if (iommu_common.any_cm)
-		return n == 1 ? invalidate_span(d, sp[0].start, sp[0].end)
-			      : iommu_dom_invalidate_spans(d, sp, n, fq_this_cpu(d));
+		return iommu_dom_invalidate_spans(d, sp, n, fq_this_cpu(d));
 	for (uint32_t i = 0; iommu_common.any_rwbf && i < vtd_unit_count(); i++)
 		if (d->units & (1u << i))
 			vtd_flush_write_buffer(vtd_unit_at(i));

@@ -371,7 +371,7 @@ static int qi_submit(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 
 static int wait_reg64_clear(struct vtd_unit *u, uint32_t off, uint64_t bit, const char *what)
 {
-	uint64_t start = plat_cycles(), limit = wait_cycles(wait_ms);
+	uint64_t start = plat_cycles(), limit = wait_limit;
 
 	while (rd64(u, off) & bit) {
 		if (plat_cycles() - start > limit) {
@@ -474,30 +474,6 @@ static int inv_iotlb(struct vtd_unit *u, enum iotlb_scope what, uint16_t did, ui
 	return err;
 }
 
-int vtd_invalidate_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size)
-{
-	uint64_t pages = (size + PLAT_PAGE_SIZE - 1) >> PLAT_PAGE_SHIFT;
-	unsigned int am = 0;
-	enum iotlb_scope what = IOTLB_PAGES;
-	int err;
-
-	while (am < 63 && (1ull << am) < pages)
-		am++;
-	/* Page-selective needs PSI, a mask within MAMV and an aligned base. */
-	if (!u->caps.psi || am > VTD_CAP_MAMV(u->cap) ||
-	    (iova & ((PLAT_PAGE_SIZE << am) - 1)))
-		what = IOTLB_DOMAIN;
-	/* No write-buffer flush: an invalidation does one first [VT-d 6.8].
-	 * Queued: no lock (qi_submit_n hands out slots itself); the
-	 * registers take one command at a time: the unit's lock. */
-	if (u->iq)
-		return inv_iotlb(u, what, did, iova, am);
-	plat_lock(&u->lock);
-	err = inv_iotlb(u, what, did, iova, am);
-	plat_unlock(&u->lock);
-	return err;
-}
-
 /*
  * A batch on the queue [VT-d 6.5.2.3, 6.5.2.8]: the n page-selective IOTLB
  * descriptors (none: one domain-selective), then one wait, handed to the
@@ -553,6 +529,19 @@ int vtd_invalidate_iotlb_batch(struct vtd_unit *u, uint16_t did, const struct vt
 	}
 	vtd_lat_note(n ? IOMMU_LAT_IOTLB_PAGE : IOMMU_LAT_IOTLB_DOMAIN, plat_cycles() - t0, !err);
 	return err;
+}
+
+/* One range as one page-selective invalidation of the smallest mask that
+ * covers it; vtd_invalidate_iotlb_batch falls back to domain-selective
+ * where that cannot be (no PSI, beyond MAMV, misaligned). */
+int vtd_invalidate_iotlb(struct vtd_unit *u, uint16_t did, uint64_t iova, uint64_t size)
+{
+	uint64_t pages = (size + PLAT_PAGE_SIZE - 1) >> PLAT_PAGE_SHIFT;
+	struct vtd_psi psi = {iova, 0};
+
+	while (psi.am < 63 && (1ull << psi.am) < pages)
+		psi.am++;
+	return vtd_invalidate_iotlb_batch(u, did, &psi, 1);
 }
 
 void vtd_flush_write_buffer(struct vtd_unit *u)
@@ -941,7 +930,7 @@ static void print_caps(const struct vtd_unit *u)
  * cut off half done [VT-d 6.5.2]. */
 static int take_queue(struct vtd_unit *u)
 {
-	uint64_t start = plat_cycles(), limit = wait_cycles(wait_ms);
+	uint64_t start = plat_cycles(), limit = wait_limit;
 
 	while (rd64(u, VTD_IQH) != rd64(u, VTD_IQT)) {
 		if (plat_cycles() - start > limit) {
