@@ -78,6 +78,35 @@ KTEST(iommu_batch_unmap_merges_psi_one_wait)
 	fx_down(&f);
 }
 
+/* A strict unmap of one range is covered the same way: three pages from
+ * an odd page are one PSI for the odd page and one with AM 1 for the two
+ * after it, not one domain-selective invalidation for a mask that would
+ * have needed an aligned base; and all three fault after. */
+KTEST(iommu_batch_unmap_one_unaligned_range_psi)
+{
+	static const uint64_t iova[3] = {IOVA + 0x1000, IOVA + 0x2000, IOVA + 0x3000};
+	struct vtd_model_counters c0, c1;
+	struct fx f;
+	struct iommu_domain *d;
+
+	fx_config(&f, 1);
+	KT_ASSERT(fx_up(&f));
+	d = fx_domain_attached(DEV);
+	KT_ASSERT(d != NULL);
+	/* Each page to the fixture's one page, each warmed into the IOTLB. */
+	KT_ASSERT(map_warm(&f, d, 0, DEV, iova, 3, fx_pa(fx_page(&f))));
+	c0 = fx_counters(&f, 0);
+	KT_EXPECT_EQ(iommu_unmap(d, iova[0], 3 * FX_4K), 0);
+	c1 = fx_counters(&f, 0);
+	KT_EXPECT_EQ(c1.iotlb_page - c0.iotlb_page, 2);
+	KT_EXPECT_EQ(c1.iotlb_domain - c0.iotlb_domain, 0);
+	KT_EXPECT_EQ(c1.wait - c0.wait, 1);
+	KT_EXPECT_EQ(faulting(&f, 0, DEV, iova, 3), 3);
+	KT_EXPECT_EQ(fx_detach(DEV), 0);
+	KT_EXPECT_EQ(iommu_domain_destroy(d), 0);
+	fx_down(&f);
+}
+
 /* More ranges than IOMMU_BATCH_PSI_MAX page-selective descriptors: one
  * domain-selective invalidation, one wait, and all of them fault. */
 KTEST(iommu_batch_unmap_past_threshold_domain_selective)
